@@ -32,7 +32,6 @@ let package = Package(
         ),
         .target(
             name: "EmbeddedPostgres",
-            dependencies: ["Postgres", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
         // Turns sql/migrations/*.sql into Swift source at build time, so the binary carries them.

@@ -166,7 +166,7 @@ public actor PostgresConnection {
 
     /// Runs `body` isolated to this connection: every call inside is a direct call on the
     /// connection's thread.
-    public func run<T: Sendable>(_ body: (isolated PostgresConnection) async throws -> T) async throws -> T {
+    public func run<T: Sendable>(_ body: @Sendable (isolated PostgresConnection) async throws -> T) async throws -> T {
         try await body(self)
     }
 
@@ -175,8 +175,9 @@ public actor PostgresConnection {
     /// Runs `body` in a transaction: commits when it returns, rolls back when it throws.
     /// Nested calls use savepoints, so an inner failure undoes only the inner work.
     /// `isolation` applies to the outermost transaction only.
+    @discardableResult
     public func transaction<T: Sendable>(isolation: PostgresIsolationLevel? = nil,
-                                         _ body: (isolated PostgresConnection) async throws -> T) async throws -> T {
+                                         _ body: @Sendable (isolated PostgresConnection) async throws -> T) async throws -> T {
         let handle = try liveHandle()
         if PQtransactionStatus(handle) == PQTRANS_IDLE {
             try simpleQuery(unsafeSQL: isolation.map { "BEGIN ISOLATION LEVEL \($0.rawValue)" } ?? "BEGIN")
@@ -271,11 +272,13 @@ public actor PostgresConnection {
             do { outcomes[index] = .success(try checked(result, on: handle)) } catch let error as PostgresError {
                 outcomes[index] = .failure(error)
             }
-            // Each statement's results end with NULL, then comes its sync point.
-            while let extra = PQgetResult(handle) {
-                let status = PQresultStatus(extra)
-                PQclear(extra)
-                if status == PGRES_PIPELINE_SYNC { break }
+            // Each statement's results end with NULL; then comes its sync point's own result.
+            if result != nil {
+                while let extra = PQgetResult(handle) { PQclear(extra) }
+            }
+            if let sync = PQgetResult(handle) {
+                if PQresultStatus(sync) != PGRES_PIPELINE_SYNC { sendFailure = PostgresError(kind: .client, message: "pipeline results out of step") }
+                PQclear(sync)
             }
             if PQstatus(handle) != CONNECTION_OK { sendFailure = connectionError(on: handle, "reading pipeline results") }
         }

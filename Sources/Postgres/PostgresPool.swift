@@ -242,7 +242,7 @@ public actor PostgresPool {
 
 extension PostgresConnection {
     /// Runs a pool user's body, then ends any transaction it left open.
-    func runLeased<T: Sendable>(_ body: (isolated PostgresConnection) async throws -> T) async throws -> T {
+    func runLeased<T: Sendable>(_ body: @Sendable (isolated PostgresConnection) async throws -> T) async throws -> T {
         defer { resetTransactionState() }
         return try await body(self)
     }

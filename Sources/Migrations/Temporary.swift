@@ -1,1 +1,0 @@
-public struct Migration: Sendable { public let version: Int; public let name: String; public let sql: String }

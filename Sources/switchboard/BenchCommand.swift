@@ -1,0 +1,210 @@
+import ArgumentParser
+import Foundation
+import Histogram
+import Postgres
+
+struct BenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure throughput and latency on this machine (build with -c release).",
+        subcommands: [PostgresBench.self, MemoryBench.self]
+    )
+}
+
+/// `bench pg`: the Postgres layer against pgbench, run in the same invocation.
+struct PostgresBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pg",
+        abstract: "Round trips, pool, pipeline, COPY and NOTIFY latency, with pgbench as the reference.",
+        discussion: """
+            roundtrips_per_s: `SELECT $1` one after another on one connection, from inside the connection's \
+            isolation (no thread hop between calls); roundtrips_per_s_hopping: the same, each call awaited from \
+            another task. The reference is pgbench `SELECT 1` with -M prepared and 1 client, run just before.
+            """
+    )
+
+    @OptionGroup var database: DatabaseOptions
+    @Option(help: "Seconds per timed figure.") var seconds: Double = 5
+    @Option(help: "Notifications for the latency figure.") var notifications = 10_000
+    @Option(help: "Rows for the COPY figure.") var copyRows = 500_000
+    @Flag(help: "Print one JSON object instead of a table.") var json = false
+    @Flag(help: "Skip the pgbench reference run.") var noReference = false
+
+    func run() async throws {
+        let configuration = try database.resolve()
+        var figures: [(String, Double)] = []
+        var reference: Double?
+        if !noReference {
+            reference = try PgBench.selectOneRate(connectionString: configuration.connectionString, seconds: seconds)
+        }
+        let connection = try await PostgresConnection.connect(configuration)
+        let duration = Duration.milliseconds(Int64(seconds * 1000))
+
+        let isolated = try await connection.run { connection in
+            try timedLoop(for: duration) { index in _ = try connection.query("SELECT \(index)") }
+        }
+        figures.append(("roundtrips_per_s", isolated))
+        let hopping = try await timedLoopAsync(for: duration) { index in _ = try await connection.query("SELECT \(index)") }
+        figures.append(("roundtrips_per_s_hopping", hopping))
+
+        let pool = PostgresPool(configuration: configuration, options: PostgresPoolOptions(maxConnections: 4))
+        let poolRate = try await poolThroughput(pool, tasks: 16, duration: duration)
+        figures.append(("pool_roundtrips_per_s", poolRate))
+        await pool.shutdown()
+
+        let pipelineRate = try await connection.run { connection in
+            try timedLoop(for: duration, step: 1_000) { index in
+                let results = try connection.pipeline((0..<1_000).map { "SELECT \(index + $0)" })
+                for result in results { _ = try result.get() }
+            }
+        }
+        figures.append(("pipeline_statements_per_s", pipelineRate))
+
+        figures.append(("copy_rows_per_s", try await copyRate(connection, rows: copyRows)))
+
+        let latency = try await notifyLatency(configuration, connection, count: notifications)
+        figures.append(("notify_p50_ms", latency.p50))
+        figures.append(("notify_p99_ms", latency.p99))
+        await connection.close()
+
+        if let reference {
+            figures.append(("pgbench_select1_tps", reference))
+            figures.append(("roundtrips_ratio_to_pgbench", isolated / reference))
+            figures.append(("roundtrips_hopping_ratio_to_pgbench", hopping / reference))
+        }
+        BenchOutput.print(figures, json: json, title: "bench pg — \(configuration.target)")
+    }
+
+    private func poolThroughput(_ pool: PostgresPool, tasks: Int, duration: Duration) async throws -> Double {
+        let deadline = ContinuousClock.now + duration
+        let started = ContinuousClock.now
+        let total = try await withThrowingTaskGroup(of: Int.self) { group in
+            for task in 0..<tasks {
+                group.addTask {
+                    var count = 0
+                    while ContinuousClock.now < deadline {
+                        _ = try await pool.query("SELECT \(task * 1_000_000 + count)")
+                        count += 1
+                    }
+                    return count
+                }
+            }
+            return try await group.reduce(0, +)
+        }
+        return Double(total) / (ContinuousClock.now - started).seconds
+    }
+
+    private func copyRate(_ connection: PostgresConnection, rows: Int) async throws -> Double {
+        try await connection.run { connection in
+            try connection.execute("DROP TABLE IF EXISTS switchboard_bench_copy")
+            try connection.execute("CREATE TABLE switchboard_bench_copy (id bigint, kind text, payload text, at timestamptz)")
+            defer { _ = try? connection.execute("DROP TABLE IF EXISTS switchboard_bench_copy") }
+            let now = Date()
+            let source = (1...rows).lazy.map { [$0, "order.shipped", "{\"order\":\($0)}", now] as [any PostgresEncodable] }
+            let started = ContinuousClock.now
+            let copied = try connection.copyFrom(table: "switchboard_bench_copy", columns: ["id", "kind", "payload", "at"], rows: source)
+            guard copied == rows else { throw CommandFailure("COPY reported \(copied) rows of \(rows)") }
+            return Double(rows) / (ContinuousClock.now - started).seconds
+        }
+    }
+
+    private func notifyLatency(_ configuration: PostgresConfiguration, _ connection: PostgresConnection,
+                               count: Int) async throws -> (p50: Double, p99: Double) {
+        let listener = try PostgresListener(configuration: configuration)
+        defer { listener.stop() }
+        try await listener.listen("switchboard_bench")
+        var events = listener.events.makeAsyncIterator()
+        var histogram = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
+        for index in 0..<count {
+            let sent = ContinuousClock.now
+            try await connection.notify(channel: "switchboard_bench", payload: String(index))
+            guard case .notification(let notification)? = await events.next(), notification.payload == String(index) else {
+                throw CommandFailure("notification \(index) did not arrive in order")
+            }
+            histogram.record(UInt64((ContinuousClock.now - sent).components.attoseconds / 1_000_000_000_000))
+        }
+        return (Double(histogram.valueAtPercentile(50)) / 1000, Double(histogram.valueAtPercentile(99)) / 1000)
+    }
+}
+
+/// Runs `body` repeatedly for `duration` and returns iterations (times `step`) per second.
+func timedLoop(for duration: Duration, step: Int = 1, _ body: (Int) throws -> Void) throws -> Double {
+    let started = ContinuousClock.now
+    let deadline = started + duration
+    var count = 0
+    while ContinuousClock.now < deadline {
+        try body(count)
+        count += step
+    }
+    return Double(count) / (ContinuousClock.now - started).seconds
+}
+
+func timedLoopAsync(for duration: Duration, _ body: (Int) async throws -> Void) async throws -> Double {
+    let started = ContinuousClock.now
+    let deadline = started + duration
+    var count = 0
+    while ContinuousClock.now < deadline {
+        try await body(count)
+        count += 1
+    }
+    return Double(count) / (ContinuousClock.now - started).seconds
+}
+
+extension Duration {
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}
+
+/// The reference figures, from PostgreSQL's own benchmark tool.
+enum PgBench {
+    /// pgbench `SELECT 1`, `-M prepared`, one client: the round-trip rate of libpq in C.
+    static func selectOneRate(connectionString: String, seconds: Double) throws -> Double {
+        let script = FileManager.default.temporaryDirectory.appending(path: "switchboard-select1-\(getpid()).sql")
+        try "SELECT 1;\n".write(to: script, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: script) }
+        let output = try runProgram("pgbench", ["-n", "-M", "prepared", "-c", "1", "-j", "1", "-T", String(max(1, Int(seconds))),
+                                                "-f", script.path, connectionString])
+        guard let line = output.split(separator: "\n").first(where: { $0.hasPrefix("tps = ") }),
+              let tps = Double(line.dropFirst(6).prefix { $0.isNumber || $0 == "." }) else {
+            throw CommandFailure("pgbench printed no tps figure: \(output.suffix(300))")
+        }
+        return tps
+    }
+
+    static func runProgram(_ name: String, _ arguments: [String]) throws -> String {
+        let candidates = ["/usr/bin/\(name)", "/usr/local/bin/\(name)"] + ((try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql")) ?? []).map { "/usr/lib/postgresql/\($0)/bin/\(name)" }
+        guard let path = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+            throw CommandFailure("\(name) not found: install postgresql-contrib (Debian) for the reference run, or pass --no-reference")
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let text = String(decoding: data, as: UTF8.self)
+        guard process.terminationStatus == 0 else { throw CommandFailure("\(name) failed: \(text.suffix(300))") }
+        return text
+    }
+}
+
+/// Prints figures as an aligned table or as one JSON object.
+enum BenchOutput {
+    static func print(_ figures: [(String, Double)], json: Bool, title: String) {
+        if json {
+            let body = figures.map { name, value in
+                let number = value.rounded() == value || abs(value) >= 100 ? String(format: "%.0f", value) : String(format: "%.3f", value)
+                return "\"\(name)\": \(number)"
+            }.joined(separator: ", ")
+            Swift.print("{\(body)}")
+            return
+        }
+        Swift.print(title)
+        for (name, value) in figures {
+            let shown = abs(value) >= 100 ? String(format: "%12.0f", value) : String(format: "%12.3f", value)
+            Swift.print("  \(name.padding(toLength: 38, withPad: " ", startingAt: 0))\(shown)")
+        }
+    }
+}

@@ -1,0 +1,54 @@
+import ArgumentParser
+import EmbeddedPostgres
+import Foundation
+import Migrations
+import Postgres
+
+@main
+struct Switchboard: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "switchboard",
+        abstract: "Customer-service backbone for online stores, on PostgreSQL alone.",
+        discussion: """
+            With DATABASE_URL unset, commands use a private PostgreSQL cluster in SWITCHBOARD_DATA_DIR \
+            (default ./.switchboard), started on demand.
+            """,
+        subcommands: [MigrateCommand.self, DatabaseCommand.self, DemoCommand.self, BenchCommand.self]
+    )
+
+    /// Parses, runs, and reports failures as one line on stderr with a non-zero exit status.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch let error as PostgresError {
+            fail(error.description)
+        } catch let error as PostgresDecodingError {
+            fail(error.description)
+        } catch let error as EmbeddedPostgresError {
+            fail(error.description)
+        } catch let error as MigrationError {
+            fail(error.description)
+        } catch let error as CommandFailure {
+            fail(error.description)
+        } catch {
+            exit(withError: error)
+        }
+    }
+
+    static func fail(_ message: String) -> Never {
+        let oneLine = message.split(whereSeparator: \.isNewline).joined(separator: " ")
+        FileHandle.standardError.write(Data("switchboard: error: \(oneLine)\n".utf8))
+        Foundation.exit(1)
+    }
+}
+
+/// A failure a command reports in its own words.
+struct CommandFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
