@@ -1,12 +1,12 @@
 import Foundation
 
-/// The system's PostgreSQL server programs, and how to run them (as `postgres` when we are root).
-struct PostgresTools {
+/// The system's PostgreSQL programs, and how to run them (the server's as `postgres` when we are root).
+public struct PostgresTools: Sendable {
     let binDirectory: URL
     /// The account the server runs as when this process is root.
     let runAsUser: String?
 
-    static func locate() throws -> PostgresTools {
+    public static func locate() throws -> PostgresTools {
         let fileManager = FileManager.default
         var candidates: [URL] = []
         if let configured = ProcessInfo.processInfo.environment["SWITCHBOARD_PG_BINDIR"], !configured.isEmpty {
@@ -37,20 +37,26 @@ struct PostgresTools {
         return PostgresTools(binDirectory: bin, runAsUser: runAs)
     }
 
-    struct Outcome {
-        var status: Int32
-        var output: String
+    /// A finished program: its exit status and everything it printed.
+    public struct Outcome: Sendable {
+        public var status: Int32
+        public var output: String
+    }
+
+    /// Runs a PostgreSQL client program (pgbench, psql) as the current user.
+    public func runClient(_ program: String, _ arguments: [String]) throws -> Outcome {
+        try run(program, arguments, asServerUser: false)
     }
 
     /// Runs a PostgreSQL program and collects its output. Output goes through a file, not a pipe,
     /// and the child inherits no descriptor but stdin/stdout/stderr: `pg_ctl start` leaves a
     /// server running that must hold nothing of ours open.
-    func run(_ program: String, _ arguments: [String]) throws -> Outcome {
+    func run(_ program: String, _ arguments: [String], asServerUser: Bool = true) throws -> Outcome {
         var executable = program.hasPrefix("/") ? program : binDirectory.appending(path: program).path
         if !FileManager.default.isExecutableFile(atPath: executable) {
             executable = "/usr/bin/\(program)"
         }
-        let argv = runAsUser.map { ["/usr/sbin/runuser", "-u", $0, "--", executable] } ?? [executable]
+        let argv = runAsUser.map { asServerUser ? ["/usr/sbin/runuser", "-u", $0, "--", executable] : [executable] } ?? [executable]
         let outputPath = FileManager.default.temporaryDirectory.appending(path: "switchboard-\(UUID().uuidString).out").path
         defer { unlink(outputPath) }
         let status = try spawnAndWait(argv + arguments, outputPath: outputPath)
@@ -66,10 +72,22 @@ struct PostgresTools {
         posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
         closeInheritedDescriptors(&actions)
+        // Threads of this process block signals; a child must start with none blocked and default
+        // handlers, or pgbench's SIGALRM timer and the server's signals never arrive.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        var allSignals = sigset_t()
+        sigfillset(&allSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        posix_spawnattr_setsigdefault(&attributes, &allSignals)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         var pid: pid_t = 0
         let cArguments = argv.map { strdup($0) } + [nil]
         defer { cArguments.forEach { free($0) } }
-        let spawned = posix_spawn(&pid, argv[0], &actions, nil, cArguments, environ)
+        let spawned = posix_spawn(&pid, argv[0], &actions, &attributes, cArguments, environ)
         guard spawned == 0 else {
             throw EmbeddedPostgresError("cannot run \(argv[0]): \(String(cString: strerror(spawned)))")
         }

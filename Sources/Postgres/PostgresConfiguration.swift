@@ -21,6 +21,21 @@ public struct PostgresConfiguration: Sendable {
         self.target = try Self.describe(connectionString)
     }
 
+    /// The same target with `search_path` set to `schema` for every session (through the
+    /// `options` connection parameter), e.g. to give each test or tenant a schema of its own.
+    public func withSearchPath(_ schema: String) throws -> PostgresConfiguration {
+        let option = "-csearch_path=" + PostgresQuery.quoteIdentifier(schema)
+        let extended: String
+        if connectionString.contains("://") {
+            let encoded = option.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? option
+            extended = connectionString + (connectionString.contains("?") ? "&" : "?") + "options=" + encoded
+        } else {
+            let quoted = option.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "\\'")
+            extended = connectionString + " options='\(quoted)'"
+        }
+        return try PostgresConfiguration(extended, applicationName: applicationName, connectTimeoutSeconds: connectTimeoutSeconds)
+    }
+
     /// Parses with `PQconninfoParse` and keeps the parts worth showing.
     private static func describe(_ connectionString: String) throws -> String {
         var errorMessage: UnsafeMutablePointer<CChar>?

@@ -107,9 +107,14 @@ public actor PostgresConnection {
     /// Reads whatever the server sent while idle and reports whether the session is still usable.
     func checkAlive() -> Bool {
         guard let handle, !isBroken else { return false }
-        if PQconsumeInput(handle) == 0 || PQstatus(handle) != CONNECTION_OK {
-            brokenFlag.store(true, ordering: .relaxed)
-            return false
+        // A terminated session sends its FATAL message and then closes: the first read gets the
+        // message, a later one the end of the stream. Read for as long as there is input.
+        for _ in 0..<8 {
+            if PQconsumeInput(handle) == 0 || PQstatus(handle) != CONNECTION_OK {
+                brokenFlag.store(true, ordering: .relaxed)
+                return false
+            }
+            if !hasUnreadInput { break }
         }
         // Notifications for a LISTEN issued on a pooled connection are not wanted here.
         while let notification = PQnotifies(handle) { PQfreemem(notification) }
@@ -166,6 +171,7 @@ public actor PostgresConnection {
 
     /// Runs `body` isolated to this connection: every call inside is a direct call on the
     /// connection's thread.
+    @discardableResult
     public func run<T: Sendable>(_ body: @Sendable (isolated PostgresConnection) async throws -> T) async throws -> T {
         try await body(self)
     }

@@ -9,6 +9,12 @@ public struct PostgresNotification: Sendable, Equatable {
     public var payload: String
     /// The server process that sent it.
     public var senderPID: Int32
+
+    public init(channel: String, payload: String, senderPID: Int32) {
+        self.channel = channel
+        self.payload = payload
+        self.senderPID = senderPID
+    }
 }
 
 /// What a ``PostgresListener`` reports.
@@ -98,7 +104,7 @@ final class ListenerCore: @unchecked Sendable {
     }
 
     let backendPID = Atomic<Int32>(0)
-    private let mailbox = Mutex<[Command]>([])
+    private let mailbox = Mutex<(commands: [Command], stopped: Bool)>(([], false))
     private let wakeRead: Int32
     private let wakeWrite: Int32
     private let configuration: PostgresConfiguration
@@ -139,7 +145,16 @@ final class ListenerCore: @unchecked Sendable {
     }
 
     func post(_ command: Command) {
-        mailbox.withLock { $0.append(command) }
+        let accepted = mailbox.withLock { box in
+            if box.stopped { return false }
+            box.commands.append(command)
+            return true
+        }
+        guard accepted else {
+            // The thread is gone: answer here so no caller waits forever.
+            Self.refuse(command)
+            return
+        }
         var byte: UInt8 = 1
         _ = write(wakeWrite, &byte, 1)  // a full pipe already means "wake up"
     }
@@ -180,9 +195,9 @@ final class ListenerCore: @unchecked Sendable {
 
     /// Handles queued commands; returns false when told to stop.
     private func processCommands() -> Bool {
-        let commands = mailbox.withLock { queue in
-            let taken = queue
-            queue.removeAll()
+        let commands = mailbox.withLock { box in
+            let taken = box.commands
+            box.commands.removeAll()
             return taken
         }
         for command in commands {
@@ -269,17 +284,25 @@ final class ListenerCore: @unchecked Sendable {
         if let connection { PQfinish(connection) }
         connection = nil
         backendPID.store(0, ordering: .relaxed)
-        let stopped = PostgresError(kind: .connection, message: "the listener was stopped")
-        for continuation in awaitingConnection { continuation.resume(throwing: stopped) }
+        for continuation in awaitingConnection { continuation.resume(throwing: Self.stoppedError) }
         awaitingConnection.removeAll()
-        // Commands that raced with stop are answered too, so no caller waits forever.
-        for command in mailbox.withLock({ queue in defer { queue.removeAll() }; return queue }) {
-            switch command {
-            case .listen(_, let continuation), .unlisten(_, let continuation): continuation.resume(throwing: stopped)
-            case .stop: break
-            }
+        // Commands that raced with stop are answered too, and later ones are refused in post.
+        let leftover = mailbox.withLock { box in
+            box.stopped = true
+            defer { box.commands.removeAll() }
+            return box.commands
         }
+        leftover.forEach(Self.refuse)
         events.finish()
+    }
+
+    static let stoppedError = PostgresError(kind: .connection, message: "the listener was stopped")
+
+    private static func refuse(_ command: Command) {
+        switch command {
+        case .listen(_, let continuation), .unlisten(_, let continuation): continuation.resume(throwing: stoppedError)
+        case .stop: break
+        }
     }
 
     private func waitForWake(timeout: Duration) {

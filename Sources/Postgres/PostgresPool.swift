@@ -63,6 +63,7 @@ public actor PostgresPool {
     public var statistics: (open: Int, idle: Int, waiting: Int) { (openCount, idle.count, waiters.count) }
 
     /// Runs `body` with a connection of its own, isolated to it, and returns the connection.
+    @discardableResult
     public nonisolated func withConnection<T: Sendable>(_ body: @Sendable (isolated PostgresConnection) async throws -> T) async throws -> T {
         let connection = try await acquire()
         let outcome: Result<T, any Error>

@@ -56,6 +56,12 @@ public struct PostgresQuery: Sendable, ExpressibleByStringInterpolation, CustomS
             sql += "$\(binds.count)"
         }
 
+        /// Binds the value, or NULL, as the next `$n` parameter.
+        public mutating func appendInterpolation<Value: PostgresEncodable>(_ value: Value?) {
+            binds.append(value.postgresBind)
+            sql += "$\(binds.count)"
+        }
+
         /// Binds an already-encoded parameter.
         public mutating func appendInterpolation(bind: PostgresBind) {
             binds.append(bind)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import EmbeddedPostgres
 import Histogram
 import Postgres
 
@@ -161,32 +162,14 @@ enum PgBench {
         let script = FileManager.default.temporaryDirectory.appending(path: "switchboard-select1-\(getpid()).sql")
         try "SELECT 1;\n".write(to: script, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: script) }
-        let output = try runProgram("pgbench", ["-n", "-M", "prepared", "-c", "1", "-j", "1", "-T", String(max(1, Int(seconds))),
-                                                "-f", script.path, connectionString])
-        guard let line = output.split(separator: "\n").first(where: { $0.hasPrefix("tps = ") }),
+        let outcome = try PostgresTools.locate().runClient(
+            "pgbench", ["-n", "-M", "prepared", "-c", "1", "-j", "1", "-T", String(max(1, Int(seconds))), "-f", script.path, connectionString])
+        guard outcome.status == 0,
+              let line = outcome.output.split(separator: "\n").first(where: { $0.hasPrefix("tps = ") }),
               let tps = Double(line.dropFirst(6).prefix { $0.isNumber || $0 == "." }) else {
-            throw CommandFailure("pgbench printed no tps figure: \(output.suffix(300))")
+            throw CommandFailure("pgbench gave no tps figure (install postgresql-contrib, or pass --no-reference): \(outcome.output.suffix(300))")
         }
         return tps
-    }
-
-    static func runProgram(_ name: String, _ arguments: [String]) throws -> String {
-        let candidates = ["/usr/bin/\(name)", "/usr/local/bin/\(name)"] + ((try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql")) ?? []).map { "/usr/lib/postgresql/\($0)/bin/\(name)" }
-        guard let path = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
-            throw CommandFailure("\(name) not found: install postgresql-contrib (Debian) for the reference run, or pass --no-reference")
-        }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let text = String(decoding: data, as: UTF8.self)
-        guard process.terminationStatus == 0 else { throw CommandFailure("\(name) failed: \(text.suffix(300))") }
-        return text
     }
 }
 

@@ -23,9 +23,7 @@ struct DemoCommand: AsyncParsableCommand {
 
         let schema = "switchboard_demo_\(getpid())"
         try await connection.execute("CREATE SCHEMA \(identifier: schema)")
-        let demo = try PostgresConfiguration(configuration.connectionString + (configuration.connectionString.contains("://")
-            ? (configuration.connectionString.contains("?") ? "&" : "?") + "options=-csearch_path%3D\(schema)"
-            : " options='-csearch_path=\(schema)'"))
+        let demo = try configuration.withSearchPath(schema)
         let pool = PostgresPool(configuration: demo, options: PostgresPoolOptions(maxConnections: 8))
         var failures = 0
         for check in DemoChecks.all {

@@ -1,0 +1,139 @@
+public import Postgres
+public import EmbeddedPostgres
+import Foundation
+
+/// The PostgreSQL server the tests run against: `TEST_DATABASE_URL` when set, otherwise a
+/// throwaway embedded cluster (fsync off) started once per test process and removed at exit.
+/// Each test works in a schema of its own.
+public enum TestDatabase {
+    /// Connection string of the shared test server.
+    public static func connectionString() async throws -> String {
+        try await shared.connectionString()
+    }
+
+    /// A new, empty schema; the returned configuration puts it first on the search path.
+    public static func freshSchema(_ label: String = "t") async throws -> TestSchema {
+        let base = try PostgresConfiguration(try await connectionString())
+        let name = "\(label.lowercased().filter { $0.isLetter || $0.isNumber }.prefix(20))_\(UInt32.random(in: .min ... .max))"
+        let connection = try await PostgresConnection.connect(base)
+        try await connection.execute("CREATE SCHEMA \(identifier: name)")
+        await connection.close()
+        return TestSchema(name: name, configuration: try base.withSearchPath(name), base: base)
+    }
+
+    /// A cluster of the test's own, for tests that stop or restart the server.
+    public static func privateCluster() async throws -> EmbeddedPostgres {
+        let directory = FileManager.default.temporaryDirectory.appending(path: "switchboard-private-\(UUID().uuidString.prefix(8))")
+        let cluster = EmbeddedPostgres(directory: directory, fsync: false)
+        try await blocking { try cluster.start() }
+        Cleanup.register(cluster)
+        return cluster
+    }
+
+    /// Runs blocking work (process spawning) off the cooperative thread pool.
+    @discardableResult
+    public static func blocking<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try work() }) }.start()
+        }
+    }
+
+    private static let shared = SharedServer()
+}
+
+/// A schema owned by one test.
+public struct TestSchema: Sendable {
+    public let name: String
+    /// Connects with `search_path` set to the schema.
+    public let configuration: PostgresConfiguration
+    /// Connects with the server's default search path.
+    public let base: PostgresConfiguration
+
+    public func connect() async throws -> PostgresConnection {
+        try await PostgresConnection.connect(configuration)
+    }
+
+    public func drop() async throws {
+        let connection = try await PostgresConnection.connect(base)
+        try await connection.execute("DROP SCHEMA \(identifier: name) CASCADE")
+        await connection.close()
+    }
+}
+
+actor SharedServer {
+    private var started: String?
+
+    func connectionString() async throws -> String {
+        if let started { return started }
+        if let url = ProcessInfo.processInfo.environment["TEST_DATABASE_URL"], !url.isEmpty {
+            started = url
+            return url
+        }
+        let directory = ProcessInfo.processInfo.environment["SWITCHBOARD_TEST_DIR"].map { URL(fileURLWithPath: $0) }
+            ?? FileManager.default.temporaryDirectory.appending(path: "switchboard-tests-\(getpid())")
+        let cluster = EmbeddedPostgres(directory: directory, fsync: false, settings: ["max_connections": "300"])
+        try await TestDatabase.blocking { try cluster.start() }
+        Cleanup.register(cluster)
+        started = cluster.connectionString
+        return cluster.connectionString
+    }
+}
+
+/// Stops and deletes the clusters this process started when it exits.
+enum Cleanup {
+    private static let clusters = LockedClusters()
+    private static let exitHook: Void = { atexit { Cleanup.clusters.destroyAll() } }()
+
+    static func register(_ cluster: EmbeddedPostgres) {
+        clusters.add(cluster)
+        _ = exitHook
+    }
+}
+
+final class LockedClusters: @unchecked Sendable {
+    private let lock = NSLock()
+    private var clusters: [EmbeddedPostgres] = []
+
+    func add(_ cluster: EmbeddedPostgres) {
+        lock.withLock { clusters.append(cluster) }
+    }
+
+    func destroyAll() {
+        let all = lock.withLock { clusters }
+        // Keep the clusters when asked to, for a look at server.log after a failure.
+        guard ProcessInfo.processInfo.environment["SWITCHBOARD_KEEP_TEST_CLUSTER"] == nil else { return }
+        for cluster in all { try? cluster.destroy() }
+    }
+}
+
+/// The test waited longer than it should have.
+public struct TimedOut: Error, CustomStringConvertible {
+    public let description: String
+}
+
+/// Runs `work`, failing with ``TimedOut`` if it takes longer than `limit`.
+public func withTimeout<T: Sendable>(_ limit: Duration, _ what: String = "operation",
+                                     _ work: @escaping @Sendable () async throws -> T) async throws -> T {
+    try await withThrowingTaskGroup(of: T.self) { group in
+        group.addTask { try await work() }
+        group.addTask {
+            try await Task.sleep(for: limit)
+            throw TimedOut(description: "\(what) took longer than \(limit)")
+        }
+        defer { group.cancelAll() }
+        return try await group.next()!
+    }
+}
+
+/// Reads events from a listener one at a time, with a time limit on each.
+public final class EventReader: @unchecked Sendable {
+    private var iterator: AsyncStream<PostgresListenerEvent>.AsyncIterator
+    public init(_ listener: PostgresListener) { iterator = listener.events.makeAsyncIterator() }
+
+    public func next(within limit: Duration = .seconds(10)) async throws -> PostgresListenerEvent {
+        try await withTimeout(limit, "waiting for a listener event") { [self] in
+            guard let event = await iterator.next() else { throw TimedOut(description: "the listener ended") }
+            return event
+        }
+    }
+}
