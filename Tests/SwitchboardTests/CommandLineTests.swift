@@ -1,0 +1,98 @@
+import Foundation
+import Postgres
+import TestSupport
+import Testing
+
+/// Runs the real `switchboard` binary, built alongside the tests.
+@Suite("switchboard command line")
+struct CommandLineTests {
+    struct Run {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    static var binary: URL {
+        // The test bundle lives in the build directory next to the executable.
+        let bundle = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        return bundle.appending(path: "switchboard")
+    }
+
+    static func run(_ arguments: [String], environment: [String: String] = [:]) async throws -> Run {
+        try #require(FileManager.default.isExecutableFile(atPath: binary.path), "build the switchboard executable first (swift build)")
+        return try await TestDatabase.blocking {
+            let process = Process()
+            process.executableURL = binary
+            process.arguments = arguments
+            var env = ProcessInfo.processInfo.environment
+            env["DATABASE_URL"] = nil
+            for (key, value) in environment { env[key] = value }
+            process.environment = env
+            let out = FileManager.default.temporaryDirectory.appending(path: "sb-out-\(UUID().uuidString)")
+            let err = FileManager.default.temporaryDirectory.appending(path: "sb-err-\(UUID().uuidString)")
+            _ = FileManager.default.createFile(atPath: out.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: err.path, contents: nil)
+            defer { try? FileManager.default.removeItem(at: out); try? FileManager.default.removeItem(at: err) }
+            process.standardOutput = try FileHandle(forWritingTo: out)
+            process.standardError = try FileHandle(forWritingTo: err)
+            try process.run()
+            process.waitUntilExit()
+            return Run(status: process.terminationStatus,
+                       stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
+                       stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? "")
+        }
+    }
+
+    @Test("--help works on every command", arguments: [[], ["migrate"], ["db"], ["db", "start"], ["db", "stop"], ["db", "status"],
+                                                         ["demo"], ["bench"], ["bench", "pg"], ["bench", "memory"]])
+    func help(_ command: [String]) async throws {
+        let run = try await Self.run(command + ["--help"])
+        #expect(run.status == 0)
+        #expect(run.stdout.contains("USAGE"))
+    }
+
+    @Test("migrate applies the embedded migrations and reports them")
+    func migrate() async throws {
+        let schema = try await TestDatabase.freshSchema("cli")
+        let run = try await Self.run(["migrate", "--database-url", schema.configuration.connectionString])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("already in place"))
+        let status = try await Self.run(["migrate", "--status"], environment: ["DATABASE_URL": schema.configuration.connectionString])
+        #expect(status.status == 0)
+        try await schema.drop()
+    }
+
+    @Test("a failure exits non-zero with one line on stderr and no password")
+    func failureIsOneLine() async throws {
+        let run = try await Self.run(["migrate", "--database-url", "postgresql://me:hunter2@localhost/db?bogus=1"])
+        #expect(run.status != 0)
+        let lines = run.stderr.split(separator: "\n")
+        #expect(lines.count == 1)
+        #expect(lines.first?.hasPrefix("switchboard: error: malformed connection URL") == true)
+        #expect(!run.stderr.contains("hunter2"))
+        let unreachable = try await Self.run(["migrate", "--database-url", "host=/nonexistent-dir port=5432 dbname=x connect_timeout=2"])
+        #expect(unreachable.status != 0 && unreachable.stderr.split(separator: "\n").count == 1)
+    }
+
+    @Test("db start, status and stop manage an embedded cluster; it is reused next time")
+    func embeddedCluster() async throws {
+        let directory = FileManager.default.temporaryDirectory.appending(path: "switchboard-cli-\(UUID().uuidString.prefix(8))").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let stopped = try await Self.run(["db", "status", "--data-dir", directory])
+        #expect(stopped.status == 3 && stopped.stdout.contains("not initialised"))
+        let start = try await Self.run(["db", "start", "--data-dir", directory])
+        #expect(start.status == 0, "\(start.stderr)")
+        #expect(start.stdout.contains("started"))
+        let again = try await Self.run(["db", "start", "--data-dir", directory])
+        #expect(again.stdout.contains("already running"))
+        let running = try await Self.run(["db", "status", "--data-dir", directory])
+        #expect(running.status == 0 && running.stdout.contains("running (pid"))
+        // With no DATABASE_URL, migrate uses the embedded cluster.
+        let migrate = try await Self.run(["migrate", "--data-dir", directory])
+        #expect(migrate.status == 0, "\(migrate.stderr)")
+        let stop = try await Self.run(["db", "stop", "--data-dir", directory])
+        #expect(stop.status == 0)
+        let after = try await Self.run(["db", "status", "--data-dir", directory])
+        #expect(after.status == 3 && after.stdout.contains("stopped"))
+    }
+}
