@@ -87,7 +87,7 @@ public struct Migrator: Sendable {
                         try connection.simpleQuery(unsafeSQL: migration.sql)
                         try connection.execute("""
                             INSERT INTO switchboard_migrations (version, name, checksum, duration_ms)
-                            VALUES (\(migration.version), \(migration.name), \(checksum), \(Int((ContinuousClock.now - started).milliseconds)))
+                            VALUES (\(migration.version), \(migration.name), \(checksum), \(Int((ContinuousClock.now - started) / .milliseconds(1))))
                             """)
                     }
                 } catch let error as PostgresError {
@@ -160,12 +160,5 @@ public struct Migrator: Sendable {
         guard let position = error.position, position > 0 else { return "" }
         let line = sql.prefix(position - 1).reduce(1) { $1 == "\n" ? $0 + 1 : $0 }
         return " at line \(line)"
-    }
-}
-
-extension Duration {
-    var milliseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
     }
 }

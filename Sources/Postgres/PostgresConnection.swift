@@ -420,6 +420,7 @@ public actor PostgresConnection {
         if lost { brokenFlag.store(true, ordering: .relaxed) }
         var message = field("M") ?? String(cString: PQresultErrorMessage(result)).trimmed
         if message.isEmpty { message = String(cString: PQerrorMessage(handle)).trimmed }
+        if message.isEmpty { message = "the server reported an error without a message" }
         var error = PostgresError(kind: lost ? .connection : (field("C") == nil ? .client : .server), message: message,
                                   sqlState: field("C"))
         error.severity = field("V") ?? field("S")
