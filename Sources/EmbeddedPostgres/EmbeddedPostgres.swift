@@ -78,15 +78,6 @@ public struct EmbeddedPostgres: Sendable {
         }
     }
 
-    /// Restarts a running server, e.g. to test that clients survive it.
-    public func restart(mode: String = "fast") throws {
-        try withLock {
-            let tools = try PostgresTools.locate()
-            try runTool(tools, "pg_ctl", ["-D", dataDirectory.path, "-l", logFile.path, "-m", mode, "-w", "-t", "60", "-s", "restart"],
-                        failure: "could not restart PostgreSQL (see \(logFile.path))")
-        }
-    }
-
     public func status() throws -> Status {
         try currentStatus(try PostgresTools.locate())
     }

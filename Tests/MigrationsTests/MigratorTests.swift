@@ -14,49 +14,45 @@ struct MigratorTests {
 
     @Test("migrations apply in order, once, recorded with checksums")
     func appliesInOrder() async throws {
-        let schema = try await TestDatabase.freshSchema("migrate")
-        let connection = try await schema.connect()
-        // Given out of order on purpose.
-        let migrator = Migrator(migrations: [second, first])
-        let report = try await migrator.migrate(on: connection)
-        #expect(report.applied.map(\.version) == [1, 2])
-        let again = try await migrator.migrate(on: connection)
-        #expect(again.applied.isEmpty && again.alreadyApplied == 2)
-        let applied = try await migrator.applied(on: connection)
-        #expect(applied.map(\.name) == ["customers", "seed"])
-        #expect(applied.allSatisfy { $0.checksum.count == 64 })
-        #expect(try await connection.query("SELECT count(*) FROM applied_log").scalar(Int.self) == 1)
-        await connection.close()
-        try await schema.drop()
+        try await TestDatabase.withConnection("migrate") { (connection, _) async throws in
+            // Given out of order on purpose.
+            let migrator = Migrator(migrations: [second, first])
+            let report = try await migrator.migrate(on: connection)
+            #expect(report.applied.map(\.version) == [1, 2])
+            let again = try await migrator.migrate(on: connection)
+            #expect(again.applied.isEmpty && again.alreadyApplied == 2)
+            let applied = try await migrator.applied(on: connection)
+            #expect(applied.map(\.name) == ["customers", "seed"])
+            #expect(applied.allSatisfy { $0.checksum.count == 64 })
+            #expect(try await connection.query("SELECT count(*) FROM applied_log").scalar(Int.self) == 1)
+        }
     }
 
     @Test("an edited, already-applied migration is refused with a clear message")
     func editedMigrationRefused() async throws {
-        let schema = try await TestDatabase.freshSchema("edited")
-        let connection = try await schema.connect()
-        try await Migrator(migrations: [first]).migrate(on: connection)
-        let edited = Migration(version: 1, name: "customers", sql: "CREATE TABLE customers (id bigint PRIMARY KEY, email text);")
-        let error = await #expect(throws: MigrationError.self) { try await Migrator(migrations: [edited, second]).migrate(on: connection) }
-        #expect(error?.description.contains("0001_customers was edited after it was applied") == true)
-        #expect(error?.description.contains("forward-only") == true)
-        // Nothing after the refusal ran.
-        #expect(try await connection.query("SELECT to_regclass('applied_log') IS NULL").scalar(Bool.self))
-        await connection.close()
-        try await schema.drop()
+        try await TestDatabase.withConnection("edited") { (connection, _) async throws in
+            try await Migrator(migrations: [first]).migrate(on: connection)
+            let edited = Migration(version: 1, name: "customers", sql: "CREATE TABLE customers (id bigint PRIMARY KEY, email text);")
+            let error = await #expect(throws: MigrationError.self) { try await Migrator(migrations: [edited, second]).migrate(on: connection) }
+            #expect(error?.description.contains("0001_customers was edited after it was applied") == true)
+            #expect(error?.description.contains("forward-only") == true)
+            // Nothing after the refusal ran.
+            #expect(try await connection.query("SELECT to_regclass('applied_log') IS NULL").scalar(Bool.self))
+        }
     }
 
     @Test("a failing migration rolls back entirely and names itself and the line")
     func failingMigration() async throws {
-        let schema = try await TestDatabase.freshSchema("failing")
-        let connection = try await schema.connect()
-        let broken = Migration(version: 3, name: "broken", sql: "CREATE TABLE half_done (id int);\n\nSELEC nonsense;")
-        let error = await #expect(throws: MigrationError.self) { try await Migrator(migrations: [first, broken]).migrate(on: connection) }
-        #expect(error?.description.contains("0003_broken failed at line 3") == true)
-        #expect(error?.description.contains("42601") == true)
-        #expect(try await connection.query("SELECT to_regclass('half_done') IS NULL").scalar(Bool.self))
-        #expect(try await Migrator(migrations: [first]).applied(on: connection).map(\.version) == [1])
-        await connection.close()
-        try await schema.drop()
+        try await TestDatabase.withConnection("failing") { (connection, _) async throws in
+            let broken = Migration(version: 3, name: "broken", sql: "CREATE TABLE half_done (id int);\n\nSELEC nonsense;")
+            let error = await #expect(throws: MigrationError.self) { try await Migrator(migrations: [first, broken]).migrate(on: connection) }
+            #expect(error?.description.contains("0003_broken failed at line 3") == true)
+            #expect(error?.description.contains("42601") == true)
+            let halfDoneIsGone = try await connection.query("SELECT to_regclass('half_done') IS NULL").scalar(Bool.self)
+            #expect(halfDoneIsGone)
+            let applied = try await Migrator(migrations: [first]).applied(on: connection).map(\.version)
+            #expect(applied == [1])
+        }
     }
 
     @Test("concurrent migrators apply each migration exactly once")
@@ -84,24 +80,20 @@ struct MigratorTests {
 
     @Test("a database with a migration this build does not know is refused")
     func unknownAppliedMigration() async throws {
-        let schema = try await TestDatabase.freshSchema("newer")
-        let connection = try await schema.connect()
-        try await Migrator(migrations: [first, second]).migrate(on: connection)
-        let error = await #expect(throws: MigrationError.self) { try await Migrator(migrations: [first]).migrate(on: connection) }
-        #expect(error?.description.contains("0002_seed") == true && error?.description.contains("newer switchboard") == true)
-        await connection.close()
-        try await schema.drop()
+        try await TestDatabase.withConnection("newer") { (connection, _) async throws in
+            try await Migrator(migrations: [first, second]).migrate(on: connection)
+            let error = await #expect(throws: MigrationError.self) { try await Migrator(migrations: [first]).migrate(on: connection) }
+            #expect(error?.description.contains("0002_seed") == true && error?.description.contains("newer switchboard") == true)
+        }
     }
 
     @Test("the migrations built into the binary are well formed and apply cleanly")
     func embeddedMigrations() async throws {
         let versions = Migration.embedded.map(\.version)
         #expect(versions == versions.sorted() && Set(versions).count == versions.count)
-        let schema = try await TestDatabase.freshSchema("embedded")
-        let connection = try await schema.connect()
-        let report = try await Migrator().migrate(on: connection)
-        #expect(report.applied.count == Migration.embedded.count)
-        await connection.close()
-        try await schema.drop()
+        try await TestDatabase.withConnection("embedded") { (connection, _) async throws in
+            let report = try await Migrator().migrate(on: connection)
+            #expect(report.applied.count == Migration.embedded.count)
+        }
     }
 }

@@ -21,6 +21,19 @@ public enum TestDatabase {
         return TestSchema(name: name, configuration: try base.withSearchPath(name), base: base)
     }
 
+    /// Runs `body` with a connection to a fresh schema, then closes the connection and drops the
+    /// schema, whether `body` returned or threw.
+    public static func withConnection(_ label: String = "t",
+                                      _ body: (PostgresConnection, TestSchema) async throws -> Void) async throws {
+        let schema = try await freshSchema(label)
+        let connection = try await schema.connect()
+        var failure: (any Error)?
+        do { try await body(connection, schema) } catch { failure = error }
+        await connection.close()
+        try await schema.drop()
+        if let failure { throw failure }
+    }
+
     /// A cluster of the test's own, for tests that stop or restart the server.
     public static func privateCluster() async throws -> EmbeddedPostgres {
         let directory = FileManager.default.temporaryDirectory.appending(path: "switchboard-private-\(UUID().uuidString.prefix(8))")
