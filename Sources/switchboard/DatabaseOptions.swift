@@ -1,6 +1,7 @@
 import ArgumentParser
 import EmbeddedPostgres
 import Foundation
+import Migrations
 import Postgres
 
 /// Where the database is: `DATABASE_URL`, or the embedded cluster in `SWITCHBOARD_DATA_DIR`.
@@ -11,6 +12,9 @@ struct DatabaseOptions: ParsableArguments {
 
     @Option(name: .customLong("data-dir"), help: ArgumentHelp("Embedded cluster directory (default: $SWITCHBOARD_DATA_DIR, else ./.switchboard).", valueName: "path"))
     var dataDirectory: String?
+
+    @Option(name: .customLong("schema"), help: ArgumentHelp("Schema to work in (default: $SWITCHBOARD_SCHEMA, else the server's search path).", valueName: "name"))
+    var schema: String?
 
     var environment: [String: String] { ProcessInfo.processInfo.environment }
 
@@ -25,8 +29,34 @@ struct DatabaseOptions: ParsableArguments {
         return EmbeddedPostgres(directory: URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)))
     }
 
+    /// The schema named by `--schema` or `SWITCHBOARD_SCHEMA`, if any.
+    var effectiveSchema: String? {
+        guard let schema = schema ?? environment["SWITCHBOARD_SCHEMA"], !schema.isEmpty else { return nil }
+        return schema
+    }
+
+    /// Connects and brings the schema up to date (creating the schema named by `--schema` if
+    /// missing). Concurrent callers wait for each other.
+    func connectMigrated(_ configuration: PostgresConfiguration) async throws -> PostgresConnection {
+        let connection = try await PostgresConnection.connect(configuration)
+        do {
+            if let schema = effectiveSchema { try await connection.execute("CREATE SCHEMA IF NOT EXISTS \(identifier: schema)") }
+            try await Migrator().migrate(on: connection)
+        } catch {
+            await connection.close()
+            throw error
+        }
+        return connection
+    }
+
     /// The configuration to connect with, starting the embedded cluster when there is no URL.
     func resolve(announce: Bool = false) throws -> PostgresConfiguration {
+        let configuration = try resolveServer(announce: announce)
+        guard let schema = effectiveSchema else { return configuration }
+        return try configuration.withSearchPath(schema)
+    }
+
+    private func resolveServer(announce: Bool) throws -> PostgresConfiguration {
         if let url = explicitURL { return try PostgresConfiguration(url) }
         let cluster = embedded
         let started = try cluster.start()

@@ -18,6 +18,9 @@ struct MigrateCommand: AsyncParsableCommand {
         let configuration = try database.resolve()
         let connection = try await PostgresConnection.connect(configuration)
         defer { Task { await connection.close() } }
+        if let schema = database.effectiveSchema, !status {
+            try await connection.execute("CREATE SCHEMA IF NOT EXISTS \(identifier: schema)")
+        }
         let migrator = Migrator()
         if status {
             let applied = Dictionary(uniqueKeysWithValues: try await migrator.applied(on: connection).map { ($0.version, $0) })

@@ -1,6 +1,7 @@
 import ArgumentParser
 import EmbeddedPostgres
 import Foundation
+import JobQueue
 import Migrations
 import Postgres
 
@@ -13,7 +14,7 @@ struct Switchboard: AsyncParsableCommand {
             With DATABASE_URL unset, commands use a private PostgreSQL cluster in SWITCHBOARD_DATA_DIR \
             (default ./.switchboard), started on demand.
             """,
-        subcommands: [MigrateCommand.self, DatabaseCommand.self, DemoCommand.self, BenchCommand.self]
+        subcommands: [MigrateCommand.self, WorkerCommand.self, JobsCommand.self, DatabaseCommand.self, DemoCommand.self, BenchCommand.self]
     )
 
     /// Parses, runs, and reports failures as one line on stderr with a non-zero exit status.
@@ -32,6 +33,8 @@ struct Switchboard: AsyncParsableCommand {
         } catch let error as EmbeddedPostgresError {
             fail(error.description)
         } catch let error as MigrationError {
+            fail(error.description)
+        } catch let error as JobQueueError {
             fail(error.description)
         } catch let error as CommandFailure {
             fail(error.description)

@@ -1,0 +1,108 @@
+import ArgumentParser
+import Foundation
+import JobQueue
+import Logging
+import Postgres
+import ServiceLifecycle
+
+/// `switchboard worker`: runs job queues until SIGTERM/SIGINT.
+struct WorkerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "worker",
+        abstract: "Run jobs from one or more queues until SIGTERM or SIGINT.",
+        discussion: """
+            Each --queue NAME=N runs queue NAME with N jobs at a time. On SIGTERM/SIGINT the worker stops \
+            claiming, lets running jobs finish within --shutdown-grace, gives the rest back without counting \
+            the attempt, and exits 0. Migrations are applied first unless --no-migrate.
+            """
+    )
+
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var options: WorkerOptions
+
+    func run() async throws {
+        let configuration = try database.resolve()
+        try await options.run(database: database, configuration: configuration, registry: SwitchboardKinds.registry())
+    }
+}
+
+/// Worker settings shared by every program that runs a `JobWorker`.
+struct WorkerOptions: ParsableArguments {
+    @Option(name: .customLong("queue"), help: ArgumentHelp("Queue and concurrency, NAME=N (repeatable; default: default=10).", valueName: "name=n"))
+    var queues: [String] = []
+
+    @Option(help: "Jobs claimed per statement at most.")
+    var batch = 100
+
+    @Option(name: .customLong("poll-interval"), help: "Seconds between polls of an idle queue.")
+    var pollInterval = 1.0
+
+    @Flag(name: .customLong("poll-only"), help: "Never LISTEN; only poll (PgBouncer transaction pooling).")
+    var pollOnly = false
+
+    @Option(help: "Seconds a claimed job stays leased without a heartbeat.")
+    var lease = 15.0
+
+    @Option(name: .customLong("shutdown-grace"), help: "Seconds running jobs get to finish at shutdown.")
+    var shutdownGrace = 10.0
+
+    @Option(name: .customLong("leader-lease"), help: "Seconds the leader's lease lasts without renewal.")
+    var leaderLease = 5.0
+
+    @Option(name: .customLong("retain-completed"), help: "Seconds to keep completed jobs (0: delete at once).")
+    var retainCompleted = 0.0
+
+    @Option(name: .customLong("retain-dead"), help: "Seconds to keep dead and cancelled jobs.")
+    var retainDead = 7.0 * 24 * 3600
+
+    @Flag(name: .customLong("no-leader"), help: "Never become the leader (maintenance and cron run elsewhere).")
+    var noLeader = false
+
+    @Flag(name: .customLong("no-migrate"), help: "Do not apply migrations at start.")
+    var noMigrate = false
+
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
+    var logLevel = "info"
+
+    func workerConfiguration() throws -> JobWorkerConfiguration {
+        var queueMap: [String: Int] = [:]
+        for spec in queues.isEmpty ? ["default=10"] : queues {
+            let parts = spec.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, !parts[0].isEmpty, let concurrency = Int(parts[1]), concurrency >= 1 else {
+                throw ValidationError("--queue takes NAME=N with N at least 1, got '\(spec)'")
+            }
+            queueMap[parts[0]] = concurrency
+        }
+        var configuration = JobWorkerConfiguration(queues: queueMap)
+        configuration.claimBatchLimit = batch
+        configuration.pollInterval = .milliseconds(Int64(pollInterval * 1000))
+        configuration.listen = !pollOnly
+        configuration.lease = .milliseconds(Int64(lease * 1000))
+        configuration.shutdownGrace = .milliseconds(Int64(shutdownGrace * 1000))
+        configuration.leaderLease = .milliseconds(Int64(leaderLease * 1000))
+        configuration.retainCompleted = .milliseconds(Int64(retainCompleted * 1000))
+        configuration.retainDead = .milliseconds(Int64(retainDead * 1000))
+        configuration.participatesInLeadership = !noLeader
+        return configuration
+    }
+
+    /// Bootstraps logging, migrates unless told not to, and runs the worker in a service group
+    /// that turns SIGTERM/SIGINT into a graceful shutdown.
+    func run(database: DatabaseOptions, configuration: PostgresConfiguration, registry: JobRegistry) async throws {
+        guard let level = Logger.Level(rawValue: logLevel) else { throw ValidationError("unknown --log-level '\(logLevel)'") }
+        let workerConfiguration = try workerConfiguration()
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        if !noMigrate {
+            let connection = try await database.connectMigrated(configuration)
+            await connection.close()
+        }
+        let logger = Logger(label: "switchboard.worker")
+        let worker = JobWorker(database: configuration, configuration: workerConfiguration, registry: registry, logger: logger)
+        let group = ServiceGroup(services: [worker], gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [], logger: logger)
+        try await group.run()
+    }
+}
