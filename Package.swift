@@ -78,6 +78,22 @@ let package = Package(
             path: "Tests/TestSupport",
             swiftSettings: strict
         ),
+        // A worker process the queue's fault tests start, kill and stop.
+        .executableTarget(
+            name: "queue-test-worker",
+            dependencies: [
+                "JobQueue", "Postgres",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Tests/QueueTestWorker",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "JobQueueTests",
+            dependencies: ["JobQueue", "Postgres", "Migrations", "EmbeddedPostgres", "TestSupport"],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "PostgresTests",
             dependencies: ["Postgres", "EmbeddedPostgres", "TestSupport"],

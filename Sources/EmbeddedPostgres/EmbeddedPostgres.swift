@@ -78,6 +78,16 @@ public struct EmbeddedPostgres: Sendable {
         }
     }
 
+    /// Restarts the server with `pg_ctl restart` (fast mode by default: sessions are ended, the
+    /// server comes back at once on the same socket).
+    public func restart(mode: String = "fast") throws {
+        try withLock {
+            let tools = try PostgresTools.locate()
+            try runTool(tools, "pg_ctl", ["-D", dataDirectory.path, "-l", logFile.path, "-m", mode, "-w", "-t", "60", "-s", "restart"],
+                        failure: "could not restart PostgreSQL (see \(logFile.path))")
+        }
+    }
+
     public func status() throws -> Status {
         try currentStatus(try PostgresTools.locate())
     }

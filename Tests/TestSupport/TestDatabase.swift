@@ -122,6 +122,7 @@ final class LockedClusters: @unchecked Sendable {
 /// The test waited longer than it should have.
 public struct TimedOut: Error, CustomStringConvertible {
     public let description: String
+    public init(description: String) { self.description = description }
 }
 
 /// Runs `work`, failing with ``TimedOut`` if it takes longer than `limit`.
