@@ -66,7 +66,7 @@ struct RunningWorker {
 
 /// Polls `condition` until it holds or `limit` passes.
 func eventually(_ what: String, within limit: Duration = .seconds(20),
-                _ condition: @Sendable () async throws -> Bool) async throws {
+                _ condition: () async throws -> Bool) async throws {
     let deadline = ContinuousClock.now + limit
     while ContinuousClock.now < deadline {
         if try await condition() { return }

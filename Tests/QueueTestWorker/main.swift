@@ -39,6 +39,7 @@ do {
     configuration.pollInterval = milliseconds("SB_POLL_MS", 1_000)
     configuration.leaderLease = milliseconds("SB_LEADER_LEASE_MS", 5_000)
     configuration.listen = environment["SB_POLL_ONLY"] == nil
+    configuration.connectionLabel = environment["SB_LABEL"] ?? "queue-test"
 
     let pool = PostgresPool(configuration: database, options: .init(maxConnections: 4))
     let record = JobKind<RecordArgs>("test.record", timeout: .seconds(30), backoff: RetryBackoff(base: .milliseconds(50)))

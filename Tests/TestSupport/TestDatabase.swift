@@ -62,6 +62,12 @@ public struct TestSchema: Sendable {
     /// Connects with the server's default search path.
     public let base: PostgresConfiguration
 
+    public init(name: String, configuration: PostgresConfiguration, base: PostgresConfiguration) {
+        self.name = name
+        self.configuration = configuration
+        self.base = base
+    }
+
     public func connect() async throws -> PostgresConnection {
         try await PostgresConnection.connect(configuration)
     }

@@ -50,11 +50,11 @@ public final class JobWorker: Service, Sendable {
 
     public func run() async throws {
         try configuration.validate()
-        let control = ManagedConnection(configuration: withName("switchboard-worker"), logger: logger)
+        let control = ManagedConnection(configuration: withName("worker"), logger: logger)
         let id = try await registerWithRetry(control)
         logger.info("worker started", metadata: ["worker.id": "\(id)", "queues": "\(configuration.queues)",
                                                  "kinds": "\(registry.kinds)", "mode": "\(configuration.listen ? "listen" : "poll-only")"])
-        let listener = configuration.listen ? try PostgresListener(configuration: withName("switchboard-listener"), logger: logger) : nil
+        let listener = configuration.listen ? try PostgresListener(configuration: withName("listener"), logger: logger) : nil
 
         await withGracefulShutdownHandler {
             await withTaskCancellationHandler {
@@ -69,7 +69,7 @@ public final class JobWorker: Service, Sendable {
                     if configuration.participatesInLeadership {
                         let maintenance = Maintenance(
                             configuration: configuration,
-                            connection: ManagedConnection(configuration: withName("switchboard-leader"), logger: logger),
+                            connection: ManagedConnection(configuration: withName("leader"), logger: logger),
                             metrics: metrics, logger: logger, workerID: { [self] in workerID },
                             isStopping: { [self] in state.withLock { $0.draining } }, wake: maintenanceSignal)
                         group.addTask { await maintenance.run() }
@@ -105,7 +105,7 @@ public final class JobWorker: Service, Sendable {
 
     private func withName(_ name: String) -> PostgresConfiguration {
         var configuration = database
-        configuration.applicationName = name
+        configuration.applicationName = "\(self.configuration.connectionLabel)-\(name)"
         return configuration
     }
 
@@ -188,7 +188,7 @@ public final class JobWorker: Service, Sendable {
 
     private func claimLoop(queue: String) async {
         guard let signal = queueSignals[queue], let concurrency = configuration.queues[queue] else { return }
-        let connection = ManagedConnection(configuration: withName("switchboard-claim"), logger: logger)
+        let connection = ManagedConnection(configuration: withName("claim"), logger: logger)
         let batchLimit = configuration.claimBatchLimit
         // After a full batch, wait for this many free slots so claims stay batched under load.
         let refill = max(1, min(batchLimit, concurrency) / 2)

@@ -26,6 +26,9 @@ public struct JobWorkerConfiguration: Sendable {
     public var leaderLease: Duration = .seconds(5)
     /// How often the leader promotes due scheduled jobs.
     public var promotionInterval: Duration = .milliseconds(200)
+    /// Prefix of the `application_name` of this worker's sessions (`<label>-claim`,
+    /// `-listener`, `-leader`, `-worker`), to find them in `pg_stat_activity`.
+    public var connectionLabel: String = "switchboard"
     /// Reported in the workers table.
     public var host: String = ProcessInfo.processInfo.hostName
 
