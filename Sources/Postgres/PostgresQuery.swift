@@ -78,6 +78,26 @@ public struct PostgresQuery: Sendable, ExpressibleByStringInterpolation, CustomS
             sql += PostgresQuery.quoteIdentifier(identifier)
         }
 
+        /// Inserts another query's text, renumbering its `$n` parameters to follow this one's, so
+        /// statements can be composed from parts. The part must not contain `$` other than its
+        /// parameters (no dollar-quoted strings).
+        public mutating func appendInterpolation(subquery: PostgresQuery) {
+            let offset = binds.count
+            var text = ""
+            var index = subquery.sql.startIndex
+            while index < subquery.sql.endIndex {
+                let character = subquery.sql[index]
+                index = subquery.sql.index(after: index)
+                guard character == "$" else { text.append(character); continue }
+                let digits = subquery.sql[index...].prefix(while: \.isASCII).prefix(while: \.isNumber)
+                guard let number = Int(digits) else { text.append(character); continue }
+                text += "$\(number + offset)"
+                index = digits.endIndex
+            }
+            sql += text
+            binds += subquery.binds
+        }
+
         /// Inserts SQL text as is. Never pass text that contains input from outside the program.
         public mutating func appendInterpolation(unsafeSQL text: String) {
             sql += text

@@ -56,7 +56,8 @@ struct DatabaseOptions: ParsableArguments {
         return try configuration.withSearchPath(schema)
     }
 
-    private func resolveServer(announce: Bool) throws -> PostgresConfiguration {
+    /// The server to connect to, ignoring `--schema`.
+    func resolveServer(announce: Bool = false) throws -> PostgresConfiguration {
         if let url = explicitURL { return try PostgresConfiguration(url) }
         let cluster = embedded
         let started = try cluster.start()

@@ -32,8 +32,10 @@ CREATE TABLE jobs (
 CREATE INDEX jobs_claim ON jobs (queue, priority, run_at, id) WHERE state = 'available';
 -- Promotion of due scheduled jobs (leader).
 CREATE INDEX jobs_scheduled ON jobs (run_at) WHERE state = 'scheduled';
--- Heartbeats, lease rescue and shutdown release.
-CREATE INDEX jobs_running ON jobs (locked_by, locked_until) WHERE state = 'running';
+-- Lease rescue and heartbeats. Deliberately not keyed by locked_by: an index that finds one
+-- worker's running rows tempts the planner into scanning them all for every batched completion,
+-- where the primary key finds exactly the finished ids.
+CREATE INDEX jobs_leases ON jobs (locked_until) WHERE state = 'running';
 -- Retention of finished jobs kept for a while (completed, dead, cancelled).
 CREATE INDEX jobs_finished ON jobs (finished_at) WHERE state IN ('completed', 'dead', 'cancelled');
 -- A unique key holds while a job with it is pending or running.

@@ -283,20 +283,14 @@ public final class JobWorker: Service, Sendable {
     private func finish(_ run: JobRun, _ outcome: JobOutcome, cancelTask: Bool) {
         guard run.finish(cancelTask: cancelTask) else { return }
         let queue = run.job.queue
-        let (wakeQueue, drained) = state.withLock { state -> (Bool, Bool) in
+        // The slot stays taken until the outcome is written (see releaseSlots), so a slow
+        // database slows claiming instead of piling up unwritten outcomes.
+        let drained = state.withLock { state -> Bool in
             state.running[run.job.id] = nil
-            let inFlight = state.inFlight[queue, default: 1] - 1
-            state.inFlight[queue] = inFlight
             state.outcomes.append((run, outcome))
-            var wake = false
-            if let want = state.wantSlots[queue], (configuration.queues[queue] ?? 0) - inFlight >= want {
-                state.wantSlots[queue] = nil
-                wake = true
-            }
-            return (wake, state.draining && state.running.isEmpty)
+            return state.draining && state.running.isEmpty
         }
         flushSignal.signal()
-        if wakeQueue { queueSignals[queue]?.signal() }
         if drained { drainedSignal.signal() }
         metrics.runTime(queue: queue, kind: run.job.kind, ContinuousClock.now - run.startedAt)
         switch outcome {
@@ -358,6 +352,7 @@ public final class JobWorker: Service, Sendable {
             (completed.isEmpty ? [] : try WorkerStatements.complete(completed, worker: worker, retain: retain, on: connection),
              changes.isEmpty ? [:] : try WorkerStatements.change(changes, worker: worker, on: connection))
         }
+        releaseSlots(Dictionary(grouping: batch, by: { $0.run.job.queue }).mapValues(\.count))
         var completedPerQueue: [String: Int] = [:], failedPerQueue: [String: Int] = [:], deadPerQueue: [String: Int] = [:]
         var lost: [Int64] = []
         for (run, outcome) in batch {
@@ -383,6 +378,23 @@ public final class JobWorker: Service, Sendable {
             // runs them again: at-least-once, and the other worker's outcome is the one recorded.
             logger.warning("outcomes dropped: lease lost before they were written", metadata: ["job.ids": "\(lost.prefix(20))"])
         }
+    }
+
+    /// Frees the slots of written outcomes and wakes claim loops waiting for them.
+    private func releaseSlots(_ perQueue: [String: Int]) {
+        let wake = state.withLock { state -> [String] in
+            var wake: [String] = []
+            for (queue, count) in perQueue {
+                let inFlight = state.inFlight[queue, default: count] - count
+                state.inFlight[queue] = inFlight
+                if let want = state.wantSlots[queue], (configuration.queues[queue] ?? 0) - inFlight >= want {
+                    state.wantSlots[queue] = nil
+                    wake.append(queue)
+                }
+            }
+            return wake
+        }
+        for queue in wake { queueSignals[queue]?.signal() }
     }
 
     // MARK: Leases

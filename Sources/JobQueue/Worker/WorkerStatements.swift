@@ -60,17 +60,16 @@ enum WorkerStatements {
         // Only the verb differs; the statement text is fixed per variant, values are parameters.
         let verb = retain
             ? """
-              UPDATE jobs j SET state = 'completed', finished_at = now(), locked_by = NULL, locked_until = NULL
-                FROM target t WHERE j.id = t.id AND j.locked_by = t.worker AND j.state = 'running'
-              RETURNING j.id, j.queue
-              """
+              UPDATE jobs SET state = 'completed', finished_at = now(), locked_by = NULL, locked_until = NULL
+               WHERE id = ANY(\(ids)::int8[]) AND locked_by = \(worker) AND state = 'running'
+              RETURNING id, queue
+              """ as PostgresQuery
             : """
-              DELETE FROM jobs j USING target t WHERE j.id = t.id AND j.locked_by = t.worker AND j.state = 'running'
-              RETURNING j.id, j.queue
+              DELETE FROM jobs WHERE id = ANY(\(ids)::int8[]) AND locked_by = \(worker) AND state = 'running'
+              RETURNING id, queue
               """
         let query: PostgresQuery = """
-            WITH target AS (SELECT unnest(\(ids)::int8[]) AS id, \(worker)::int8 AS worker),
-            done AS (\(unsafeSQL: verb)),
+            WITH done AS (\(subquery: verb)),
             counted AS (
                 INSERT INTO job_throughput (bucket, queue, worker_id, completed)
                 SELECT date_bin('10 seconds', now(), timestamptz 'epoch'), queue, \(worker), count(*) FROM done GROUP BY queue
