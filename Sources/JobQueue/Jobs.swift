@@ -63,10 +63,11 @@ public enum Jobs {
     }
 
     private static func insertChunk(_ jobs: [NewJob], on connection: isolated PostgresConnection) throws -> [EnqueueOutcome] {
+        for job in jobs { try validate(job) }
+        if let uniform = try uniformInsert(jobs, on: connection) { return uniform }
         var queues: [String] = [], kinds: [String] = [], args: [String] = [], metadata: [String] = []
         var priorities: [Int64] = [], runAtMicros: [Int64] = [], attempts: [Int64] = [], keys: [String] = []
         for job in jobs {
-            try validate(job)
             queues.append(job.options.queue)
             kinds.append(job.kind)
             args.append(job.args)
@@ -77,17 +78,17 @@ public enum Jobs {
             keys.append(job.options.uniqueKey ?? "")
         }
         // run_at travels as epoch microseconds (0 = now) and unique keys as '' for none, so every
-        // column is a plain array.
+        // column is a plain array. unnest yields rows in array order and INSERT … RETURNING
+        // returns them in the order inserted, which the mapping below relies on.
         let result = try connection.query("""
             INSERT INTO jobs (queue, kind, args, metadata, state, priority, run_at, max_attempts, unique_key)
             SELECT q, k, a::jsonb, m::jsonb,
                    CASE WHEN r > now() THEN 'scheduled' ELSE 'available' END, p::smallint, r, ma, nullif(u, '')
-              FROM (SELECT q, k, a, m, p, ma, u, n,
+              FROM (SELECT q, k, a, m, p, ma, u,
                            CASE WHEN us = 0 THEN now() ELSE to_timestamp(us / 1e6) END AS r
                       FROM unnest(\(queues)::text[], \(kinds)::text[], \(args)::text[], \(metadata)::text[],
                                   \(priorities)::int8[], \(runAtMicros)::int8[], \(attempts)::int8[], \(keys)::text[])
-                           WITH ORDINALITY AS t(q, k, a, m, p, us, ma, u, n)) AS rows
-             ORDER BY n
+                           AS t(q, k, a, m, p, us, ma, u)) AS rows
             ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL AND state IN ('scheduled', 'available', 'running')
             DO NOTHING
             RETURNING id, coalesce(unique_key, '')
@@ -113,6 +114,34 @@ public enum Jobs {
         var perQueue: [String: Int] = [:]
         for (job, outcome) in zip(jobs, outcomes) where outcome.id != nil { perQueue[job.options.queue, default: 0] += 1 }
         for (queue, count) in perQueue { JobMetrics.shared.enqueued(queue: queue, count) }
+        return outcomes
+    }
+
+    /// The common batch: one queue, kind, priority, run time, attempt limit and metadata, and no
+    /// unique keys. Only the arguments travel per row. Returns nil for any other batch.
+    private static func uniformInsert(_ jobs: [NewJob], on connection: isolated PostgresConnection) throws -> [EnqueueOutcome]? {
+        guard let first = jobs.first, first.options.uniqueKey == nil else { return nil }
+        let options = first.options
+        for job in jobs.dropFirst() {
+            let other = job.options
+            guard job.kind == first.kind, other.queue == options.queue, other.priority == options.priority,
+                  other.runAt == options.runAt, job.maxAttempts == first.maxAttempts, other.uniqueKey == nil,
+                  other.metadata == options.metadata else { return nil }
+        }
+        let metadata = options.metadata.isEmpty ? "{}" : try JobCoding.encode(options.metadata)
+        let result = try connection.query("""
+            INSERT INTO jobs (queue, kind, args, metadata, state, priority, run_at, max_attempts)
+            SELECT \(options.queue), \(first.kind), a::jsonb, \(metadata)::jsonb,
+                   CASE WHEN r > now() THEN 'scheduled' ELSE 'available' END, \(Int(options.priority))::smallint, r, \(first.maxAttempts)
+              FROM unnest(\(jobs.map(\.args))::text[]) AS t(a),
+                   (SELECT coalesce(\(options.runAt)::timestamptz, now()) AS r) AS at
+            RETURNING id
+            """)
+        guard result.count == jobs.count else {
+            throw JobQueueError("enqueue inserted \(result.count) of \(jobs.count) jobs")
+        }
+        let outcomes = try result.map { EnqueueOutcome.enqueued(try $0.decode(Int64.self, at: 0)) }
+        JobMetrics.shared.enqueued(queue: options.queue, outcomes.count)
         return outcomes
     }
 

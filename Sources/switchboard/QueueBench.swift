@@ -168,10 +168,22 @@ struct QueueBench: AsyncParsableCommand {
         try await control.query("SELECT count(*) FROM jobs WHERE queue = \(Self.queue)").scalar(Int.self)
     }
 
-    private func waitUntilEmpty(_ control: PostgresConnection) async throws {
-        while try await control.query("SELECT EXISTS (SELECT 1 FROM jobs WHERE queue = \(Self.queue))").scalar(Bool.self) {
+    /// Jobs of the bench queue completed so far, from the workers' own counts: a tiny table, so
+    /// polling it every few milliseconds costs the server nothing (counting the jobs table
+    /// would scan its dead tuples and distort the very figure being measured).
+    private func completedSoFar(_ control: PostgresConnection) async throws -> Int {
+        try await control.query("SELECT coalesce(sum(completed), 0)::int8 FROM job_throughput WHERE queue = \(Self.queue)").scalar(Int.self)
+    }
+
+    private func waitUntilCompleted(_ control: PostgresConnection, total: Int) async throws {
+        while try await completedSoFar(control) < total {
             try await Task.sleep(for: .milliseconds(10))
         }
+    }
+
+    /// Waits for the backlog to drain (between figures, not timed).
+    private func waitUntilEmpty(_ control: PostgresConnection) async throws {
+        while try await backlog(control) > 0 { try await Task.sleep(for: .milliseconds(200)) }
     }
 
     private func enqueueThenDrain(_ configuration: PostgresConfiguration, _ control: PostgresConnection) async throws -> (enqueue: Double, drain: Double) {
@@ -179,9 +191,10 @@ struct QueueBench: AsyncParsableCommand {
         let enqueueRate = try await enqueue(configuration, count: jobs)
         // Statistics only: dead tuples stay for autovacuum, so the bloat figure is honest.
         try await control.execute("ANALYZE jobs")
+        let target = try await completedSoFar(control) + jobs
         let started = ContinuousClock.now
         try await control.run { connection in _ = try JobAdmin.resume(queue: Self.queue, on: connection) }
-        try await waitUntilEmpty(control)
+        try await waitUntilCompleted(control, total: target)
         return (enqueueRate, Double(jobs) / (ContinuousClock.now - started).seconds)
     }
 
@@ -260,12 +273,13 @@ struct QueueBench: AsyncParsableCommand {
 
     /// Sends `count` jobs through the running worker (producers and worker together).
     private func passThrough(_ configuration: PostgresConfiguration, _ control: PostgresConnection, count: Int) async throws {
+        let target = try await completedSoFar(control) + count
         var left = count
         while left > 0 {
             let chunk = min(left, 200_000)
             _ = try await enqueue(configuration, count: chunk)
             left -= chunk
         }
-        try await waitUntilEmpty(control)
+        try await waitUntilCompleted(control, total: target)
     }
 }

@@ -32,6 +32,21 @@ struct JobQueueTests {
         }
     }
 
+    @Test("a uniform batch (one queue, kind and options) maps each returned id to its own arguments")
+    func enqueueUniformBatch() async throws {
+        try await QueueFixture.with("enquniform") { fixture in
+            let jobs = try (0..<7_000).map { try NewJob(Self.numbered, Numbered(n: $0), JobOptions(queue: "u", priority: 3)) }
+            let outcomes = try await fixture.connection.run { connection in try Jobs.enqueue(many: jobs, on: connection) }
+            let ids = outcomes.compactMap(\.id)
+            #expect(ids.count == 7_000)
+            let mismatched = try await fixture.connection.query("""
+                SELECT count(*) FROM unnest(\(ids)::int8[]) WITH ORDINALITY AS o(id, n)
+                  JOIN jobs j USING (id) WHERE (j.args->>'n')::int <> o.n - 1 OR j.priority <> 3 OR j.queue <> 'u'
+                """).scalar(Int.self)
+            #expect(mismatched == 0)
+        }
+    }
+
     @Test("a job enqueued in a transaction that rolls back does not exist")
     func enqueueInCallerTransaction() async throws {
         try await QueueFixture.with("enqtx") { fixture in

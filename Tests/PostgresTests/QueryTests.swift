@@ -15,6 +15,19 @@ struct QueryTests {
         #expect(!query.description.contains("O'Brien"))
     }
 
+    @Test("a composed subquery's parameters are renumbered after the outer ones")
+    func subqueryRenumbering() async throws {
+        let inner: PostgresQuery = "SELECT \(Int64(10)) + \(Int64(20)) AS v"
+        let outer: PostgresQuery = "SELECT \(Int64(1)) AS a, s.v FROM (\(subquery: inner)) s WHERE s.v > \(Int64(5))"
+        #expect(outer.sql == "SELECT $1 AS a, s.v FROM (SELECT $2 + $3 AS v) s WHERE s.v > $4")
+        #expect(outer.binds.count == 4)
+        try await TestDatabase.withConnection("subq") { (connection, _) async throws in
+            let row = try #require(try await connection.query(outer).first)
+            let values = (try row.decode(Int64.self, at: 0), try row.decode(Int64.self, at: 1))
+            #expect(values == (1, 30))
+        }
+    }
+
     @Test("values round-trip as every supported type")
     func roundTrips() async throws {
         try await TestDatabase.withConnection("types") { (connection, _) async throws in

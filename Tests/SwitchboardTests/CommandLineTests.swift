@@ -44,7 +44,9 @@ struct CommandLineTests {
     }
 
     @Test("--help works on every command", arguments: [[], ["migrate"], ["db"], ["db", "start"], ["db", "stop"], ["db", "status"],
-                                                         ["demo"], ["bench"], ["bench", "pg"], ["bench", "memory"]])
+                                                         ["demo"], ["bench"], ["bench", "pg"], ["bench", "queue"], ["bench", "memory"],
+                                                         ["worker"], ["jobs"], ["jobs", "status"], ["jobs", "enqueue"], ["jobs", "retry"],
+                                                         ["jobs", "cancel"], ["jobs", "pause"], ["jobs", "resume"]])
     func help(_ command: [String]) async throws {
         let run = try await Self.run(command + ["--help"])
         #expect(run.status == 0)
@@ -59,6 +61,54 @@ struct CommandLineTests {
         #expect(run.stdout.contains("already in place"))
         let status = try await Self.run(["migrate", "--status"], environment: ["DATABASE_URL": schema.configuration.connectionString])
         #expect(status.status == 0)
+        try await schema.drop()
+    }
+
+    @Test("jobs commands: enqueue, status, pause, resume, cancel, retry, and a worker that runs the job and stops on SIGTERM")
+    func jobsCommands() async throws {
+        let schema = try await TestDatabase.freshSchema("clijobs")
+        let url = ["--database-url", schema.base.connectionString, "--schema", schema.name]
+        let enqueued = try await Self.run(["jobs", "enqueue", "switchboard.noop", "--queue", "cli"] + url)
+        #expect(enqueued.status == 0, "\(enqueued.stderr)")
+        #expect(enqueued.stdout.hasPrefix("enqueued job "))
+        let duplicate = try await Self.run(["jobs", "enqueue", "switchboard.noop", "--queue", "cli", "--unique-key", "k"] + url)
+        let again = try await Self.run(["jobs", "enqueue", "switchboard.noop", "--queue", "cli", "--unique-key", "k"] + url)
+        #expect(duplicate.status == 0 && again.status == 0)
+        #expect(again.stdout.contains("skipped"))
+        let delayed = try await Self.run(["jobs", "enqueue", "switchboard.noop", "--queue", "later", "--delay", "3600"] + url)
+        let delayedID = String(delayed.stdout.split(separator: " ").last ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(try await Self.run(["jobs", "cancel", delayedID] + url).stdout.contains("cancelled"))
+        #expect(try await Self.run(["jobs", "retry", delayedID] + url).status == 0)
+        let badRetry = try await Self.run(["jobs", "retry", delayedID] + url)
+        #expect(badRetry.status == 1 && badRetry.stderr.contains("already available"))
+        let badJSON = try await Self.run(["jobs", "enqueue", "switchboard.noop", "--args", "{oops"] + url)
+        #expect(badJSON.status == 1 && badJSON.stderr.contains("not valid JSON"))
+        #expect(try await Self.run(["jobs", "pause", "cli"] + url).stdout.contains("paused"))
+        let paused = try await Self.run(["jobs", "status"] + url)
+        #expect(paused.stdout.contains("cli (paused)"), "\(paused.stdout)")
+        #expect(try await Self.run(["jobs", "resume", "cli"] + url).stdout.contains("resumed"))
+
+        // A real worker process drains the queue and shuts down cleanly on SIGTERM.
+        let worker = Process()
+        worker.executableURL = Self.binary
+        worker.arguments = ["worker", "--queue", "cli=2", "--log-level", "warning"] + url
+        worker.standardOutput = FileHandle.nullDevice
+        worker.standardError = FileHandle.nullDevice
+        try worker.run()
+        defer { if worker.isRunning { kill(worker.processIdentifier, SIGKILL) } }
+        let connection = try await schema.connect()
+        let deadline = ContinuousClock.now + .seconds(20)
+        while try await connection.query("SELECT count(*) FROM jobs WHERE queue = 'cli'").scalar(Int.self) > 0, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(try await connection.query("SELECT count(*) FROM jobs WHERE queue = 'cli'").scalar(Int.self) == 0)
+        let status = try await Self.run(["jobs", "status", "--json"] + url)
+        #expect(status.status == 0 && status.stdout.contains("\"workers\""))
+        kill(worker.processIdentifier, SIGTERM)
+        let stopBy = ContinuousClock.now + .seconds(15)
+        while worker.isRunning, ContinuousClock.now < stopBy { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(!worker.isRunning && worker.terminationStatus == 0)
+        await connection.close()
         try await schema.drop()
     }
 

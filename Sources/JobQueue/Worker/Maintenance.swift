@@ -1,6 +1,7 @@
 import Postgres
 import Logging
 import Foundation
+import Synchronization
 
 /// Leader election and the leader's chores. Every worker process runs one; only the holder of
 /// the `job_leader` lease does the chores. The lease is a row, not a session advisory lock, so
@@ -13,6 +14,8 @@ struct Maintenance: Sendable {
     let workerID: @Sendable () -> Int64?
     let isStopping: @Sendable () -> Bool
     let wake: WakeSignal
+
+    let vacuum: JobsVacuum
 
     private var renewInterval: Duration { min(.seconds(1), configuration.leaderLease / 3) }
 
@@ -49,6 +52,7 @@ struct Maintenance: Sendable {
                 try connection.execute("UPDATE job_leader SET expires_at = '-infinity' WHERE worker_id = \(id)")
             }
         }
+        await vacuum.stop()
         await connection.drop()
     }
 
@@ -64,6 +68,7 @@ struct Maintenance: Sendable {
                     logger.warning("rescued jobs whose lease expired", metadata: [
                         "available": "\(rescued.available)", "dead": "\(rescued.dead)"])
                 }
+                await vacuum.runIfNeeded()
                 let connection = try await connection.get()
                 let ticks = try await JobSchedules.enqueueDueTicks(on: connection)
                 if ticks.enqueued > 0 { logger.debug("enqueued periodic jobs", metadata: ["count": "\(ticks.enqueued)"]) }
@@ -153,5 +158,54 @@ struct Maintenance: Sendable {
             """)
         guard let row = result.first else { return (0, 0) }
         return (try row.decode(Int.self, at: 0), try row.decode(Int.self, at: 1))
+    }
+}
+
+/// Vacuums `jobs` when dead tuples pile up faster than autovacuum can visit: autovacuum looks at
+/// each database only every `autovacuum_naptime` (a minute by default, a server-wide setting),
+/// and a busy queue makes millions of dead tuples in that time, every one of them in front of the
+/// claim index. The leader checks the table's statistics every second and runs a plain VACUUM
+/// (which blocks no reads or writes) on a connection of its own, one at a time.
+final class JobsVacuum: Sendable {
+    private let connection: ManagedConnection
+    private let logger: Logger
+    private let running = Mutex<Task<Void, Never>?>(nil)
+    /// Vacuum once dead tuples exceed both this and the live rows.
+    let threshold: Int
+
+    init(connection: ManagedConnection, logger: Logger, threshold: Int = 100_000) {
+        self.connection = connection
+        self.logger = logger
+        self.threshold = threshold
+    }
+
+    func runIfNeeded() async {
+        if running.withLock({ $0 != nil }) { return }
+        let threshold = self.threshold
+        guard let dead = try? await connection.run({ connection -> Int? in
+            let row = try connection.query("""
+                SELECT n_dead_tup, n_live_tup FROM pg_stat_user_tables WHERE relid = 'jobs'::regclass
+                """).first
+            guard let row else { return nil }
+            let dead = try row.decode(Int.self, at: 0), live = try row.decode(Int.self, at: 1)
+            return dead > threshold && dead > live ? dead : nil
+        }) else { return }
+        // Created under the lock, so the task's own reset cannot come before this assignment.
+        running.withLock { running in running = Task { [connection, logger] in
+            let started = ContinuousClock.now
+            do {
+                try await connection.run { connection in _ = try connection.simpleQuery(unsafeSQL: "VACUUM jobs") }
+                logger.info("vacuumed the jobs table", metadata: ["dead_tuples": "\(dead)", "seconds": "\((ContinuousClock.now - started).seconds)"])
+            } catch {
+                logger.warning("VACUUM of the jobs table failed: \(error)")
+            }
+            self.running.withLock { $0 = nil }
+        } }
+    }
+
+    func stop() async {
+        let task = running.withLock { $0 }
+        await task?.value
+        await connection.drop()
     }
 }
