@@ -4,7 +4,14 @@ import Synchronization
 /// The queue's swift-metrics instruments. Labels are `switchboard_jobs_*`; dimensions are the
 /// queue (and the kind for run time). Instruments are made once per label set and reused.
 final class JobMetrics: Sendable {
-    static let shared = JobMetrics()
+    static let shared = JobMetrics(factory: nil)
+
+    /// nil: the factory `MetricsSystem` was bootstrapped with.
+    private let factory: (any MetricsFactory & Sendable)?
+
+    init(factory: (any MetricsFactory & Sendable)?) {
+        self.factory = factory
+    }
 
     private struct Key: Hashable { let label: String; let queue: String; let kind: String }
     private let counters = Mutex<[Key: Counter]>([:])
@@ -15,7 +22,8 @@ final class JobMetrics: Sendable {
         let key = Key(label: label, queue: queue, kind: "")
         return counters.withLock { cache in
             if let counter = cache[key] { return counter }
-            let counter = Counter(label: label, dimensions: [("queue", queue)])
+            let dimensions = [("queue", queue)]
+            let counter = factory.map { Counter(label: label, dimensions: dimensions, factory: $0) } ?? Counter(label: label, dimensions: dimensions)
             cache[key] = counter
             return counter
         }
@@ -26,7 +34,8 @@ final class JobMetrics: Sendable {
         return timers.withLock { cache in
             if let timer = cache[key] { return timer }
             let dimensions = kind.isEmpty ? [("queue", queue)] : [("queue", queue), ("kind", kind)]
-            let timer = Metrics.Timer(label: label, dimensions: dimensions)
+            let timer = factory.map { Metrics.Timer(label: label, dimensions: dimensions, factory: $0) }
+                ?? Metrics.Timer(label: label, dimensions: dimensions)
             cache[key] = timer
             return timer
         }
@@ -50,7 +59,8 @@ final class JobMetrics: Sendable {
         let key = Key(label: "switchboard_jobs_available", queue: queue, kind: "")
         let gauge = gauges.withLock { cache in
             if let gauge = cache[key] { return gauge }
-            let gauge = Gauge(label: key.label, dimensions: [("queue", queue)])
+            let dimensions = [("queue", queue)]
+            let gauge = factory.map { Gauge(label: key.label, dimensions: dimensions, factory: $0) } ?? Gauge(label: key.label, dimensions: dimensions)
             cache[key] = gauge
             return gauge
         }

@@ -95,17 +95,23 @@ struct FaultTests {
     @Test("kill -9 mid-batch: every job runs at least once and completes exactly once; nothing stays running")
     func killNineMidBatch() async throws {
         try await Self.withFixture("kill9") { fixture, workers in
-            try await Self.enqueue(fixture, count: 1000, RecordArgs(sleepMS: 20))
-            let first = try workers.start()
-            try await eventually("the first worker is under way") { try await fixture.count("SELECT count(*) FROM test_runs") >= 100 }
+            // Jobs of 100 ms keep the worker mid-batch nearly all the time, so the kill catches some.
+            try await Self.enqueue(fixture, count: 1000, RecordArgs(sleepMS: 100))
+            let first = try workers.start(queues: "default=20")
+            try await eventually("the first worker is under way") {
+                let runs = try await fixture.count("SELECT count(*) FROM test_runs")
+                let running = try await fixture.count("SELECT count(*) FROM jobs WHERE state = 'running'")
+                return runs >= 100 && running > 0
+            }
             first.signal(SIGKILL)
             _ = await first.waitForExit(within: .seconds(5))
             let heldByDead = try await fixture.count("SELECT count(*) FROM jobs WHERE state = 'running'")
             #expect(heldByDead > 0, "the kill should catch jobs mid-run")
-            let second = try workers.start()
+            let second = try workers.start(queues: "default=20")
             try await eventually("all jobs done", within: .seconds(60)) { try await fixture.count("SELECT count(*) FROM jobs") == 0 }
             #expect(try await fixture.count("SELECT count(DISTINCT job_id) FROM test_runs") == 1000)
             #expect(try await fixture.count("SELECT sum(completed)::int FROM job_throughput") == 1000)
+            #expect(try await fixture.count("SELECT count(*) FROM test_runs") >= 1000)
             second.signal(SIGTERM)
             #expect(await second.waitForExit(within: .seconds(15)) == 0)
         }

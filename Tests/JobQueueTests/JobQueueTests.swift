@@ -1,5 +1,6 @@
 import Foundation
 import JobQueue
+import MetricsTestKit
 import Postgres
 import Synchronization
 import Testing
@@ -208,6 +209,51 @@ struct JobQueueTests {
             try await eventually("all ran after resume") { seen.count == 5 }
             try await worker.stop()
             #expect(try await fixture.count("SELECT count(*) FROM job_workers") == 0)
+        }
+    }
+
+    @Test("poll-only mode (no LISTEN, for PgBouncer transaction pooling) runs jobs without a listener session")
+    func pollOnly() async throws {
+        try await QueueFixture.with("pollonly") { fixture in
+            let seen = Recorder()
+            var registry = JobRegistry()
+            registry.register(Self.numbered) { args, context in seen.add(Int64(args.n), context.attempt) }
+            let label = "pollonly\(UInt32.random(in: 0 ... .max))"
+            let worker = fixture.startWorker(registry) {
+                $0.listen = false
+                $0.pollInterval = .milliseconds(100)
+                $0.connectionLabel = label
+            }
+            for n in 0..<20 { _ = try await fixture.enqueue(Self.numbered, Numbered(n: n)) }
+            try await eventually("all ran by polling") { seen.count == 20 }
+            let sessions = try await fixture.connection.query("""
+                SELECT application_name FROM pg_stat_activity WHERE application_name LIKE \(label + "-%")
+                """).map { try $0.decode(String.self, at: 0) }
+            #expect(sessions.contains("\(label)-claim"))
+            #expect(!sessions.contains("\(label)-listener"))
+            try await worker.stop()
+        }
+    }
+
+    @Test("metrics count claims, completions, failures and dead jobs, and time runs and queue waits")
+    func metrics() async throws {
+        try await QueueFixture.with("metrics") { fixture in
+            let metrics = TestMetrics()
+            var registry = JobRegistry()
+            registry.register(Self.numbered) { args, _ in if args.n < 0 { throw Boom(description: "negative") } }
+            for n in [1, 2, -1] { _ = try await fixture.enqueue(Self.numbered, Numbered(n: n), JobOptions(queue: "m", maxAttempts: 1)) }
+            let worker = fixture.startWorker(registry, queues: ["m": 4], metrics: metrics)
+            try await eventually("all finished") {
+                try await fixture.count("SELECT count(*) FROM jobs WHERE state NOT IN ('dead')") == 0
+            }
+            try await worker.stop()
+            let queue = [("queue", "m")]
+            #expect(try metrics.expectCounter("switchboard_jobs_claimed_total", queue).totalValue == 3)
+            #expect(try metrics.expectCounter("switchboard_jobs_completed_total", queue).totalValue == 2)
+            #expect(try metrics.expectCounter("switchboard_jobs_failed_total", queue).totalValue == 1)
+            #expect(try metrics.expectCounter("switchboard_jobs_dead_total", queue).totalValue == 1)
+            #expect(try metrics.expectTimer("switchboard_jobs_run_seconds", queue + [("kind", "t.numbered")]).values.count == 3)
+            #expect(try metrics.expectTimer("switchboard_jobs_queue_wait_seconds", queue).values.count == 3)
         }
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import JobQueue
 import Migrations
+import MetricsTestKit
 import Postgres
 import Synchronization
 import Testing
@@ -44,12 +45,12 @@ struct QueueFixture {
     }
 
     /// Starts an in-process worker; stop it with ``RunningWorker/stop()``.
-    func startWorker(_ registry: JobRegistry, queues: [String: Int] = ["default": 4],
+    func startWorker(_ registry: JobRegistry, queues: [String: Int] = ["default": 4], metrics: TestMetrics? = nil,
                      configure: (inout JobWorkerConfiguration) -> Void = { _ in }) -> RunningWorker {
         var configuration = JobWorkerConfiguration(queues: queues)
         configuration.pollInterval = .milliseconds(200)
         configure(&configuration)
-        let worker = JobWorker(database: schema.configuration, configuration: configuration, registry: registry)
+        let worker = JobWorker(database: schema.configuration, configuration: configuration, registry: registry, metricsFactory: metrics)
         return RunningWorker(worker: worker, task: Task { try await worker.run() })
     }
 }

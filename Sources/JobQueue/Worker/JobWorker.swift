@@ -1,6 +1,7 @@
 public import ServiceLifecycle
 public import Postgres
 public import Logging
+public import CoreMetrics
 import Synchronization
 import Foundation
 
@@ -13,7 +14,7 @@ public final class JobWorker: Service, Sendable {
     let database: PostgresConfiguration
     let registry: JobRegistry
     let logger: Logger
-    let metrics = JobMetrics.shared
+    let metrics: JobMetrics
 
     private struct State {
         var workerID: Int64?
@@ -33,8 +34,11 @@ public final class JobWorker: Service, Sendable {
     private let maintenanceSignal = WakeSignal()
     private let heartbeatSignal = WakeSignal()
 
+    /// `metricsFactory` overrides the bootstrapped metrics backend for this worker's instruments
+    /// (tests use MetricsTestKit's `TestMetrics`).
     public init(database: PostgresConfiguration, configuration: JobWorkerConfiguration, registry: JobRegistry,
-                logger: Logger = Logger(label: "switchboard.jobs")) {
+                logger: Logger = Logger(label: "switchboard.jobs"), metricsFactory: (any MetricsFactory & Sendable)? = nil) {
+        self.metrics = metricsFactory.map { JobMetrics(factory: $0) } ?? .shared
         self.database = database
         self.configuration = configuration
         self.registry = registry
