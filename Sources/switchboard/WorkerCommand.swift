@@ -55,6 +55,9 @@ struct WorkerOptions: ParsableArguments {
     @Option(name: .customLong("retain-dead"), help: "Seconds to keep dead and cancelled jobs.")
     var retainDead = 7.0 * 24 * 3600
 
+    @Option(name: .customLong("vacuum-threshold"), help: "Dead tuples in jobs at which the leader runs VACUUM (0: only autovacuum).")
+    var vacuumThreshold = 100_000
+
     @Flag(name: .customLong("no-leader"), help: "Never become the leader (maintenance and cron run elsewhere).")
     var noLeader = false
 
@@ -83,6 +86,7 @@ struct WorkerOptions: ParsableArguments {
         configuration.retainCompleted = .milliseconds(Int64(retainCompleted * 1000))
         configuration.retainDead = .milliseconds(Int64(retainDead * 1000))
         configuration.participatesInLeadership = !noLeader
+        configuration.vacuumThreshold = vacuumThreshold
         return configuration
     }
 

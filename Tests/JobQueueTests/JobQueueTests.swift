@@ -257,6 +257,24 @@ struct JobQueueTests {
         }
     }
 
+    @Test("the leader vacuums the jobs table when dead tuples pile up faster than autovacuum visits")
+    func leaderVacuums() async throws {
+        try await QueueFixture.with("vacuum") { fixture in
+            func vacuums() async throws -> Int {
+                try await fixture.count("SELECT vacuum_count::int FROM pg_stat_user_tables WHERE relid = 'jobs'::regclass")
+            }
+            let before = try await vacuums()
+            // Dead tuples from a session that then ends, so its statistics reach the server at once.
+            let churn = try await fixture.schema.connect()
+            try await churn.execute("INSERT INTO jobs (queue, kind) SELECT 'nobody', 'x' FROM generate_series(1, 3000)")
+            try await churn.execute("DELETE FROM jobs")
+            await churn.close()
+            let worker = fixture.startWorker(JobRegistry(), queues: ["idle": 1]) { $0.vacuumThreshold = 500 }
+            try await eventually("a VACUUM by the leader", within: .seconds(30)) { try await vacuums() > before }
+            try await worker.stop()
+        }
+    }
+
     @Test("one unique key raced by 8 concurrent enqueuers gives one job")
     func uniqueKeyRace() async throws {
         try await QueueFixture.with("uniqrace") { fixture in

@@ -76,7 +76,8 @@ public final class JobWorker: Service, Sendable {
                             connection: ManagedConnection(configuration: withName("leader"), logger: logger),
                             metrics: metrics, logger: logger, workerID: { [self] in workerID },
                             isStopping: { [self] in state.withLock { $0.draining } }, wake: maintenanceSignal,
-                            vacuum: JobsVacuum(connection: ManagedConnection(configuration: withName("vacuum"), logger: logger), logger: logger))
+                            vacuum: JobsVacuum(connection: ManagedConnection(configuration: withName("vacuum"), logger: logger), logger: logger,
+                                               threshold: configuration.vacuumThreshold))
                         group.addTask { await maintenance.run() }
                     }
                     while !state.withLock({ $0.draining }) { await shutdownSignal.wait(timeout: .seconds(1)) }

@@ -24,6 +24,9 @@ public struct JobWorkerConfiguration: Sendable {
     public var participatesInLeadership: Bool = true
     /// The leader's lease; a dead leader is replaced within about this long.
     public var leaderLease: Duration = .seconds(5)
+    /// The leader vacuums `jobs` when its dead tuples exceed this and outnumber its live rows
+    /// (0: leave it all to autovacuum).
+    public var vacuumThreshold: Int = 100_000
     /// How often the leader promotes due scheduled jobs.
     public var promotionInterval: Duration = .milliseconds(200)
     /// Prefix of the `application_name` of this worker's sessions (`<label>-claim`,

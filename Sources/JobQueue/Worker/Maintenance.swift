@@ -180,7 +180,7 @@ final class JobsVacuum: Sendable {
     }
 
     func runIfNeeded() async {
-        if running.withLock({ $0 != nil }) { return }
+        if threshold <= 0 || running.withLock({ $0 != nil }) { return }
         let threshold = self.threshold
         guard let dead = try? await connection.run({ connection -> Int? in
             let row = try connection.query("""

@@ -49,11 +49,17 @@ final class WakeSignal: Sendable {
     }
 }
 
-/// A connection that is opened on first use and again after it breaks. Used by one loop at a time.
+/// A connection that is opened on first use and again after it breaks. Loops that share one
+/// (outcome writes and heartbeats) also share a connect in progress instead of racing to open two.
 final class ManagedConnection: Sendable {
     private let configuration: PostgresConfiguration
     private let logger: Logger
-    private let current = Mutex<PostgresConnection?>(nil)
+    private enum Slot {
+        case none
+        case connecting(Task<PostgresConnection, any Error>)
+        case open(PostgresConnection)
+    }
+    private let slot = Mutex<Slot>(.none)
 
     init(configuration: PostgresConfiguration, logger: Logger) {
         self.configuration = configuration
@@ -61,11 +67,41 @@ final class ManagedConnection: Sendable {
     }
 
     func get() async throws -> PostgresConnection {
-        if let connection = current.withLock({ $0 }), !connection.isBroken { return connection }
-        let connection = try await PostgresConnection.connect(configuration, logger: logger)
-        let previous = current.withLock { slot in defer { slot = connection }; return slot }
-        if let previous { await previous.close() }
-        return connection
+        enum Next { case ready(PostgresConnection), wait(Task<PostgresConnection, any Error>, stale: PostgresConnection?) }
+        let next = slot.withLock { slot -> Next in
+            var stale: PostgresConnection?
+            switch slot {
+            case .open(let connection) where !connection.isBroken:
+                return .ready(connection)
+            case .connecting(let task):
+                return .wait(task, stale: nil)
+            case .open(let broken):
+                stale = broken
+            case .none:
+                break
+            }
+            let task = Task { [configuration, logger] in try await PostgresConnection.connect(configuration, logger: logger) }
+            slot = .connecting(task)
+            return .wait(task, stale: stale)
+        }
+        let task: Task<PostgresConnection, any Error>, stale: PostgresConnection?
+        switch next {
+        case .ready(let connection): return connection
+        case .wait(let connecting, let broken): (task, stale) = (connecting, broken)
+        }
+        if let stale { await stale.close() }
+        do {
+            let connection = try await task.value
+            slot.withLock { slot in
+                if case .connecting = slot { slot = .open(connection) }
+            }
+            return connection
+        } catch {
+            slot.withLock { slot in
+                if case .connecting = slot { slot = .none }
+            }
+            throw error
+        }
     }
 
     /// Runs `body` on the connection; a connection-level failure drops it so the next call reconnects.
@@ -80,7 +116,12 @@ final class ManagedConnection: Sendable {
     }
 
     func drop() async {
-        if let connection = current.withLock({ slot in defer { slot = nil }; return slot }) { await connection.close() }
+        let previous = slot.withLock { slot -> PostgresConnection? in
+            defer { slot = .none }
+            if case .open(let connection) = slot { return connection }
+            return nil
+        }
+        if let previous { await previous.close() }
     }
 }
 
