@@ -53,12 +53,17 @@ public final class PostgresListener: Sendable {
     public let events: AsyncStream<PostgresListenerEvent>
     private let core: ListenerCore
 
+    /// With `handler`, every event goes to it instead of ``events``: it is called on the
+    /// listener's thread, the moment the event is read, and must return quickly without
+    /// blocking. That saves a hop through a task for latency-critical wake-ups.
     public init(configuration: PostgresConfiguration, backoff: PostgresReconnectBackoff = .init(),
-                pingInterval: Duration = .seconds(30), logger: Logger = Logger(label: "switchboard.postgres.listener")) throws {
+                pingInterval: Duration = .seconds(30), logger: Logger = Logger(label: "switchboard.postgres.listener"),
+                handler: (@Sendable (PostgresListenerEvent) -> Void)? = nil) throws {
         let (events, continuation) = AsyncStream<PostgresListenerEvent>.makeStream()
         self.events = events
+        let deliver: @Sendable (PostgresListenerEvent) -> Void = handler ?? { continuation.yield($0) }
         let core = try ListenerCore(configuration: configuration, backoff: backoff, pingInterval: pingInterval,
-                                    events: continuation, logger: logger)
+                                    events: continuation, deliver: deliver, logger: logger)
         self.core = core
         continuation.onTermination = { _ in core.post(.stop) }
         let thread = Thread { core.run() }
@@ -111,6 +116,7 @@ final class ListenerCore: @unchecked Sendable {
     private let backoff: PostgresReconnectBackoff
     private let pingInterval: Duration
     private let events: AsyncStream<PostgresListenerEvent>.Continuation
+    private let deliver: @Sendable (PostgresListenerEvent) -> Void
     private let logger: Logger
 
     // Touched by the listener thread only.
@@ -121,7 +127,8 @@ final class ListenerCore: @unchecked Sendable {
     private var failures = 0
 
     init(configuration: PostgresConfiguration, backoff: PostgresReconnectBackoff, pingInterval: Duration,
-         events: AsyncStream<PostgresListenerEvent>.Continuation, logger: Logger) throws {
+         events: AsyncStream<PostgresListenerEvent>.Continuation, deliver: @escaping @Sendable (PostgresListenerEvent) -> Void,
+         logger: Logger) throws {
         var fds: [Int32] = [0, 0]
         guard pipe(&fds) == 0 else {
             throw PostgresError(kind: .client, message: "cannot create the listener's wake-up pipe: \(String(cString: strerror(errno)))")
@@ -136,6 +143,7 @@ final class ListenerCore: @unchecked Sendable {
         self.backoff = backoff
         self.pingInterval = pingInterval
         self.events = events
+        self.deliver = deliver
         self.logger = logger
     }
 
@@ -239,7 +247,7 @@ final class ListenerCore: @unchecked Sendable {
         awaitingConnection.removeAll()
         if hasConnected {
             logger.info("listener reconnected", metadata: ["channels": "\(channels.count)"])
-            events.yield(.reconnected)
+            deliver(.reconnected)
         }
         hasConnected = true
         return true
@@ -268,7 +276,7 @@ final class ListenerCore: @unchecked Sendable {
                                              payload: String(cString: notification.pointee.extra),
                                              senderPID: notification.pointee.be_pid)
             PQfreemem(notification)
-            events.yield(.notification(event))
+            deliver(.notification(event))
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Postgres
 import TestSupport
 import Testing
@@ -25,6 +26,28 @@ struct ListenerTests {
         // Delivery follows commit order: a leaked rolled-back notification would come first.
         #expect(try await events.next() == .notification(PostgresNotification(channel: "orders", payload: "committed", senderPID: connection.backendPID)))
         #expect(try await events.next() == .notification(PostgresNotification(channel: "orders", payload: "committed too", senderPID: connection.backendPID)))
+        await connection.close()
+        try await schema.drop()
+    }
+
+    @Test("with a handler, events go to it on the listener's thread, and reconnection is reported too")
+    func handlerDelivery() async throws {
+        let schema = try await TestDatabase.freshSchema("notifyhandler")
+        let received = Mutex<[PostgresListenerEvent]>([])
+        let listener = try PostgresListener(configuration: schema.configuration) { event in received.withLock { $0.append(event) } }
+        defer { listener.stop() }
+        try await listener.listen("handled")
+        let connection = try await schema.connect()
+        try await connection.notify(channel: "handled", payload: "one")
+        try await connection.execute("SELECT pg_terminate_backend(\(listener.backendPID))")
+        let deadline = ContinuousClock.now + .seconds(10)
+        while received.withLock({ $0.count < 2 }), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        try await connection.notify(channel: "handled", payload: "two")
+        while received.withLock({ $0.count < 3 }), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        let events = received.withLock { $0 }
+        #expect(events.first == .notification(PostgresNotification(channel: "handled", payload: "one", senderPID: connection.backendPID)))
+        #expect(events.dropFirst().first == .reconnected)
+        #expect(events.last == .notification(PostgresNotification(channel: "handled", payload: "two", senderPID: connection.backendPID)))
         await connection.close()
         try await schema.drop()
     }

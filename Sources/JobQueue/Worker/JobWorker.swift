@@ -54,16 +54,29 @@ public final class JobWorker: Service, Sendable {
 
     public func run() async throws {
         try configuration.validate()
-        let control = ManagedConnection(configuration: withName("worker"), logger: logger)
+        // Claims, outcomes and heartbeats commit asynchronously: a server crash can lose only the
+        // last few, and each loss is safe (docs/queue.md, "Commits").
+        let control = ManagedConnection(configuration: withName("worker"), logger: logger, asynchronousCommit: true)
         let id = try await registerWithRetry(control)
         logger.info("worker started", metadata: ["worker.id": "\(id)", "queues": "\(configuration.queues)",
                                                  "kinds": "\(registry.kinds)", "mode": "\(configuration.listen ? "listen" : "poll-only")"])
-        let listener = configuration.listen ? try PostgresListener(configuration: withName("listener"), logger: logger) : nil
+        // Notifications wake claim loops straight from the listener's thread: no task in between.
+        let listener = configuration.listen
+            ? try PostgresListener(configuration: withName("listener"), logger: logger) { [queueSignals] event in
+                switch event {
+                case .notification(let notification):
+                    queueSignals[notification.payload]?.signal()
+                case .reconnected:
+                    // Notifications sent while disconnected are lost: look at every queue.
+                    for signal in queueSignals.values { signal.signal() }
+                }
+            }
+            : nil
 
         await withGracefulShutdownHandler {
             await withTaskCancellationHandler {
                 await withTaskGroup(of: Void.self) { group in
-                    if let listener { group.addTask { await self.pumpNotifications(listener) } }
+                    if let listener { group.addTask { await self.startListening(listener) } }
                     for queue in configuration.queues.keys.sorted() {
                         group.addTask { await self.claimLoop(queue: queue) }
                     }
@@ -168,24 +181,15 @@ public final class JobWorker: Service, Sendable {
 
     // MARK: Wake-ups
 
-    private func pumpNotifications(_ listener: PostgresListener) async {
+    private func startListening(_ listener: PostgresListener) async {
         var backoff = Backoff()
         while !isDraining {
             do {
                 try await listener.listen(Jobs.wakeChannel)
-                break
+                return
             } catch {
                 logger.warning("LISTEN failed; polling until it works: \(error)")
                 await backoff.sleep()
-            }
-        }
-        for await event in listener.events {
-            switch event {
-            case .notification(let notification):
-                queueSignals[notification.payload]?.signal()
-            case .reconnected:
-                // Notifications sent while disconnected are lost: look at every queue.
-                for signal in queueSignals.values { signal.signal() }
             }
         }
     }
@@ -193,12 +197,30 @@ public final class JobWorker: Service, Sendable {
     // MARK: Claiming
 
     private func claimLoop(queue: String) async {
-        guard let signal = queueSignals[queue], let concurrency = configuration.queues[queue] else { return }
-        let connection = ManagedConnection(configuration: withName("claim"), logger: logger)
+        let connection = ManagedConnection(configuration: withName("claim"), logger: logger, asynchronousCommit: true)
+        var backoff = Backoff()
+        while !isDraining, !Task.isCancelled {
+            let started = ContinuousClock.now
+            do {
+                // The loop runs isolated to its connection: a wake-up resumes it on the
+                // connection's thread, where the claim runs without another hop.
+                try await connection.get().run { connection in try await self.claim(queue: queue, on: connection) }
+            } catch {
+                if ContinuousClock.now - started > .seconds(5) { backoff.reset() }
+                logger.warning("claim failed; retrying", metadata: ["queue": "\(queue)", "error": "\(error)"])
+                if let error = error as? PostgresError, error.isConnectionFailure { await connection.drop() }
+                await backoff.sleep()
+            }
+        }
+        await connection.drop()
+    }
+
+    /// Claims from `queue` until draining; throws on the first failed claim.
+    private func claim(queue: String, on connection: isolated PostgresConnection) async throws {
+        guard let signal = queueSignals[queue], let concurrency = configuration.queues[queue], let worker = workerID else { return }
         let batchLimit = configuration.claimBatchLimit
         // After a full batch, wait for this many free slots so claims stay batched under load.
         let refill = max(1, min(batchLimit, concurrency) / 2)
-        var backoff = Backoff()
         var lastBatchWasFull = true
         while !isDraining, !Task.isCancelled {
             let free = concurrency - state.withLock { $0.inFlight[queue, default: 0] }
@@ -213,23 +235,12 @@ public final class JobWorker: Service, Sendable {
                 if stillShort { await signal.wait(timeout: configuration.pollInterval) }
                 continue
             }
-            guard let worker = workerID else { return }
             let limit = min(free, batchLimit)
-            do {
-                let jobs = try await connection.run { [configuration] connection in
-                    try WorkerStatements.claim(queue: queue, limit: limit, worker: worker, lease: configuration.lease, on: connection)
-                }
-                backoff.reset()
-                if !jobs.isEmpty { start(jobs, queue: queue) }
-                lastBatchWasFull = jobs.count == limit
-                if !lastBatchWasFull { await signal.wait(timeout: configuration.pollInterval) }
-            } catch {
-                logger.warning("claim failed; retrying", metadata: ["queue": "\(queue)", "error": "\(error)"])
-                await backoff.sleep()
-                lastBatchWasFull = true
-            }
+            let jobs = try WorkerStatements.claim(queue: queue, limit: limit, worker: worker, lease: configuration.lease, on: connection)
+            if !jobs.isEmpty { start(jobs, queue: queue) }
+            lastBatchWasFull = jobs.count == limit
+            if !lastBatchWasFull { await signal.wait(timeout: configuration.pollInterval) }
         }
-        await connection.drop()
     }
 
     private func start(_ jobs: [ClaimedJob], queue: String) {

@@ -22,8 +22,9 @@ final class WakeSignal: Sendable {
         waiter?.resume()
     }
 
-    /// Returns at the next signal (or at once if one is pending), or after `timeout`.
-    func wait(timeout: Duration) async {
+    /// Returns at the next signal (or at once if one is pending), or after `timeout`. Runs on
+    /// the caller's actor, so a signal resumes the caller there directly.
+    func wait(timeout: Duration, isolation: isolated (any Actor)? = #isolation) async {
         if state.withLock({ state in defer { state.pending = false }; return state.pending }) { return }
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             // One waiter at a time is the design; a second one replaces the first, which then
@@ -60,10 +61,14 @@ final class ManagedConnection: Sendable {
         case open(PostgresConnection)
     }
     private let slot = Mutex<Slot>(.none)
+    private let asynchronousCommit: Bool
 
-    init(configuration: PostgresConfiguration, logger: Logger) {
+    /// `asynchronousCommit`: the session's commits return before their WAL reaches disk. Only
+    /// for state a server crash may roll back safely (see docs/queue.md, "Commits").
+    init(configuration: PostgresConfiguration, logger: Logger, asynchronousCommit: Bool = false) {
         self.configuration = configuration
         self.logger = logger
+        self.asynchronousCommit = asynchronousCommit
     }
 
     func get() async throws -> PostgresConnection {
@@ -80,7 +85,16 @@ final class ManagedConnection: Sendable {
             case .none:
                 break
             }
-            let task = Task { [configuration, logger] in try await PostgresConnection.connect(configuration, logger: logger) }
+            let task = Task { [configuration, logger, asynchronousCommit] in
+                let connection = try await PostgresConnection.connect(configuration, logger: logger)
+                if asynchronousCommit {
+                    do { try await connection.simpleQuery(unsafeSQL: "SET synchronous_commit = off") } catch {
+                        await connection.close()
+                        throw error
+                    }
+                }
+                return connection
+            }
             slot = .connecting(task)
             return .wait(task, stale: stale)
         }
