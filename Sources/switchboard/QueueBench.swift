@@ -17,7 +17,7 @@ struct QueueBench: AsyncParsableCommand {
             Works in schema switchboard_bench (dropped and recreated). A separate `switchboard worker` \
             process drains queue 'bench'. drain: --jobs no-op jobs enqueued into a paused queue, then \
             resumed and timed until gone. enqueue: the same jobs enqueued in batches from --producers \
-            connections. steady: a producer and the worker together. pickup: enqueue commit to handler \
+            connections. steady: a producer and the worker together. pickup (measured first, on a fresh table): enqueue commit to handler \
             start at --pickup-rate jobs/s (in-process worker). bloat: the drain figure again after \
             --bloat-jobs have passed through, divided by the first. --ceiling also runs \
             ../shared/bench/queue-ceiling.sh and prints each figure's ratio to it.
@@ -61,6 +61,10 @@ struct QueueBench: AsyncParsableCommand {
         defer { if worker.isRunning { worker.interrupt() } }
         try await waitForWorker(control)
 
+        // Pickup first, on a fresh table: later phases leave dead tuples whose VACUUM would share
+        // the machine with it.
+        let pickup = try await pickupLatency(configuration)
+
         let first = try await enqueueThenDrain(configuration, control)
         figures.append(("enqueue_jobs_per_s", first.enqueue))
         figures.append(("drain_jobs_per_s", first.drain))
@@ -70,8 +74,6 @@ struct QueueBench: AsyncParsableCommand {
         figures.append(("steady_backlog_start", Double(steady.backlog.first ?? 0)))
         figures.append(("steady_backlog_end", Double(steady.backlog.last ?? 0)))
         figures.append(("steady_backlog_trend_per_s", steady.trend))
-
-        let pickup = try await pickupLatency(configuration)
         figures.append(("pickup_p50_ms", pickup.p50))
         figures.append(("pickup_p99_ms", pickup.p99))
 
