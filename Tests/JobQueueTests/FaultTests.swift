@@ -107,8 +107,11 @@ struct FaultTests {
             _ = await first.waitForExit(within: .seconds(5))
             let heldByDead = try await fixture.count("SELECT count(*) FROM jobs WHERE state = 'running'")
             #expect(heldByDead > 0, "the kill should catch jobs mid-run")
-            let second = try workers.start(queues: "default=20")
+            let second = try workers.start(queues: "default=20", ["SB_DEAD_WORKER_MS": "3000"])
             try await eventually("all jobs done", within: .seconds(60)) { try await fixture.count("SELECT count(*) FROM jobs") == 0 }
+            try await eventually("the dead worker's row removed by the leader", within: .seconds(30)) {
+                try await fixture.count("SELECT count(*) FROM job_workers WHERE pid = \(first.pid)") == 0
+            }
             #expect(try await fixture.count("SELECT count(DISTINCT job_id) FROM test_runs") == 1000)
             #expect(try await fixture.count("SELECT sum(completed)::int FROM job_throughput") == 1000)
             #expect(try await fixture.count("SELECT count(*) FROM test_runs") >= 1000)

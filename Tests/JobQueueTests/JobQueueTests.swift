@@ -48,6 +48,29 @@ struct JobQueueTests {
         }
     }
 
+    @Test("one worker runs several queues, each within its own concurrency")
+    func severalQueues() async throws {
+        try await QueueFixture.with("queues") { fixture in
+            let peak = Mutex<[String: (now: Int, max: Int)]>([:])
+            var registry = JobRegistry()
+            registry.register(Self.numbered) { _, context in
+                peak.withLock { $0[context.queue, default: (0, 0)].now += 1; $0[context.queue]!.max = max($0[context.queue]!.max, $0[context.queue]!.now) }
+                try await Task.sleep(for: .milliseconds(30))
+                peak.withLock { $0[context.queue]!.now -= 1 }
+            }
+            for n in 0..<30 {
+                _ = try await fixture.enqueue(Self.numbered, Numbered(n: n), JobOptions(queue: "narrow"))
+                _ = try await fixture.enqueue(Self.numbered, Numbered(n: n), JobOptions(queue: "wide"))
+            }
+            let worker = fixture.startWorker(registry, queues: ["narrow": 2, "wide": 6])
+            try await eventually("both queues drained") { try await fixture.count("SELECT count(*) FROM jobs") == 0 }
+            try await worker.stop()
+            let seen = peak.withLock { $0 }
+            #expect(seen["narrow"]?.max == 2)
+            #expect((seen["wide"]?.max ?? 0) > 2 && (seen["wide"]?.max ?? 99) <= 6)
+        }
+    }
+
     @Test("a job enqueued in a transaction that rolls back does not exist")
     func enqueueInCallerTransaction() async throws {
         try await QueueFixture.with("enqtx") { fixture in

@@ -40,6 +40,7 @@ do {
     configuration.leaderLease = milliseconds("SB_LEADER_LEASE_MS", 5_000)
     configuration.listen = environment["SB_POLL_ONLY"] == nil
     configuration.connectionLabel = environment["SB_LABEL"] ?? "queue-test"
+    if let dead = environment["SB_DEAD_WORKER_MS"] { configuration.deadWorkerTimeout = milliseconds("SB_DEAD_WORKER_MS", Int64(dead) ?? 30_000) }
 
     let pool = PostgresPool(configuration: database, options: .init(maxConnections: 4))
     let record = JobKind<RecordArgs>("test.record", timeout: .seconds(30), backoff: RetryBackoff(base: .milliseconds(50)))

@@ -27,6 +27,9 @@ public struct JobWorkerConfiguration: Sendable {
     /// The leader vacuums `jobs` when its dead tuples exceed this and outnumber its live rows
     /// (0: leave it all to autovacuum).
     public var vacuumThreshold: Int = 100_000
+    /// A worker whose heartbeat is older than this is gone; the leader removes its row.
+    /// Default: three leases, at least 30 s.
+    public var deadWorkerTimeout: Duration?
     /// How often the leader promotes due scheduled jobs.
     public var promotionInterval: Duration = .milliseconds(200)
     /// Prefix of the `application_name` of this worker's sessions (`<label>-claim`,

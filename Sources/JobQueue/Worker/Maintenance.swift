@@ -87,12 +87,12 @@ struct Maintenance: Sendable {
     }
 
     private func housekeeping() async throws {
-        let lease = configuration.lease
+        let deadAfter = configuration.deadWorkerTimeout ?? max(configuration.lease * 3, .seconds(30))
         let retainCompleted = configuration.retainCompleted, retainDead = configuration.retainDead
         let depths = try await connection.run { connection -> [(String, Int)] in
             // A worker silent for three leases is gone; its jobs were already rescued.
             try connection.execute("""
-                DELETE FROM job_workers WHERE heartbeat_at < now() - \(max(lease * 3, .seconds(30)).wholeMilliseconds) * interval '1 millisecond'
+                DELETE FROM job_workers WHERE heartbeat_at < now() - \(deadAfter.wholeMilliseconds) * interval '1 millisecond'
                 """)
             try connection.execute("""
                 DELETE FROM jobs WHERE id IN (
