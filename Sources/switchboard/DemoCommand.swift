@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import JobQueue
+import Logging
 import Migrations
 import Postgres
 
@@ -138,6 +140,28 @@ enum DemoChecks {
             try expect(total == 125_250, "sum \(total)")
             let stats = await pool.statistics
             return "500 queries on at most \(pool.options.maxConnections) connections (\(stats.open) open)"
+        },
+        Check(name: "the job queue runs 2,000 jobs") { pool, demo in
+            try await pool.withConnection { connection in try await Migrator().migrate(on: connection) }
+            var settings = JobWorkerConfiguration(queues: ["demo": 50])
+            settings.shutdownGrace = .seconds(5)
+            let worker = JobWorker(database: demo, configuration: settings, registry: SwitchboardKinds.registry(),
+                                   logger: Logger(label: "switchboard.demo", factory: { _ in SwiftLogNoOpLogHandler() }))
+            let running = Task { try await worker.run() }
+            let jobs = try (0..<2_000).map { _ in try NewJob(SwitchboardKinds.noop, .init(), JobOptions(queue: "demo")) }
+            let started = ContinuousClock.now
+            _ = try await pool.withConnection { connection in try Jobs.enqueue(many: jobs, on: connection) }
+            var left = 2_000
+            while left > 0, ContinuousClock.now - started < .seconds(30) {
+                try await Task.sleep(for: .milliseconds(10))
+                left = try await pool.query("SELECT count(*) FROM jobs WHERE queue = 'demo'").scalar(Int.self)
+            }
+            let elapsed = ContinuousClock.now - started
+            worker.beginDraining()
+            try await running.value
+            try expect(left == 0, "\(left) of 2,000 jobs still waiting after 30 s")
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            return "enqueued in one batch, claimed and completed by a worker (\(Int(2_000 / seconds)) jobs/s)"
         },
     ]
 }

@@ -112,6 +112,20 @@ struct CommandLineTests {
         try await schema.drop()
     }
 
+    @Test("demo runs every check, the job queue's included, in a scratch schema it drops")
+    func demo() async throws {
+        let schema = try await TestDatabase.freshSchema("clidemo")
+        let run = try await Self.run(["demo", "--database-url", schema.base.connectionString, "--schema", schema.name])
+        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+        #expect(run.stdout.contains("✓ the job queue runs 2,000 jobs"))
+        #expect(!run.stdout.contains("✗"))
+        let connection = try await schema.connect()
+        let leftovers = try await connection.query("SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'switchboard_demo_%'").scalar(Int.self)
+        #expect(leftovers == 0)
+        await connection.close()
+        try await schema.drop()
+    }
+
     @Test("a failure exits non-zero with one line on stderr and no password")
     func failureIsOneLine() async throws {
         let run = try await Self.run(["migrate", "--database-url", "postgresql://me:hunter2@localhost/db?bogus=1"])
