@@ -39,8 +39,10 @@ struct ListenerTests {
         try await listener.listen("handled")
         let connection = try await schema.connect()
         try await connection.notify(channel: "handled", payload: "one")
-        try await connection.execute("SELECT pg_terminate_backend(\(listener.backendPID))")
         let deadline = ContinuousClock.now + .seconds(10)
+        // A notification the listener has not read yet dies with its session: wait for it first.
+        while received.withLock({ $0.isEmpty }), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        try await connection.execute("SELECT pg_terminate_backend(\(listener.backendPID))")
         while received.withLock({ $0.count < 2 }), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
         try await connection.notify(channel: "handled", payload: "two")
         while received.withLock({ $0.count < 3 }), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
