@@ -50,6 +50,17 @@ let package = Package(
             swiftSettings: strict,
             plugins: ["EmbedMigrationsPlugin"]
         ),
+        // CLD2's C++ API behind a C function (Debian: libcld2-dev).
+        .target(
+            name: "CCLD2",
+            path: "Sources/CCLD2",
+            linkerSettings: [.linkedLibrary("cld2")]
+        ),
+        .target(
+            name: "LanguageDetection",
+            dependencies: ["CCLD2"],
+            swiftSettings: strict
+        ),
         // The job queue: knows nothing of helpdesks.
         .target(
             name: "JobQueue",
@@ -96,6 +107,11 @@ let package = Package(
                 "JobQueue", "Postgres", "Migrations", "EmbeddedPostgres", "TestSupport",
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
             ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "LanguageDetectionTests",
+            dependencies: ["LanguageDetection"],
             swiftSettings: strict
         ),
         .testTarget(
