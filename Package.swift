@@ -61,6 +61,23 @@ let package = Package(
             dependencies: ["CCLD2"],
             swiftSettings: strict
         ),
+        // GMime 3 behind a few C functions (Debian: libgmime-3.0-dev), found through pkg-config.
+        .systemLibrary(
+            name: "CGMime",
+            path: "Sources/CGMime",
+            pkgConfig: "gmime-3.0",
+            providers: [.apt(["libgmime-3.0-dev"])]
+        ),
+        .target(
+            name: "CGMimeShim",
+            dependencies: ["CGMime"],
+            path: "Sources/CGMimeShim"
+        ),
+        .target(
+            name: "EmailParsing",
+            dependencies: ["CGMimeShim"],
+            swiftSettings: strict
+        ),
         // The job queue: knows nothing of helpdesks.
         .target(
             name: "JobQueue",
@@ -107,6 +124,12 @@ let package = Package(
                 "JobQueue", "Postgres", "Migrations", "EmbeddedPostgres", "TestSupport",
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
             ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "EmailParsingTests",
+            dependencies: ["EmailParsing"],
+            exclude: ["Corpus"],
             swiftSettings: strict
         ),
         .testTarget(

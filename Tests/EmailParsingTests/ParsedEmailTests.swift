@@ -1,0 +1,79 @@
+import EmailParsing
+import Foundation
+import Testing
+
+@Suite("Email parsing (GMime)")
+struct ParsedEmailTests {
+    /// The corpus written by Corpus/make-corpus.py.
+    static func load(_ name: String) throws -> ParsedEmail {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appending(path: "Corpus/\(name)")
+        return try ParsedEmail.parse(try Data(contentsOf: url))
+    }
+
+    @Test("multipart/alternative with quoted-printable text and base64 HTML; RFC 2047 subject and name")
+    func alternative() throws {
+        let email = try Self.load("alternative_qp_base64.eml")
+        #expect(email.subject == "Де моє замовлення?")
+        #expect(email.fromName == "Олена Коваль")
+        #expect(email.fromAddress == "olena@example.com")
+        #expect(email.messageID == "alt-1@example.com")
+        #expect(email.text?.contains("Де моє замовлення №1234? Дякую.") == true)
+        #expect(email.html?.contains("<p>Добрий день!") == true)
+        #expect(email.attachments.isEmpty)
+        #expect(email.automaticReason == nil)
+    }
+
+    @Test("legacy 8-bit and multibyte charsets become UTF-8, in headers and bodies", arguments: [
+        ("windows1251_8bit.eml", "Где мой заказ?", "Здравствуйте! Посылка не пришла"),
+        ("koi8r_qp.eml", "Возврат товара", "Здравствуйте! Посылка не пришла"),
+        ("iso8859_2_qp.eml", "Zwrot zamówienia", "Dzień dobry, chciałbym zwrócić zamówienie."),
+        ("gb2312_base64.eml", "您好，我的订", "我的订单还没有到"),
+        ("big5_base64.eml", "您好，我的訂", "我的訂單還沒有到"),
+        ("shift_jis_base64.eml", "こんにちは、", "注文した商品がまだ届いていません"),
+    ])
+    func charsets(_ file: String, _ subject: String, _ body: String) throws {
+        let email = try Self.load(file)
+        #expect(email.subject == subject)
+        #expect(email.text?.contains(body) == true, "\(email.text ?? "nil")")
+    }
+
+    @Test("nested mixed/related/alternative: both bodies, inline image and attachment metadata, threading headers")
+    func nested() throws {
+        let email = try Self.load("mixed_related_nested.eml")
+        #expect(email.text?.trimmingCharacters(in: .whitespacesAndNewlines) == "Zdjęcie w załączniku.")
+        #expect(email.html?.contains("cid:img1") == true)
+        #expect(email.attachments == [
+            .init(filename: "photo.png", contentType: "image/png", size: 108),
+            .init(filename: "faktura-żółw.pdf", contentType: "application/pdf", size: 9 + 256 * 8),
+        ])
+        #expect(email.inReplyTo == "agent-2@shop.example")
+        #expect(email.references == ["first-1@example.pl", "agent-2@shop.example"])
+        #expect(email.subject == "Re: [#1234] Uszkodzona paczka")
+        #expect(email.fromName == "Anna Nowak")
+    }
+
+    @Test("auto-replies and delivery-status bounces are recognised as not a customer writing")
+    func automatic() throws {
+        #expect(try Self.load("auto_reply.eml").automaticReason == "Auto-Submitted: auto-replied")
+        let bounce = try Self.load("bounce_dsn.eml")
+        #expect(bounce.automaticReason == "delivery status report")
+        #expect(bounce.attachments.map(\.contentType) == ["message/delivery-status", "message/rfc822"])
+    }
+
+    @Test("an empty message is refused with a reason; arbitrary bytes never crash the parser")
+    func badInput() throws {
+        #expect(throws: EmailParseError.self) { try ParsedEmail.parse(Data()) }
+        var generator = SystemRandomNumberGenerator()
+        let corpus = try FileManager.default.contentsOfDirectory(
+            at: URL(fileURLWithPath: #filePath).deletingLastPathComponent().appending(path: "Corpus"), includingPropertiesForKeys: nil)
+            .filter { $0.pathExtension == "eml" }.map { try Data(contentsOf: $0) }
+        for _ in 0..<300 {
+            var bytes = corpus.randomElement(using: &generator)!
+            bytes = bytes.prefix(Int.random(in: 0...bytes.count, using: &generator))
+            for _ in 0..<Int.random(in: 0...20, using: &generator) where !bytes.isEmpty {
+                bytes[bytes.startIndex + Int.random(in: 0..<bytes.count, using: &generator)] = UInt8.random(in: 0...255, using: &generator)
+            }
+            _ = try? ParsedEmail.parse(bytes)
+        }
+    }
+}
