@@ -73,9 +73,20 @@ let package = Package(
             dependencies: ["CGMime"],
             path: "Sources/CGMimeShim"
         ),
+        .systemLibrary(
+            name: "CLibXML2",
+            path: "Sources/CLibXML2",
+            pkgConfig: "libxml-2.0",
+            providers: [.apt(["libxml2-dev"])]
+        ),
+        .target(
+            name: "CHTMLText",
+            dependencies: ["CLibXML2"],
+            path: "Sources/CHTMLText"
+        ),
         .target(
             name: "EmailParsing",
-            dependencies: ["CGMimeShim"],
+            dependencies: ["CGMimeShim", "CHTMLText"],
             swiftSettings: strict
         ),
         // The job queue: knows nothing of helpdesks.

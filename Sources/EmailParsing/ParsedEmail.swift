@@ -36,6 +36,16 @@ public struct ParsedEmail: Sendable {
     /// The top-level content type, lower case (e.g. "multipart/report").
     public let contentType: String?
 
+    /// The message as plain text: the text/plain body, or the HTML body made readable when the
+    /// mail has only HTML.
+    public var readableText: String? {
+        if let text, !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { return text }
+        return html.map(HTMLText.plainText(fromHTML:))
+    }
+
+    /// What the customer just wrote: ``readableText`` without the earlier messages quoted below it.
+    public var newText: String? { readableText.map(QuotedReply.newContent(of:)) }
+
     /// Why the email is not a customer writing, or nil when it is.
     public var automaticReason: String? {
         if let value = automationHeaders["auto-submitted"]?.lowercased(), !value.hasPrefix("no") {

@@ -52,6 +52,19 @@ struct ParsedEmailTests {
         #expect(email.fromName == "Anna Nowak")
     }
 
+    @Test("HTML-only mail is made readable; the new text of a plain reply leaves out the quoted message")
+    func readable() throws {
+        let html = try Self.load("html_only_reply.eml")
+        #expect(html.text == nil)
+        #expect(html.readableText == "Thanks a lot — it arrived today.\n\nCafé au lait!")
+        let reply = try ParsedEmail.parse(Data("""
+            From: a@example.com\r\nSubject: Re: order\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n\
+            Got it, thanks.\r\n\r\nOn Mon, 3 Nov 2026, Shop <support@shop.example> wrote:\r\n> Shipped today.\r\n
+            """.utf8))
+        #expect(reply.newText == "Got it, thanks.")
+        #expect(reply.readableText?.contains("> Shipped today.") == true)
+    }
+
     @Test("auto-replies and delivery-status bounces are recognised as not a customer writing")
     func automatic() throws {
         #expect(try Self.load("auto_reply.eml").automaticReason == "Auto-Submitted: auto-replied")

@@ -99,3 +99,12 @@ Content-Type: multipart/report; report-type=delivery-status; boundary="r"
     + b"Final-Recipient: rfc822; gone@example.org\r\nAction: failed\r\nStatus: 5.1.1\r\n"
     + b"--r\r\nContent-Type: message/rfc822\r\n\r\nFrom: support@shop.example\r\nTo: gone@example.org\r\nSubject: Your order shipped\r\n\r\nHello\r\n"
     + b"--r--\r\n")
+
+write("html_only_reply.eml", """From: maria@example.com
+Subject: Re: Where is my order?
+Message-ID: <html-only@example.com>
+In-Reply-To: <agent-9@shop.example>
+MIME-Version: 1.0
+Content-Type: text/html; charset=windows-1252
+Content-Transfer-Encoding: quoted-printable
+""", qp("<html><body><p>Thanks a lot &mdash; it arrived today.</p><p>Caf\u00e9 au lait!</p></body></html>".encode("windows-1252")))

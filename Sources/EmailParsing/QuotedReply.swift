@@ -1,0 +1,72 @@
+import Foundation
+
+/// Separates what a customer just wrote from the earlier messages their mail client quoted below
+/// it. Conservative: text is cut only at an attribution line ("On … wrote:" in the supported
+/// languages), a client's separator ("-----Original Message-----", Outlook's underscore rule
+/// followed by From:), or where every remaining line is quoted with ">". Replies written between
+/// quoted lines are kept whole.
+public enum QuotedReply {
+    /// The new part of `text`, trimmed; the whole text when nothing looks quoted.
+    public static func newContent(of text: String) -> String {
+        let lines = text.replacingOccurrences(of: "\r\n", with: "\n").components(separatedBy: "\n")
+        let cut = firstQuotedLine(lines) ?? lines.count
+        let kept = lines[..<cut].joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
+        return kept.isEmpty ? text.trimmingCharacters(in: .whitespacesAndNewlines) : kept
+    }
+
+    static func firstQuotedLine(_ lines: [String]) -> Int? {
+        for (index, raw) in lines.enumerated() {
+            let line = raw.trimmingCharacters(in: .whitespaces)
+            if isSeparator(line, next: lines.dropFirst(index + 1).first { !$0.trimmingCharacters(in: .whitespaces).isEmpty }) {
+                return index
+            }
+            // An attribution may wrap onto a second line (Gmail does this for long names).
+            if isAttribution(line) { return index }
+            if startsLikeAttribution(line), index + 1 < lines.count,
+               isAttribution(line + " " + lines[index + 1].trimmingCharacters(in: .whitespaces)) {
+                return index
+            }
+            if line.hasPrefix(">"), lines[index...].allSatisfy({ $0.trimmingCharacters(in: .whitespaces).isEmpty || $0.trimmingCharacters(in: .whitespaces).hasPrefix(">") }) {
+                return index
+            }
+        }
+        return nil
+    }
+
+    private static let attributionEndings = [
+        "wrote:", "writes:",                           // English
+        "пише:", "написав:", "написала:", "написав(ла):", // Ukrainian
+        "пишет:", "написал:", "написала:", "написал(а):", // Russian
+        "napisał:", "napisała:", "napisał(a):",        // Polish
+        "كتب:", "كتبت:",                                // Arabic
+        "写道：", "寫道：", "写道:", "寫道:",               // Chinese
+    ]
+
+    private static let attributionStarts = ["On ", "Am ", "Le ", "El ", "W dniu ", "Dnia ", "В ", "У ", "в ", "у ", "في "]
+
+    static func startsLikeAttribution(_ line: String) -> Bool {
+        attributionStarts.contains { line.hasPrefix($0) } || line.first?.isNumber == true
+    }
+
+    static func isAttribution(_ line: String) -> Bool {
+        guard line.count < 200 else { return false }
+        let lowered = line.lowercased()
+        if attributionEndings.contains(where: { lowered.hasSuffix($0) }) { return true }
+        // Arabic puts the verb before the sender: "في …، كتب Name <address>:".
+        return line.hasSuffix(":") && (line.contains("كتب ") || line.contains("كتبت "))
+    }
+
+    static func isSeparator(_ line: String, next: String?) -> Bool {
+        let lowered = line.lowercased()
+        if lowered.range(of: #"^-{2,}\s*(original message|исходное сообщение|оригінальне повідомлення|wiadomość oryginalna|forwarded message)\s*-{2,}$"#,
+                         options: .regularExpression) != nil {
+            return true
+        }
+        // Outlook: a rule of underscores followed by the quoted message's From: line.
+        if line.count >= 20, line.allSatisfy({ $0 == "_" }), let next, next.trimmingCharacters(in: .whitespaces).range(
+            of: #"^(From|Від|От|Od|من|发件人|寄件者):"#, options: .regularExpression) != nil {
+            return true
+        }
+        return false
+    }
+}
