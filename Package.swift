@@ -89,6 +89,17 @@ let package = Package(
             dependencies: ["CGMimeShim", "CHTMLText"],
             swiftSettings: strict
         ),
+        // libphonenumber's C++ API behind a C function (Debian: libphonenumber-dev).
+        .target(
+            name: "CPhoneNumbers",
+            path: "Sources/CPhoneNumbers",
+            linkerSettings: [.linkedLibrary("phonenumber")]
+        ),
+        .target(
+            name: "Identity",
+            dependencies: ["CPhoneNumbers"],
+            swiftSettings: strict
+        ),
         // The job queue: knows nothing of helpdesks.
         .target(
             name: "JobQueue",
@@ -141,6 +152,11 @@ let package = Package(
             name: "EmailParsingTests",
             dependencies: ["EmailParsing"],
             exclude: ["Corpus"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "IdentityTests",
+            dependencies: ["Identity"],
             swiftSettings: strict
         ),
         .testTarget(
