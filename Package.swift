@@ -100,6 +100,12 @@ let package = Package(
             dependencies: ["CPhoneNumbers"],
             swiftSettings: strict
         ),
+        // Inbound payloads of every channel into one shape, or a rejection that says why.
+        .target(
+            name: "InboundParsing",
+            dependencies: ["EmailParsing", "Identity"],
+            swiftSettings: strict
+        ),
         // The job queue: knows nothing of helpdesks.
         .target(
             name: "JobQueue",
@@ -157,6 +163,11 @@ let package = Package(
         .testTarget(
             name: "IdentityTests",
             dependencies: ["Identity"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "InboundParsingTests",
+            dependencies: ["InboundParsing"],
             swiftSettings: strict
         ),
         .testTarget(
