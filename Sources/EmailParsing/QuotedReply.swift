@@ -14,21 +14,17 @@ public enum QuotedReply {
         return kept.isEmpty ? text.trimmingCharacters(in: .whitespacesAndNewlines) : kept
     }
 
-    static func firstQuotedLine(_ lines: [String]) -> Int? {
-        for (index, raw) in lines.enumerated() {
-            let line = raw.trimmingCharacters(in: .whitespaces)
-            if isSeparator(line, next: lines.dropFirst(index + 1).first { !$0.trimmingCharacters(in: .whitespaces).isEmpty }) {
-                return index
-            }
+    static func firstQuotedLine(_ raw: [String]) -> Int? {
+        let lines = raw.map { $0.trimmingCharacters(in: .whitespaces) }
+        // Where the bottom block of only ">"-quoted (or blank) lines begins.
+        var quotedTail = lines.count
+        while quotedTail > 0, lines[quotedTail - 1].isEmpty || lines[quotedTail - 1].hasPrefix(">") { quotedTail -= 1 }
+        for (index, line) in lines.enumerated() {
+            if isSeparator(line, following: lines[(index + 1)...]) { return index }
             // An attribution may wrap onto a second line (Gmail does this for long names).
             if isAttribution(line) { return index }
-            if startsLikeAttribution(line), index + 1 < lines.count,
-               isAttribution(line + " " + lines[index + 1].trimmingCharacters(in: .whitespaces)) {
-                return index
-            }
-            if line.hasPrefix(">"), lines[index...].allSatisfy({ $0.trimmingCharacters(in: .whitespaces).isEmpty || $0.trimmingCharacters(in: .whitespaces).hasPrefix(">") }) {
-                return index
-            }
+            if startsLikeAttribution(line), index + 1 < lines.count, isAttribution(line + " " + lines[index + 1]) { return index }
+            if line.hasPrefix(">"), index >= quotedTail { return index }
         }
         return nil
     }
@@ -56,15 +52,15 @@ public enum QuotedReply {
         return line.hasSuffix(":") && (line.contains("كتب ") || line.contains("كتبت "))
     }
 
-    static func isSeparator(_ line: String, next: String?) -> Bool {
+    static func isSeparator(_ line: String, following: ArraySlice<String>) -> Bool {
         let lowered = line.lowercased()
         if lowered.range(of: #"^-{2,}\s*(original message|исходное сообщение|оригінальне повідомлення|wiadomość oryginalna|forwarded message)\s*-{2,}$"#,
                          options: .regularExpression) != nil {
             return true
         }
         // Outlook: a rule of underscores followed by the quoted message's From: line.
-        if line.count >= 20, line.allSatisfy({ $0 == "_" }), let next, next.trimmingCharacters(in: .whitespaces).range(
-            of: #"^(From|Від|От|Od|من|发件人|寄件者):"#, options: .regularExpression) != nil {
+        if line.count >= 20, line.allSatisfy({ $0 == "_" }), let next = following.first(where: { !$0.isEmpty }),
+           next.range(of: #"^(From|Від|От|Od|من|发件人|寄件者):"#, options: .regularExpression) != nil {
             return true
         }
         return false

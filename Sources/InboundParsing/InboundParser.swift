@@ -45,33 +45,33 @@ public struct InboundParser: Sendable {
         guard payload.count <= maximumBytes else {
             throw InboundRejection(.tooLarge, "the payload is \(payload.count) bytes; the limit is \(maximumBytes)")
         }
-        if channel == .email { return try email(payload) }
+        let read: (Fields) throws(InboundRejection) -> InboundMessage
+        switch channel {
+        case .email: return try email(payload)
+        case .sms: read = sms
+        case .chat: read = chat
+        case .social: read = social
+        case .webform: read = webform
+        case .phone: read = phoneCall
+        }
+        let message = try read(try fields(of: payload, channel))
+        guard !message.sender.isEmpty else { throw InboundRejection(.missingSender, "the \(channel.rawValue) payload names no sender") }
+        return message
+    }
+
+    /// The JSON object every channel but email sends.
+    private func fields(of payload: Data, _ channel: Channel) throws(InboundRejection) -> Fields {
         guard String(validating: payload, as: UTF8.self) != nil else {
             throw InboundRejection(.invalidUTF8, "the \(channel.rawValue) payload is not valid UTF-8")
         }
-        let object: [String: Any]
-        do {
-            guard let parsed = try JSONSerialization.jsonObject(with: payload) as? [String: Any] else {
-                throw InboundRejection(.malformed, "the \(channel.rawValue) payload is not a JSON object")
-            }
-            object = parsed
-        } catch let rejection as InboundRejection {
-            throw rejection
-        } catch {
+        let parsed: Any
+        do { parsed = try JSONSerialization.jsonObject(with: payload) } catch {
             throw InboundRejection(.malformed, "the \(channel.rawValue) payload is not JSON: \(error.localizedDescription)")
         }
-        var fields = Fields(object: object, channel: channel)
-        let message: InboundMessage
-        switch channel {
-        case .sms: message = try sms(&fields)
-        case .chat: message = try chat(&fields)
-        case .social: message = try social(&fields)
-        case .webform: message = try webform(&fields)
-        case .phone: message = try phoneCall(&fields)
-        case .email: message = try email(payload)
+        guard let object = parsed as? [String: Any] else {
+            throw InboundRejection(.malformed, "the \(channel.rawValue) payload is not a JSON object")
         }
-        guard !message.sender.isEmpty else { throw InboundRejection(.missingSender, "the \(channel.rawValue) payload names no sender") }
-        return message
+        return Fields(object: object, channel: channel)
     }
 
     // MARK: Channels
@@ -99,7 +99,7 @@ public struct InboundParser: Sendable {
             automaticReason: parsed.automaticReason)
     }
 
-    private func sms(_ fields: inout Fields) throws(InboundRejection) -> InboundMessage {
+    private func sms(_ fields: Fields) throws(InboundRejection) -> InboundMessage {
         let from = try phone(fields.required("from"), field: "from")
         let text = fields.optional("text") ?? ""
         let media = try fields.media()
@@ -107,7 +107,7 @@ public struct InboundParser: Sendable {
         return base(.sms, Sender(phone: from), text: text, attachments: media)
     }
 
-    private func chat(_ fields: inout Fields) throws(InboundRejection) -> InboundMessage {
+    private func chat(_ fields: Fields) throws(InboundRejection) -> InboundMessage {
         let session = try fields.required("session_id")
         let visitor = fields.object("visitor")
         var sender = Sender(chatSession: session, name: visitor?["name"] as? String)
@@ -118,7 +118,7 @@ public struct InboundParser: Sendable {
         return message
     }
 
-    private func social(_ fields: inout Fields) throws(InboundRejection) -> InboundMessage {
+    private func social(_ fields: Fields) throws(InboundRejection) -> InboundMessage {
         let platform = try fields.required("platform").lowercased()
         let senderID = try fields.required("sender_id")
         var sender = Sender(platform: platform, handle: senderID, name: fields.optional("sender_name"))
@@ -132,7 +132,7 @@ public struct InboundParser: Sendable {
         return message
     }
 
-    private func webform(_ fields: inout Fields) throws(InboundRejection) -> InboundMessage {
+    private func webform(_ fields: Fields) throws(InboundRejection) -> InboundMessage {
         let email = try self.email(try fields.required("email"), field: "email")
         var message = base(.webform, Sender(email: email, name: fields.optional("name")), text: try fields.requiredText())
         message.orderNumber = fields.optional("order_number")
@@ -141,7 +141,7 @@ public struct InboundParser: Sendable {
         return message
     }
 
-    private func phoneCall(_ fields: inout Fields) throws(InboundRejection) -> InboundMessage {
+    private func phoneCall(_ fields: Fields) throws(InboundRejection) -> InboundMessage {
         let caller = try phone(fields.required("caller"), field: "caller")
         let text = fields.optional("transcript") ?? fields.optional("notes") ?? ""
         guard !text.isEmpty else { throw InboundRejection(.empty, "the phone call log has neither transcript nor notes") }

@@ -107,19 +107,19 @@ public struct CronExpression: Sendable, Equatable, CustomStringConvertible {
                 continue
             }
             if !dayMatches(day, calendar.component(.weekday, from: probe) - 1) {
-                t = next(calendar, of: probe, adding: .day)
+                t = startOfNext(calendar, of: probe, adding: .day)
                 continue
             }
             if !hours.contains(hour) {
-                t = next(calendar, of: probe.addingTimeInterval(Double(hour) * 3600), adding: .hour)
+                t = startOfNext(calendar, of: probe.addingTimeInterval(Double(hour) * 3600), adding: .hour)
                 continue
             }
             if !minutes.contains(minute) {
-                t = next(calendar, of: probe.addingTimeInterval(Double(hour * 3600 + minute * 60)), adding: .minute)
+                t = startOfNext(calendar, of: probe.addingTimeInterval(Double(hour * 3600 + minute * 60)), adding: .minute)
                 continue
             }
             if !seconds.contains(second) {
-                t = next(calendar, of: probe.addingTimeInterval(Double(hour * 3600 + minute * 60 + second)), adding: .second)
+                t = startOfNext(calendar, of: probe.addingTimeInterval(Double(hour * 3600 + minute * 60 + second)), adding: .second)
                 continue
             }
             return calendar.date(from: t)
@@ -127,7 +127,7 @@ public struct CronExpression: Sendable, Equatable, CustomStringConvertible {
         return nil
     }
 
-    private func next(_ calendar: Calendar, of start: Date, adding unit: Calendar.Component) -> DateComponents {
+    private func startOfNext(_ calendar: Calendar, of start: Date, adding unit: Calendar.Component) -> DateComponents {
         let moved = calendar.date(byAdding: unit, value: 1, to: start) ?? start.addingTimeInterval(1)
         return calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: moved)
     }

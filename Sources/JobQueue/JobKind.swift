@@ -92,12 +92,15 @@ public struct NewJob: Sendable {
     public let args: String
     public let options: JobOptions
     let maxAttempts: Int
+    /// `options.metadata` as stored, encoded once.
+    let metadataJSON: String
 
     public init<A>(_ kind: JobKind<A>, _ args: A, _ options: JobOptions = .init()) throws {
         self.kind = kind.name
         self.args = try JobCoding.encode(args)
         self.options = options
         self.maxAttempts = options.maxAttempts ?? kind.maxAttempts
+        self.metadataJSON = try JobCoding.encodeMetadata(options.metadata)
     }
 
     /// A job of a kind known only by name, with arguments already in JSON (operators, scripts).
@@ -110,6 +113,7 @@ public struct NewJob: Sendable {
         self.args = argumentsJSON
         self.options = options
         self.maxAttempts = options.maxAttempts ?? 25
+        self.metadataJSON = try JobCoding.encodeMetadata(options.metadata)
     }
 }
 
@@ -126,6 +130,16 @@ enum JobCoding {
         return String(decoding: try encoder.encode(value), as: UTF8.self)
     }
 
+    /// Most jobs carry no metadata: skip the encoder for them.
+    static func encodeMetadata(_ metadata: [String: String]) throws -> String {
+        metadata.isEmpty ? "{}" : try encode(metadata)
+    }
+
+    /// The stored metadata back as labels; "{}" (the usual case) without a decoder.
+    static func decodeMetadata(_ json: String) -> [String: String] {
+        json == "{}" ? [:] : (try? decode([String: String].self, from: json)) ?? [:]
+    }
+
     static func decode<A: Decodable>(_ type: A.Type, from json: String) throws -> A {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
@@ -140,7 +154,7 @@ extension Duration {
         return Double(s) + Double(attoseconds) / 1e18
     }
 
-    /// `'1.5 seconds'`-free interval text for SQL: milliseconds as an integer.
+    /// Whole milliseconds, for SQL intervals written as `$n * interval '1 millisecond'`.
     var wholeMilliseconds: Int64 {
         let (s, attoseconds) = components
         return s * 1000 + attoseconds / 1_000_000_000_000_000

@@ -14,30 +14,29 @@ final class JobMetrics: Sendable {
     }
 
     private struct Key: Hashable { let label: String; let queue: String; let kind: String }
-    private let counters = Mutex<[Key: Counter]>([:])
-    private let timers = Mutex<[Key: Metrics.Timer]>([:])
-    private let gauges = Mutex<[Key: Gauge]>([:])
+    private let instruments = Mutex<[Key: any Sendable]>([:])
+
+    /// The instrument for `label` and its dimensions, made by `make` the first time.
+    private func instrument<T: Sendable>(_ label: String, queue: String, kind: String = "",
+                                         _ make: ([(String, String)]) -> T) -> T {
+        let key = Key(label: label, queue: queue, kind: kind)
+        return instruments.withLock { cache in
+            if let existing = cache[key] as? T { return existing }
+            let made = make(kind.isEmpty ? [("queue", queue)] : [("queue", queue), ("kind", kind)])
+            cache[key] = made
+            return made
+        }
+    }
 
     private func counter(_ label: String, _ queue: String) -> Counter {
-        let key = Key(label: label, queue: queue, kind: "")
-        return counters.withLock { cache in
-            if let counter = cache[key] { return counter }
-            let dimensions = [("queue", queue)]
-            let counter = factory.map { Counter(label: label, dimensions: dimensions, factory: $0) } ?? Counter(label: label, dimensions: dimensions)
-            cache[key] = counter
-            return counter
+        instrument(label, queue: queue) { dimensions in
+            factory.map { Counter(label: label, dimensions: dimensions, factory: $0) } ?? Counter(label: label, dimensions: dimensions)
         }
     }
 
     private func timer(_ label: String, _ queue: String, kind: String = "") -> Metrics.Timer {
-        let key = Key(label: label, queue: queue, kind: kind)
-        return timers.withLock { cache in
-            if let timer = cache[key] { return timer }
-            let dimensions = kind.isEmpty ? [("queue", queue)] : [("queue", queue), ("kind", kind)]
-            let timer = factory.map { Metrics.Timer(label: label, dimensions: dimensions, factory: $0) }
-                ?? Metrics.Timer(label: label, dimensions: dimensions)
-            cache[key] = timer
-            return timer
+        instrument(label, queue: queue, kind: kind) { dimensions in
+            factory.map { Metrics.Timer(label: label, dimensions: dimensions, factory: $0) } ?? Metrics.Timer(label: label, dimensions: dimensions)
         }
     }
 
@@ -56,15 +55,10 @@ final class JobMetrics: Sendable {
     }
 
     func depth(queue: String, _ depth: Int) {
-        let key = Key(label: "switchboard_jobs_available", queue: queue, kind: "")
-        let gauge = gauges.withLock { cache in
-            if let gauge = cache[key] { return gauge }
-            let dimensions = [("queue", queue)]
-            let gauge = factory.map { Gauge(label: key.label, dimensions: dimensions, factory: $0) } ?? Gauge(label: key.label, dimensions: dimensions)
-            cache[key] = gauge
-            return gauge
-        }
-        gauge.record(depth)
+        let label = "switchboard_jobs_available"
+        instrument(label, queue: queue) { dimensions in
+            factory.map { Gauge(label: label, dimensions: dimensions, factory: $0) } ?? Gauge(label: label, dimensions: dimensions)
+        }.record(depth)
     }
 }
 

@@ -29,10 +29,9 @@ public enum Jobs {
     public static func enqueue(_ job: NewJob, on connection: isolated PostgresConnection) throws -> EnqueueOutcome {
         try validate(job)
         let options = job.options
-        let metadata = try JobCoding.encode(options.metadata)
         let result = try connection.query("""
             INSERT INTO jobs (queue, kind, args, metadata, state, priority, run_at, max_attempts, unique_key)
-            SELECT \(options.queue), \(job.kind), \(job.args)::jsonb, \(metadata)::jsonb,
+            SELECT \(options.queue), \(job.kind), \(job.args)::jsonb, \(job.metadataJSON)::jsonb,
                    CASE WHEN r > now() THEN 'scheduled' ELSE 'available' END,
                    \(Int(options.priority))::smallint, r, \(job.maxAttempts), \(options.uniqueKey)
               FROM (SELECT coalesce(\(options.runAt)::timestamptz, now()) AS r) AS t
@@ -71,7 +70,7 @@ public enum Jobs {
             queues.append(job.options.queue)
             kinds.append(job.kind)
             args.append(job.args)
-            metadata.append(job.options.metadata.isEmpty ? "{}" : try JobCoding.encode(job.options.metadata))
+            metadata.append(job.metadataJSON)
             priorities.append(Int64(job.options.priority))
             runAtMicros.append(job.options.runAt.map { Int64(($0.timeIntervalSince1970 * 1_000_000).rounded()) } ?? 0)
             attempts.append(Int64(job.maxAttempts))
@@ -126,12 +125,11 @@ public enum Jobs {
             let other = job.options
             guard job.kind == first.kind, other.queue == options.queue, other.priority == options.priority,
                   other.runAt == options.runAt, job.maxAttempts == first.maxAttempts, other.uniqueKey == nil,
-                  other.metadata == options.metadata else { return nil }
+                  job.metadataJSON == first.metadataJSON else { return nil }
         }
-        let metadata = options.metadata.isEmpty ? "{}" : try JobCoding.encode(options.metadata)
         let result = try connection.query("""
             INSERT INTO jobs (queue, kind, args, metadata, state, priority, run_at, max_attempts)
-            SELECT \(options.queue), \(first.kind), a::jsonb, \(metadata)::jsonb,
+            SELECT \(options.queue), \(first.kind), a::jsonb, \(first.metadataJSON)::jsonb,
                    CASE WHEN r > now() THEN 'scheduled' ELSE 'available' END, \(Int(options.priority))::smallint, r, \(first.maxAttempts)
               FROM unnest(\(jobs.map(\.args))::text[]) AS t(a),
                    (SELECT coalesce(\(options.runAt)::timestamptz, now()) AS r) AS at

@@ -27,26 +27,18 @@ public enum LanguageDetector {
 
     public static func detect(_ text: String, minimumLetters: Int = defaultMinimumLetters) -> DetectedLanguage {
         guard letterWeight(of: text) >= minimumLetters else { return .unknown }
-        var utf8 = Array(text.utf8)
-        guard !utf8.isEmpty, utf8.count < Int(Int32.max) else { return .unknown }
+        let length = text.utf8.count
+        guard length > 0, length < Int(Int32.max) else { return .unknown }
         var code = [CChar](repeating: 0, count: 16)
         var percent: Int32 = 0, reliable: Int32 = 0, scored: Int32 = 0
-        utf8.withUnsafeMutableBufferPointer { bytes in
-            bytes.withMemoryRebound(to: CChar.self) { chars in
-                switch_detect(chars.baseAddress!, Int32(chars.count), &code, &percent, &reliable, &scored)
+        text.withCString { bytes in
+            code.withUnsafeMutableBufferPointer { out in
+                switchboard_cld2_detect(bytes, Int32(length), out.baseAddress, Int32(out.count), &percent, &reliable, &scored)
             }
         }
         let name = String(decoding: code.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         guard reliable == 1, name != "un", !name.isEmpty else { return .unknown }
         return DetectedLanguage(code: normalise(name), percent: Int(percent))
-    }
-
-    private static func switch_detect(_ text: UnsafePointer<CChar>, _ length: Int32, _ code: inout [CChar],
-                                      _ percent: inout Int32, _ reliable: inout Int32, _ scored: inout Int32) {
-        let capacity = Int32(code.count)
-        code.withUnsafeMutableBufferPointer { buffer in
-            switchboard_cld2_detect(text, length, buffer.baseAddress!, capacity, &percent, &reliable, &scored)
-        }
     }
 
     /// CLD2 says "zh" for simplified and "zh-Hant" for traditional Chinese; a conversation needs

@@ -204,11 +204,10 @@ public final class JobWorker: Service, Sendable {
             do {
                 // The loop runs isolated to its connection: a wake-up resumes it on the
                 // connection's thread, where the claim runs without another hop.
-                try await connection.get().run { connection in try await self.claim(queue: queue, on: connection) }
+                try await connection.run { connection in try await self.claim(queue: queue, on: connection) }
             } catch {
                 if ContinuousClock.now - started > .seconds(5) { backoff.reset() }
                 logger.warning("claim failed; retrying", metadata: ["queue": "\(queue)", "error": "\(error)"])
-                if let error = error as? PostgresError, error.isConnectionFailure { await connection.drop() }
                 await backoff.sleep()
             }
         }
@@ -274,7 +273,7 @@ public final class JobWorker: Service, Sendable {
         logger[metadataKey: "job.id"] = "\(job.id)"
         logger[metadataKey: "job.kind"] = "\(job.kind)"
         logger[metadataKey: "queue"] = "\(job.queue)"
-        let metadata = (try? JobCoding.decode([String: String].self, from: job.metadata)) ?? [:]
+        let metadata = JobCoding.decodeMetadata(job.metadata)
         let context = JobContext(id: job.id, kind: job.kind, queue: job.queue, attempt: job.attempt, maxAttempts: job.maxAttempts,
                                  createdAt: job.createdAt, runAt: job.runAt, metadata: metadata, logger: logger)
         do {

@@ -69,8 +69,7 @@ struct Maintenance: Sendable {
                         "available": "\(rescued.available)", "dead": "\(rescued.dead)"])
                 }
                 await vacuum.runIfNeeded()
-                let connection = try await connection.get()
-                let ticks = try await JobSchedules.enqueueDueTicks(on: connection)
+                let ticks = try await connection.run { connection in try await JobSchedules.enqueueDueTicks(on: connection) }
                 if ticks.enqueued > 0 { logger.debug("enqueued periodic jobs", metadata: ["count": "\(ticks.enqueued)"]) }
                 for (name, problem) in ticks.invalid where reportedInvalid[name] != problem {
                     logger.error("schedule '\(name)' is skipped: \(problem)")

@@ -118,11 +118,12 @@ final class ManagedConnection: Sendable {
         }
     }
 
-    /// Runs `body` on the connection; a connection-level failure drops it so the next call reconnects.
-    func run<T: Sendable>(_ body: @Sendable (isolated PostgresConnection) throws -> T) async throws -> T {
+    /// Runs `body` isolated to the connection; a connection-level failure drops it so the next
+    /// call reconnects.
+    func run<T: Sendable>(_ body: @Sendable (isolated PostgresConnection) async throws -> T) async throws -> T {
         let connection = try await get()
         do {
-            return try await connection.run { connection in try body(connection) }
+            return try await connection.run(body)
         } catch let error as PostgresError where error.isConnectionFailure || connection.isBroken {
             await drop()
             throw error
