@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.1.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.0.0"),
     ],
     targets: [
         // libpq, through pkg-config; the only C library Postgres wraps.
@@ -118,10 +119,26 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Domain types and the job kinds the workers exchange; shared by every worker module.
+        .target(
+            name: "Helpdesk",
+            dependencies: ["JobQueue", "Postgres"],
+            swiftSettings: strict
+        ),
+        // The ingest worker: inbound rows into conversations, order events into orders.
+        .target(
+            name: "Ingest",
+            dependencies: [
+                "Helpdesk", "JobQueue", "Postgres", "InboundParsing", "LanguageDetection", "Identity",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Mustache", package: "swift-mustache"),
+            ],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "switchboard",
             dependencies: [
-                "Postgres", "EmbeddedPostgres", "Migrations", "JobQueue",
+                "Postgres", "EmbeddedPostgres", "Migrations", "JobQueue", "Helpdesk", "Ingest", "InboundParsing",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
@@ -152,6 +169,11 @@ let package = Package(
                 "JobQueue", "Postgres", "Migrations", "EmbeddedPostgres", "TestSupport",
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
             ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "IngestTests",
+            dependencies: ["Ingest", "Helpdesk", "InboundParsing", "JobQueue", "Postgres", "Migrations", "TestSupport"],
             swiftSettings: strict
         ),
         .testTarget(

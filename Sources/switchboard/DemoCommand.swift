@@ -145,7 +145,7 @@ enum DemoChecks {
             try await pool.withConnection { connection in try await Migrator().migrate(on: connection) }
             var settings = JobWorkerConfiguration(queues: ["demo": 50])
             settings.shutdownGrace = .seconds(5)
-            let worker = JobWorker(database: demo, configuration: settings, registry: SwitchboardKinds.registry(),
+            let worker = JobWorker(database: demo, configuration: settings, registry: SwitchboardKinds.registry(pool: pool),
                                    logger: Logger(label: "switchboard.demo", factory: { _ in SwiftLogNoOpLogHandler() }))
             let running = Task { try await worker.run() }
             let jobs = try (0..<2_000).map { _ in try NewJob(SwitchboardKinds.noop, .init(), JobOptions(queue: "demo")) }

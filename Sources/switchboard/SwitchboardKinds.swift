@@ -1,15 +1,21 @@
+import Ingest
 import JobQueue
+import Logging
+import Postgres
 
-/// The job kinds this binary runs. Domain kinds (ingest, route, notify, survey) join here.
+/// The job kinds this binary runs: the queue's own no-op, and each worker role's kinds
+/// (ingest now; route, notify and survey join here).
 enum SwitchboardKinds {
     struct Empty: Codable, Sendable {}
 
     /// Does nothing: for benchmarks and for checking that a deployment's workers run jobs.
     static let noop = JobKind<Empty>("switchboard.noop", timeout: .seconds(10))
 
-    static func registry() -> JobRegistry {
+    /// Every handler; those that need the database take connections from `pool`.
+    static func registry(pool: PostgresPool) -> JobRegistry {
         var registry = JobRegistry()
         registry.register(noop) { _, _ in }
+        IngestWorker.register(into: &registry, pool: pool, logger: Logger(label: "switchboard.ingest"))
         return registry
     }
 }

@@ -22,7 +22,16 @@ struct WorkerCommand: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try database.resolve()
-        try await options.run(database: database, configuration: configuration, registry: SwitchboardKinds.registry())
+        // Handlers that use the database get one connection per job slot, at most.
+        let slots = try options.workerConfiguration().queues.values.reduce(0, +)
+        let pool = PostgresPool(configuration: configuration, options: PostgresPoolOptions(maxConnections: max(1, slots)))
+        do {
+            try await options.run(database: database, configuration: configuration, registry: SwitchboardKinds.registry(pool: pool))
+        } catch {
+            await pool.shutdown()
+            throw error
+        }
+        await pool.shutdown()
     }
 }
 

@@ -1,0 +1,39 @@
+public import JobQueue
+
+/// Arguments of an `ingest` job: the inbound row to turn into a conversation message.
+public struct IngestJobArguments: Codable, Sendable, Equatable {
+    public var inboundID: Int64
+    public init(inboundID: Int64) { self.inboundID = inboundID }
+    enum CodingKeys: String, CodingKey { case inboundID = "inbound_id" }
+}
+
+/// Arguments of an `order_event` job: the order event to apply to `orders`.
+public struct OrderEventJobArguments: Codable, Sendable, Equatable {
+    public var orderEventID: Int64
+    public init(orderEventID: Int64) { self.orderEventID = orderEventID }
+    enum CodingKeys: String, CodingKey { case orderEventID = "order_event_id" }
+}
+
+/// Arguments of a `route` job: the conversation that needs a team and an agent.
+public struct RouteJobArguments: Codable, Sendable, Equatable {
+    public var conversationID: Int64
+    public init(conversationID: Int64) { self.conversationID = conversationID }
+    enum CodingKeys: String, CodingKey { case conversationID = "conversation_id" }
+}
+
+/// The job kinds the workers exchange. Arguments carry ids only: personal data stays in the
+/// domain tables, so erasing a customer never has to touch the queue's history.
+///
+/// The database enqueues most of these itself (triggers on `inbound_messages` and
+/// `order_events`, `request_route()`), so the names here must match the SQL in
+/// `sql/migrations`.
+public enum HelpdeskJobs {
+    /// Queue of the ingest worker: inbound messages and order events.
+    public static let ingestQueue = "ingest"
+    /// Queue of the routing worker.
+    public static let routeQueue = "route"
+
+    public static let ingest = JobKind<IngestJobArguments>("ingest", timeout: .seconds(60), maxAttempts: 10)
+    public static let orderEvent = JobKind<OrderEventJobArguments>("order_event", timeout: .seconds(60), maxAttempts: 10)
+    public static let route = JobKind<RouteJobArguments>("route", timeout: .seconds(30), maxAttempts: 25)
+}
