@@ -8,7 +8,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure throughput and latency on this machine (build with -c release).",
-        subcommands: [PostgresBench.self, QueueBench.self, MemoryBench.self]
+        subcommands: [PostgresBench.self, QueueBench.self, IngestBench.self, MemoryBench.self]
     )
 }
 
@@ -189,5 +189,25 @@ enum BenchOutput {
             let shown = abs(value) >= 100 ? String(format: "%12.0f", value) : String(format: "%12.3f", value)
             Swift.print("  \(name.padding(toLength: 38, withPad: " ", startingAt: 0))\(shown)")
         }
+    }
+}
+
+/// `../shared/bench/queue-ceiling.sh`: the raw SQL ceiling of a SKIP LOCKED queue on this
+/// machine, measured with pgbench; the reference other figures are divided by.
+enum QueueCeiling {
+    static func run(script: String, conninfo: String, seconds: Int) throws -> (insert: Double, cycle: Double) {
+        guard FileManager.default.isReadableFile(atPath: script) else {
+            throw CommandFailure("ceiling script not found at \(script) (use --ceiling-script)")
+        }
+        let outcome = try PostgresTools.locate().runClient("/bin/bash", [script, conninfo, String(seconds)])
+        var values: [String: Double] = [:]
+        for line in outcome.output.split(separator: "\n") {
+            let parts = line.split(separator: " ")
+            if parts.count == 2, let value = Double(parts[1]) { values[String(parts[0])] = value }
+        }
+        guard outcome.status == 0, let insert = values["insert"], let cycle = values["cycle"] else {
+            throw CommandFailure("the ceiling script failed (status \(outcome.status)): \(outcome.output.suffix(300))")
+        }
+        return (insert, cycle)
     }
 }

@@ -46,7 +46,7 @@ struct QueueBench: AsyncParsableCommand {
         let server = try database.resolveServer()
         var figures: [(String, Double)] = []
         var reference: (insert: Double, cycle: Double)?
-        if ceiling { reference = try runCeiling(server.connectionString) }
+        if ceiling { reference = try QueueCeiling.run(script: ceilingScript, conninfo: server.connectionString, seconds: ceilingSeconds) }
 
         let configuration = try server.withSearchPath(Self.schema)
         let admin = try await PostgresConnection.connect(server)
@@ -98,22 +98,6 @@ struct QueueBench: AsyncParsableCommand {
     }
 
     // MARK: Parts
-
-    private func runCeiling(_ conninfo: String) throws -> (insert: Double, cycle: Double) {
-        guard FileManager.default.isReadableFile(atPath: ceilingScript) else {
-            throw CommandFailure("ceiling script not found at \(ceilingScript) (use --ceiling-script)")
-        }
-        let outcome = try PostgresTools.locate().runClient("/bin/bash", [ceilingScript, conninfo, String(ceilingSeconds)])
-        var values: [String: Double] = [:]
-        for line in outcome.output.split(separator: "\n") {
-            let parts = line.split(separator: " ")
-            if parts.count == 2, let value = Double(parts[1]) { values[String(parts[0])] = value }
-        }
-        guard outcome.status == 0, let insert = values["insert"], let cycle = values["cycle"] else {
-            throw CommandFailure("the ceiling script failed (status \(outcome.status)): \(outcome.output.suffix(300))")
-        }
-        return (insert, cycle)
-    }
 
     private func startWorker(_ conninfo: String) throws -> Process {
         let process = Process()

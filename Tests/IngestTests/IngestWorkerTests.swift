@@ -69,6 +69,27 @@ struct IngestWorkerTests {
         }
     }
 
+    @Test("every INSERT in docs/integrations.md runs as-is as the integration role, and becomes a conversation or an order")
+    func documentedInserts() async throws {
+        let docs = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appending(path: "../../docs/integrations.md").standardizedFileURL
+        let text = try String(contentsOf: docs, encoding: .utf8)
+        let blocks = text.components(separatedBy: "```sql\n").dropFirst().compactMap { $0.components(separatedBy: "```").first }
+        let inserts = blocks.filter { $0.contains("INSERT INTO inbound_messages") || $0.contains("INSERT INTO order_events") }
+        #expect(inserts.count == 2)
+        try await IngestFixture.with("docs") { fixture in
+            try await withWorker(fixture) {
+                for block in inserts {
+                    try await fixture.connection.simpleQuery(unsafeSQL: "SET ROLE switchboard_integration;\n" + block + "\nRESET ROLE;")
+                }
+                try await waitUntilHandled(fixture)
+            }
+            let channels = try await fixture.int("SELECT count(DISTINCT channel) FROM inbound_messages WHERE status = 'processed'")
+            #expect(channels == 6)
+            #expect(try await fixture.int("SELECT count(*) FROM inbound_messages WHERE status <> 'processed'") == 0)
+            #expect(try await fixture.int("SELECT count(*) FROM order_events WHERE status = 'applied'") == 1)
+        }
+    }
+
     @Test("fuzz: random, truncated and mangled payloads on every channel never stop the worker; every row ends handled")
     func fuzz() async throws {
         var generator = SplitMix64(seed: 0x5B_5EED)

@@ -139,11 +139,12 @@ CREATE TRIGGER order_status_labels_valid BEFORE INSERT OR UPDATE ON order_status
 -- ---------------------------------------------------------------------------------------------
 -- Functions the ingest worker calls.
 
-CREATE FUNCTION reject_inbound(p_inbound_id bigint, p_code text, p_reason text) RETURNS void LANGUAGE sql AS $$
+CREATE FUNCTION reject_inbound(p_inbound_id bigint, p_code text, p_reason text) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
     UPDATE inbound_messages
        SET status = 'rejected', reject_code = p_code, reject_reason = p_reason, processed_at = clock_timestamp()
      WHERE id = p_inbound_id AND status = 'received';
-$$;
+END $$;
 
 -- Everything `p_from` owned now belongs to `p_into`; `p_from` remains as a pointer.
 CREATE FUNCTION merge_customers(p_from bigint, p_into bigint, p_reason jsonb) RETURNS void LANGUAGE plpgsql AS $$
@@ -175,6 +176,7 @@ DECLARE
     v_platforms text[] := '{}';
     v_values    text[] := '{}';
     v_owners    bigint[];
+    v_known     bigint;
     v_customer  bigint;
     v_other     bigint;
 BEGIN
@@ -192,11 +194,18 @@ BEGIN
     END IF;
     IF cardinality(v_kinds) = 0 THEN RETURN NULL; END IF;
 
-    SELECT array_agg(DISTINCT ci.customer_id ORDER BY ci.customer_id) INTO v_owners
+    SELECT array_agg(DISTINCT ci.customer_id ORDER BY ci.customer_id), count(*) INTO v_owners, v_known
       FROM customer_identities ci
       JOIN unnest(v_kinds, v_platforms, v_values) AS k(kind, platform, value)
         ON ci.kind = k.kind AND ci.platform = k.platform AND ci.value = k.value
      WHERE ci.store_id = p_store_id;
+
+    -- The common case, a known customer writing again the same way: nothing to write.
+    IF v_known = cardinality(v_kinds) AND cardinality(v_owners) = 1 THEN
+        UPDATE customers SET name = nullif(m->>'name', '')
+         WHERE id = v_owners[1] AND name IS NULL AND nullif(m->>'name', '') IS NOT NULL;
+        RETURN v_owners[1];
+    END IF;
 
     IF v_owners IS NULL THEN
         INSERT INTO customers (store_id, name) VALUES (p_store_id, nullif(m->>'name', '')) RETURNING id INTO v_customer;
@@ -228,12 +237,14 @@ BEGIN
 END $$;
 
 -- Asks the routing worker to place the conversation; one pending route job per conversation.
-CREATE FUNCTION request_route(p_conversation_id bigint) RETURNS void LANGUAGE sql AS $$
+-- (PL/pgSQL rather than SQL: its plan is cached, and ingest calls it for most messages.)
+CREATE FUNCTION request_route(p_conversation_id bigint) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
     INSERT INTO jobs (queue, kind, args, priority, unique_key)
     SELECT 'route', 'route', jsonb_build_object('conversation_id', c.id), c.priority, 'route:' || c.id
       FROM conversations c WHERE c.id = p_conversation_id
     ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL AND state IN ('scheduled', 'available', 'running') DO NOTHING;
-$$;
+END $$;
 
 -- Turns one parsed inbound message into a message of a conversation, in the calling
 -- transaction. `m` is the parsed message (docs/ingest.md lists its fields). Returns what
@@ -445,47 +456,14 @@ BEGIN
         IF nullif(m->>'topic', '') IS NOT NULL AND EXISTS (SELECT 1 FROM categories WHERE name = lower(m->>'topic')) THEN
             v_conv.category := lower(m->>'topic');
         ELSE
+            -- OFFSET 0 fences the cheap filters in: only the message's language's patterns are run.
             SELECT category, sum(weight) INTO v_conv.category, v_conv.category_score
-              FROM category_rules
-             WHERE enabled AND (store_id IS NULL OR store_id = v_store.id)
-               AND (language = '*' OR v_language = 'unknown' OR language = v_language) AND v_match ~* pattern
+              FROM (SELECT category, weight, pattern FROM category_rules
+                     WHERE enabled AND (store_id IS NULL OR store_id = v_store.id)
+                       AND (language = '*' OR v_language = 'unknown' OR language = v_language) OFFSET 0) AS r
+             WHERE v_match ~* pattern
              GROUP BY category ORDER BY sum(weight) DESC, category LIMIT 1;
         END IF;
-    END IF;
-
-    -- Priority hints; each raises priority one step from normal, and priority never drops here.
-    v_hints := v_conv.priority_hints;
-    IF v_customer.tier = 'vip' AND NOT 'vip' = ANY (v_hints) THEN
-        v_hints := v_hints || 'vip'::text;
-    END IF;
-    IF NOT 'urgent_words' = ANY (v_hints) AND EXISTS (
-        SELECT 1 FROM urgency_rules
-         WHERE enabled AND (store_id IS NULL OR store_id = v_store.id)
-           AND (language = '*' OR v_language = 'unknown' OR language = v_language) AND v_match ~* pattern) THEN
-        v_hints := v_hints || 'urgent_words'::text;
-    END IF;
-    IF v_order.total >= v_settings.high_order_value AND NOT 'high_order_value' = ANY (v_hints) THEN
-        v_hints := v_hints || 'high_order_value'::text;
-    END IF;
-    v_priority := least(v_conv.priority, 3 - least(2, cardinality(v_hints)));
-
-    UPDATE conversations
-       SET status = CASE WHEN status = 'pending' THEN 'open' ELSE status END,
-           language = CASE WHEN language = 'unknown' THEN v_language ELSE language END,
-           subject = coalesce(subject, v_subject),
-           category = v_conv.category,
-           category_score = v_conv.category_score,
-           priority = v_priority,
-           priority_hints = v_hints,
-           order_id = coalesce(v_order.id, order_id),
-           message_count = message_count + 1,
-           last_message_at = now(),
-           last_customer_message_at = now(),
-           updated_at = now()
-     WHERE id = v_conv.id
-    RETURNING * INTO v_conv;
-    IF v_customer.preferred_locale IS NULL AND v_language <> 'unknown' THEN
-        UPDATE customers SET preferred_locale = v_language WHERE id = o_customer_id;
     END IF;
 
     -- An automatic answer: only to the first message of a new conversation, on a channel that
@@ -495,9 +473,11 @@ BEGIN
                coalesce((array_agg(score ORDER BY score DESC, intent))[1], 0) AS o_score,
                coalesce((array_agg(score ORDER BY score DESC, intent))[2], 0) AS o_runner_up
           INTO v_intent
-          FROM (SELECT intent, sum(weight) AS score FROM auto_answer_rules
-                 WHERE enabled AND (store_id IS NULL OR store_id = v_store.id)
-                   AND (language = '*' OR v_language = 'unknown' OR language = v_language) AND v_match ~* pattern
+          FROM (SELECT intent, sum(weight) AS score
+                  FROM (SELECT intent, weight, pattern FROM auto_answer_rules
+                         WHERE enabled AND (store_id IS NULL OR store_id = v_store.id)
+                           AND (language = '*' OR v_language = 'unknown' OR language = v_language) OFFSET 0) AS r
+                 WHERE v_match ~* pattern
                  GROUP BY intent) AS s;
         IF v_intent.o_label IS NOT NULL THEN
             IF v_intent.o_score < v_settings.auto_answer_min_score OR v_intent.o_score <= v_intent.o_runner_up THEN
@@ -525,9 +505,6 @@ BEGIN
                             'tracking_number', v_order.tracking_number,
                             'tracking_url', v_order.tracking_url,
                             'estimated_delivery', v_order.estimated_delivery);
-                        IF v_conv.order_id IS NULL THEN
-                            UPDATE conversations SET order_id = v_order.id WHERE id = v_conv.id;
-                        END IF;
                     END IF;
                 ELSIF o_answer_template IS NOT NULL THEN
                     SELECT body INTO v_policy FROM policy_texts
@@ -551,6 +528,42 @@ BEGIN
                 END IF;
             END IF;
         END IF;
+    END IF;
+
+    -- Priority hints; each raises priority one step from normal, and priority never drops here.
+    v_hints := v_conv.priority_hints;
+    IF v_customer.tier = 'vip' AND NOT 'vip' = ANY (v_hints) THEN
+        v_hints := v_hints || 'vip'::text;
+    END IF;
+    IF NOT 'urgent_words' = ANY (v_hints) AND EXISTS (
+        SELECT 1 FROM (SELECT pattern FROM urgency_rules
+                        WHERE enabled AND (store_id IS NULL OR store_id = v_store.id)
+                          AND (language = '*' OR v_language = 'unknown' OR language = v_language) OFFSET 0) AS r
+         WHERE v_match ~* pattern) THEN
+        v_hints := v_hints || 'urgent_words'::text;
+    END IF;
+    IF v_order.total >= v_settings.high_order_value AND NOT 'high_order_value' = ANY (v_hints) THEN
+        v_hints := v_hints || 'high_order_value'::text;
+    END IF;
+    v_priority := least(v_conv.priority, 3 - least(2, cardinality(v_hints)));
+
+    UPDATE conversations
+       SET status = CASE WHEN status = 'pending' THEN 'open' ELSE status END,
+           language = CASE WHEN language = 'unknown' THEN v_language ELSE language END,
+           subject = coalesce(subject, v_subject),
+           category = v_conv.category,
+           category_score = v_conv.category_score,
+           priority = v_priority,
+           priority_hints = v_hints,
+           order_id = coalesce(v_order.id, order_id),
+           message_count = message_count + 1,
+           last_message_at = now(),
+           last_customer_message_at = now(),
+           updated_at = now()
+     WHERE id = v_conv.id
+    RETURNING * INTO v_conv;
+    IF v_customer.preferred_locale IS NULL AND v_language <> 'unknown' THEN
+        UPDATE customers SET preferred_locale = v_language WHERE id = o_customer_id;
     END IF;
 
     IF v_new THEN
@@ -607,7 +620,7 @@ BEGIN
     INSERT INTO outbox (store_id, customer_id, conversation_id, message_id, kind, channel, locale, subject, body_text, idempotency_key)
     VALUES (v_conv.store_id, v_conv.customer_id, v_conv.id, v_message, 'auto_answer',
             CASE WHEN v_conv.channel = 'webform' THEN 'email' ELSE v_conv.channel END,
-            p_locale, v_subject, p_body, 'auto_answer:' || coalesce(v_question.id, v_message));
+            p_locale, v_subject, p_body, 'auto_answer:inbound:' || coalesce(v_question.inbound_id, -v_message));
     UPDATE conversations
        SET status = 'pending', auto_answered_intent = p_intent, message_count = message_count + 1,
            last_message_at = now(), updated_at = now()

@@ -1,0 +1,228 @@
+import ArgumentParser
+import Foundation
+import Histogram
+import Migrations
+import Postgres
+
+/// `bench ingest`: sustained inbound messages per second through ingest worker processes, and
+/// the insert → conversation latency at a steady offered rate.
+struct IngestBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ingest",
+        abstract: "Inbound messages per second through ingest (1 and 2 worker processes) and insert → conversation latency.",
+        discussion: """
+            Works in schema switchboard_bench_ingest (dropped and recreated). Traffic is a channel mix \
+            (30 % email as MIME multipart, then SMS, chat, WhatsApp, web form, phone logs) in six languages \
+            from --customers simulated customers, some with orders, inserted the way integrations do. \
+            For 1 and then 2 `switchboard worker --queue ingest=N` processes: throughput keeps a backlog \
+            and counts messages ingested per second over --seconds; latency then offers \
+            min(--rate, 0.8 × that throughput) messages/s for --seconds and reports percentiles of \
+            processed_at − received_at, both stamped by the database. --ceiling also runs \
+            ../shared/bench/queue-ceiling.sh as the reference for this machine at this moment.
+            """
+    )
+
+    @OptionGroup var database: DatabaseOptions
+    @Option(help: "Seconds per measured phase.") var seconds = 20.0
+    @Option(help: "Ingest jobs at a time per worker process.") var concurrency = 8
+    @Option(help: "Offered messages per second for the latency phase (capped at 0.8 × throughput).") var rate = 3_000.0
+    @Option(help: "Simulated customers.") var customers = 20_000
+    @Option(help: "Customers with an order (for the where-is-my-order answers).") var orders = 5_000
+    @Flag(help: "Also run the pgbench ceiling script and print ratios.") var ceiling = false
+    @Option(name: .customLong("ceiling-script"), help: "Path of queue-ceiling.sh.") var ceilingScript = "../shared/bench/queue-ceiling.sh"
+    @Flag(help: "Print one JSON object instead of a table.") var json = false
+
+    static let schema = "switchboard_bench_ingest"
+
+    func run() async throws {
+        let server = try database.resolveServer()
+        var figures: [(String, Double)] = []
+        let reference = ceiling ? try QueueCeiling.run(script: ceilingScript, conninfo: server.connectionString, seconds: 10) : nil
+
+        let configuration = try server.withSearchPath(Self.schema)
+        let admin = try await PostgresConnection.connect(server)
+        try await admin.execute("DROP SCHEMA IF EXISTS \(identifier: Self.schema) CASCADE")
+        try await admin.execute("CREATE SCHEMA \(identifier: Self.schema)")
+        await admin.close()
+        let control = try await PostgresConnection.connect(configuration)
+        try await Migrator().migrate(on: control)
+        try await seedOrders(control)
+
+        let traffic = Traffic(customers: customers)
+        var latencies: [Int: (offered: Double, p50: Double, p99: Double, max: Double)] = [:]
+        for processes in [1, 2] {
+            let workers = try (0..<processes).map { _ in try startWorker(server.connectionString) }
+            defer { for worker in workers where worker.isRunning { worker.interrupt() } }
+            try await waitForWorkers(control, count: processes)
+            let throughput = try await measureThroughput(configuration, control, traffic)
+            figures.append((processes == 1 ? "ingest_msgs_per_s" : "ingest_msgs_per_s_2proc", throughput))
+            let offered = min(rate, 0.8 * throughput)
+            latencies[processes] = try await measureLatency(configuration, control, traffic, rate: offered)
+            for worker in workers { worker.interrupt() }
+            for worker in workers { worker.waitUntilExit() }
+            try await control.execute("DELETE FROM job_workers")
+        }
+        let best = latencies[2]!
+        figures.append(("p99_ms", best.p99))
+        figures.append(("p50_ms", best.p50))
+        figures.append(("max_ms", best.max))
+        figures.append(("latency_offered_msgs_per_s", best.offered))
+        figures.append(("p99_ms_1proc", latencies[1]!.p99))
+        figures.append(("latency_offered_msgs_per_s_1proc", latencies[1]!.offered))
+        let mix = try await control.query("""
+            SELECT count(*) FILTER (WHERE channel = 'email')::float8 / greatest(count(*), 1),
+                   count(*) FILTER (WHERE status = 'processed')::float8 / greatest(count(*), 1)
+              FROM inbound_messages
+            """)
+        figures.append(("email_share", try mix[0].decode(Double.self, at: 0)))
+        figures.append(("processed_share", try mix[0].decode(Double.self, at: 1)))
+        figures.append(("auto_answered", Double(try await control.query("SELECT count(*) FROM outbox").scalar(Int.self))))
+        figures.append(("conversations", Double(try await control.query("SELECT count(*) FROM conversations").scalar(Int.self))))
+        if let reference {
+            figures.append(("ceiling_cycle_jobs_per_s", reference.cycle))
+            figures.append(("ingest_2proc_ratio_to_ceiling_cycle", figures[1].1 / reference.cycle))
+        }
+        await control.close()
+        BenchOutput.print(figures, json: json, title: "switchboard bench ingest (\(server.target), schema \(Self.schema))")
+    }
+
+    /// Simulated shoppers and what they write.
+    struct Traffic: Sendable {
+        let customers: Int
+
+        /// `count` rows as (channel, external id, payload text).
+        func batch(_ count: Int, startingAt sequence: Int) -> (channels: [String], ids: [String], payloads: [String]) {
+            var channels: [String] = [], ids: [String] = [], payloads: [String] = []
+            for offset in 0..<count {
+                let n = sequence + offset
+                let channel = InboundSamples.channel(for: Double.random(in: 0..<1))
+                let customer = Int.random(in: 0..<customers)
+                let text = InboundSamples.texts.randomElement()!
+                channels.append(channel)
+                ids.append("bench-\(n)")
+                payloads.append(String(decoding: InboundSamples.payload(channel: channel, customer: customer, text: text, sequence: n), as: UTF8.self))
+            }
+            return (channels, ids, payloads)
+        }
+    }
+
+    private func insert(_ batch: (channels: [String], ids: [String], payloads: [String]), on connection: isolated PostgresConnection) throws {
+        try connection.execute("""
+            INSERT INTO inbound_messages (channel, external_id, payload)
+            SELECT c, e, convert_to(p, 'UTF8') FROM unnest(\(batch.channels), \(batch.ids), \(batch.payloads)) AS t(c, e, p)
+            """)
+    }
+
+    private func seedOrders(_ control: PostgresConnection) async throws {
+        try await control.execute("""
+            INSERT INTO order_events (order_number, kind, payload)
+            SELECT (100000 + n)::text, 'shipped',
+                   jsonb_build_object('customer', jsonb_build_object('email', 'customer' || n || '@example.com',
+                                                                     'phone', '+38067' || lpad(n::text, 7, '0')),
+                                      'total', 50 + n % 900, 'currency', 'UAH', 'carrier', 'Nova Poshta',
+                                      'tracking_url', 'https://tracking.example/' || n)
+              FROM generate_series(0, \(orders - 1)) AS n
+            """)
+    }
+
+    private func startWorker(_ conninfo: String) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+        process.arguments = ["worker", "--database-url", conninfo, "--schema", Self.schema, "--no-migrate",
+                             "--queue", "ingest=\(concurrency)", "--log-level", "error"]
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
+    private func waitForWorkers(_ control: PostgresConnection, count: Int) async throws {
+        let deadline = ContinuousClock.now + .seconds(30)
+        while ContinuousClock.now < deadline {
+            if try await control.query("SELECT count(*) FROM job_workers").scalar(Int.self) >= count {
+                // Order events queued at seeding go first; the clock starts on an empty queue.
+                if try await control.query("SELECT count(*) FROM order_events WHERE status = 'received'").scalar(Int.self) == 0 { return }
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw CommandFailure("the bench workers did not register and apply the seeded orders within 30 s")
+    }
+
+    private func waiting(_ control: PostgresConnection) async throws -> Int {
+        try await control.query("SELECT count(*) FROM jobs WHERE queue = 'ingest'").scalar(Int.self)
+    }
+
+    /// Keeps 2,000 messages waiting and counts those ingested per second.
+    private func measureThroughput(_ configuration: PostgresConfiguration, _ control: PostgresConnection, _ traffic: Traffic) async throws -> Double {
+        let producer = try await PostgresConnection.connect(configuration)
+        var sequence = try await control.query("SELECT count(*) FROM inbound_messages").scalar(Int.self)
+        let duration = Duration.milliseconds(Int64(seconds * 1000))
+        // Warm up to a full backlog, then measure.
+        while try await waiting(control) < 2_000 {
+            let batch = traffic.batch(200, startingAt: sequence)
+            try await producer.run { connection in try insert(batch, on: connection) }
+            sequence += 200
+        }
+        let window = try await control.query("SELECT clock_timestamp()").scalar(Date.self)
+        let started = ContinuousClock.now
+        while ContinuousClock.now - started < duration {
+            if try await waiting(control) < 2_000 {
+                let batch = traffic.batch(200, startingAt: sequence)
+                try await producer.run { connection in try insert(batch, on: connection) }
+                sequence += 200
+            } else {
+                try await Task.sleep(for: .milliseconds(5))
+            }
+        }
+        let elapsed = (ContinuousClock.now - started).seconds
+        let done = try await control.query("""
+            SELECT count(*) FROM inbound_messages WHERE processed_at >= \(window) AND processed_at < \(window)::timestamptz + \(elapsed) * interval '1 second'
+            """).scalar(Int.self)
+        await producer.close()
+        try await drain(control)
+        return Double(done) / elapsed
+    }
+
+    /// Offers `rate` messages per second in 10 ms batches; percentiles of the database's own
+    /// received → processed times.
+    private func measureLatency(_ configuration: PostgresConfiguration, _ control: PostgresConnection, _ traffic: Traffic,
+                                rate: Double) async throws -> (offered: Double, p50: Double, p99: Double, max: Double) {
+        let producer = try await PostgresConnection.connect(configuration)
+        let first = try await control.query("SELECT coalesce(max(id), 0) FROM inbound_messages").scalar(Int64.self)
+        var sequence = Int(first) + 1_000_000
+        let duration = Duration.milliseconds(Int64(seconds * 1000))
+        let started = ContinuousClock.now
+        var next = started
+        var owed = 0.0
+        while ContinuousClock.now - started < duration {
+            owed += rate / 100
+            let size = Int(owed)
+            owed -= Double(size)
+            if size > 0 {
+                let batch = traffic.batch(size, startingAt: sequence)
+                try await producer.run { connection in try insert(batch, on: connection) }
+                sequence += size
+            }
+            next += .milliseconds(10)
+            try await Task.sleep(until: next)
+        }
+        let offered = Double(sequence - Int(first) - 1_000_000) / (ContinuousClock.now - started).seconds
+        await producer.close()
+        try await drain(control)
+        var histogram = Histogram<UInt64>(highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: .three)
+        for row in try await control.query("""
+            SELECT (extract(epoch FROM processed_at - received_at) * 1000000)::int8 FROM inbound_messages
+             WHERE id > \(first) AND processed_at IS NOT NULL
+            """) {
+            histogram.record(UInt64(max(0, try row.decode(Int64.self, at: 0))))
+        }
+        return (offered, Double(histogram.valueAtPercentile(50)) / 1000, Double(histogram.valueAtPercentile(99)) / 1000, Double(histogram.max) / 1000)
+    }
+
+    private func drain(_ control: PostgresConnection) async throws {
+        let deadline = ContinuousClock.now + .seconds(120)
+        while try await waiting(control) > 0 {
+            guard ContinuousClock.now < deadline else { throw CommandFailure("the ingest backlog did not drain within 120 s") }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+}
