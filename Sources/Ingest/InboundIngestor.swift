@@ -15,6 +15,9 @@ public enum IngestOutcome: Sendable, Equatable {
     case automated(conversationID: Int64?)
     /// A customer message in a conversation: new, threaded into a live one, or reopening one.
     case conversation(ConversationOutcome)
+    /// Not ingested yet: another transaction was ingesting the same customer's messages. Only
+    /// when the batch was told not to wait; ingest the row again.
+    case deferred
 }
 
 public struct ConversationOutcome: Sendable, Equatable {
@@ -27,8 +30,8 @@ public struct ConversationOutcome: Sendable, Equatable {
     public let autoAnswered: String?
 }
 
-/// Turns `inbound_messages` rows into conversation messages: parses the payload, detects the
-/// language, and hands the rest to `ingest_message()` in one transaction (dedupe, identity,
+/// Turns `inbound_messages` rows into conversation messages: parses the payloads, detects the
+/// languages, and hands the rest to `ingest_batch()` in one transaction (dedupe, identity,
 /// threading, order links, category, priority, the automatic answer, the route job).
 public struct InboundIngestor: Sendable {
     public let logger: Logger
@@ -40,85 +43,150 @@ public struct InboundIngestor: Sendable {
     /// Ingests row `id`. Safe to run again for the same row (jobs are at-least-once): a handled
     /// row is left alone. Bad input never throws; it ends as a rejected row.
     public func ingest(_ id: Int64, on connection: isolated PostgresConnection) async throws -> IngestOutcome {
-        let rows = try connection.query("""
-            SELECT i.status, coalesce(i.channel, ''), octet_length(i.payload), s.max_payload_bytes, s.default_region,
+        guard let outcome = try await ingest([id], on: connection)[id] else { throw IngestError("inbound message \(id) does not exist") }
+        return try outcome.get()
+    }
+
+    /// Ingests rows `ids` together, in one transaction. Each id maps to its outcome, or to an
+    /// ``IngestError`` when the row does not exist. Unless `waitForBusyCustomers`, the messages
+    /// of a customer another transaction is ingesting come back ``IngestOutcome/deferred``
+    /// rather than waiting for it.
+    public func ingest(_ ids: [Int64], waitForBusyCustomers: Bool = true,
+                       on connection: isolated PostgresConnection) async throws -> [Int64: Result<IngestOutcome, IngestError>] {
+        var outcomes: [Int64: Result<IngestOutcome, IngestError>] = [:]
+        var rejections: (ids: [Int64], codes: [String], reasons: [String]) = ([], [], [])
+        var parsed: (ids: [Int64], inputs: [String]) = ([], [])
+        for row in try connection.query("""
+            SELECT i.id, i.status, coalesce(i.channel, ''), octet_length(i.payload), s.max_payload_bytes, s.default_region,
                    CASE WHEN octet_length(i.payload) <= s.max_payload_bytes THEN i.payload END
               FROM inbound_messages i CROSS JOIN ingest_settings s
-             WHERE i.id = \(id)
-            """)
-        guard let row = rows.first else { throw IngestError("inbound message \(id) does not exist") }
-        let status = try row.decode(String.self, at: 0)
-        guard status == "received" else { return .alreadyHandled(status: status) }
-        let channel = try row.decode(String.self, at: 1)
-        let size = try row.decode(Int?.self, at: 2)
-        let parser = InboundParser(maximumBytes: try row.decode(Int.self, at: 3), defaultRegion: try row.decode(String?.self, at: 4))
-        // Too large payloads are not even fetched; the parser still says so in its own words.
-        let payload = try row.decode(Data?.self, at: 5) ?? Data(count: 0)
-
-        let message: InboundMessage
-        do {
-            if let size, size > parser.maximumBytes {
-                throw InboundRejection(.tooLarge, "the payload is \(size) bytes; the limit is \(parser.maximumBytes)")
+             WHERE i.id = ANY (\(ids))
+            """) {
+            let id = try row.decode(Int64.self, at: 0)
+            let status = try row.decode(String.self, at: 1)
+            guard status == "received" else { outcomes[id] = .success(.alreadyHandled(status: status)); continue }
+            let parser = InboundParser(maximumBytes: try row.decode(Int.self, at: 4), defaultRegion: try row.decode(String?.self, at: 5))
+            do {
+                let message = try Self.parse(channel: try row.decode(String.self, at: 2), size: try row.decode(Int?.self, at: 3),
+                                             payload: try row.decode(Data?.self, at: 6), parser: parser)
+                parsed.ids.append(id)
+                parsed.inputs.append(String(decoding: try Self.encoder.encode(IngestInput(message)), as: UTF8.self))
+            } catch let rejection as InboundRejection {
+                rejections.ids.append(id)
+                rejections.codes.append(rejection.code.rawValue)
+                rejections.reasons.append(rejection.message)
+                outcomes[id] = .success(.rejected(code: rejection.code.rawValue))
+                logger.info("inbound message rejected", metadata: ["inbound.id": "\(id)", "reason": "\(rejection.code.rawValue)"])
             }
-            if size == nil, !channel.isEmpty, Channel(rawValue: channel) != nil {
-                throw InboundRejection(.malformed, "the row has no payload")
-            }
-            message = try parser.parse(channel: channel, payload: payload)
-        } catch let rejection as InboundRejection {
-            try connection.query("SELECT reject_inbound(\(id), \(rejection.code.rawValue), \(rejection.message))")
-            logger.info("inbound message rejected", metadata: ["inbound.id": "\(id)", "reason": "\(rejection.code.rawValue)"])
-            return .rejected(code: rejection.code.rawValue)
         }
+        for id in ids where outcomes[id] == nil && !parsed.ids.contains(id) {
+            outcomes[id] = .failure(IngestError("inbound message \(id) does not exist"))
+        }
+        guard !parsed.ids.isEmpty || !rejections.ids.isEmpty else { return outcomes }
 
-        let input = IngestInput(message)
+        let (toStore, toReject) = (parsed, rejections)
         var attempt = 1
         while true {
             do {
-                return try await connection.transaction { connection in try store(id, input, on: connection) }
+                let stored = try await connection.transaction { connection in
+                    try store(toStore, toReject, wait: waitForBusyCustomers, on: connection)
+                }
+                return outcomes.merging(stored) { _, new in new }
             } catch let error as PostgresError where error.isTransient && attempt < 4 {
-                // A concurrent delivery of the same message or the same new customer: the next
-                // try sees what the other transaction committed.
+                // A concurrent delivery of the same message, or two batches locking the same
+                // customers in turn: the next try sees what the other transaction committed.
                 attempt += 1
-                logger.debug("ingest retried", metadata: ["inbound.id": "\(id)", "error": "\(error.sqlState ?? "")"])
+                logger.debug("ingest batch retried", metadata: ["batch.size": "\(parsed.ids.count)", "error": "\(error.sqlState ?? "")"])
             }
         }
     }
 
-    private func store(_ id: Int64, _ input: IngestInput, on connection: isolated PostgresConnection) throws -> IngestOutcome {
-        // Not waiting for the WAL flush is safe here: the job's completion is committed after this
-        // transaction, and WAL is durable in order, so a crash that loses this commit loses the
-        // completion too and the job runs again (docs/ingest.md, "Durability").
+    private static let encoder = JSONEncoder()
+
+    private static func parse(channel: String, size: Int?, payload: Data?, parser: InboundParser) throws(InboundRejection) -> InboundMessage {
+        if let size, size > parser.maximumBytes {
+            throw InboundRejection(.tooLarge, "the payload is \(size) bytes; the limit is \(parser.maximumBytes)")
+        }
+        if size == nil, Channel(rawValue: channel) != nil {
+            throw InboundRejection(.malformed, "the row has no payload")
+        }
+        return try parser.parse(channel: channel, payload: payload ?? Data())
+    }
+
+    private func store(_ parsed: (ids: [Int64], inputs: [String]), _ rejections: (ids: [Int64], codes: [String], reasons: [String]),
+                       wait: Bool, on connection: isolated PostgresConnection) throws -> [Int64: Result<IngestOutcome, IngestError>] {
+        // Not waiting for the WAL flush is safe here: the jobs' completions are committed after
+        // this transaction, and WAL is durable in order, so a crash that loses this commit loses
+        // the completions too and the jobs run again (docs/ingest.md, "Durability").
         let results = try connection.pipeline([
             "SET LOCAL synchronous_commit = off",
             """
-            SELECT o_outcome, o_conversation_id, o_message_id, o_customer_id, o_answer_intent, o_answer_locale,
+            SELECT count(reject_inbound(id, code, reason))
+              FROM unnest(\(rejections.ids), \(rejections.codes), \(rejections.reasons)) AS r(id, code, reason)
+            """,
+            """
+            SELECT o_inbound_id, o_outcome, o_conversation_id, o_message_id, o_customer_id, o_answer_intent, o_answer_locale,
                    o_answer_template, o_answer_context::text
-              FROM ingest_message(\(id), \(json: input))
+              FROM ingest_batch(\(parsed.ids), \(parsed.inputs)::jsonb[], \(wait))
             """,
         ])
-        guard let row = try results[1].get().first else { throw IngestError("ingest_message returned nothing for inbound message \(id)") }
-        let outcome = try row.decode(String.self, at: 0)
-        let conversationID = try row.decode(Int64?.self, at: 1)
-        let messageID = try row.decode(Int64?.self, at: 2)
+        for result in results { _ = try result.get() }
+        var outcomes: [Int64: Result<IngestOutcome, IngestError>] = [:]
+        var answers = Answers()
+        for row in try results[2].get() {
+            let id = try row.decode(Int64.self, at: 0)
+            outcomes[id] = .success(try outcome(of: row, inbound: id, answers: &answers, on: connection))
+        }
+        guard !answers.questions.isEmpty else { return outcomes }
+        try connection.query("""
+            SELECT record_auto_answers(\(answers.questions), \(answers.intents), \(answers.locales), \(answers.bodies))
+            """)
+        for (id, index) in answers.inbound {
+            if case .success(.conversation(let placed)) = outcomes[id] {
+                outcomes[id] = .success(.conversation(ConversationOutcome(
+                    placement: placed.placement, conversationID: placed.conversationID, messageID: placed.messageID,
+                    customerID: placed.customerID, autoAnswered: answers.intents[index])))
+            }
+        }
+        return outcomes
+    }
+
+    /// Rendered automatic answers of a batch, recorded together.
+    private struct Answers {
+        var questions: [Int64] = []
+        var intents: [String] = []
+        var locales: [String] = []
+        var bodies: [String] = []
+        var inbound: [Int64: Int] = [:]
+    }
+
+    private func outcome(of row: PostgresRow, inbound id: Int64, answers: inout Answers,
+                         on connection: isolated PostgresConnection) throws -> IngestOutcome {
+        let outcome = try row.decode(String.self, at: 1)
+        let conversationID = try row.decode(Int64?.self, at: 2)
+        let messageID = try row.decode(Int64?.self, at: 3)
         switch outcome {
         case "rejected":
             return .rejected(code: try connection.query("SELECT reject_code FROM inbound_messages WHERE id = \(id)").scalar(String.self))
         case "duplicate": return .duplicate(messageID: messageID, conversationID: conversationID)
         case "automated": return .automated(conversationID: conversationID)
+        case "deferred": return .deferred
         case let other where other.hasPrefix("already_"): return .alreadyHandled(status: String(other.dropFirst("already_".count)))
         default: break
         }
         guard let conversationID, let messageID, let placement = ConversationOutcome.Placement(rawValue: outcome) else {
-            throw IngestError("ingest_message returned '\(outcome)' without a conversation for inbound message \(id)")
+            throw IngestError("ingest returned '\(outcome)' without a conversation for inbound message \(id)")
         }
-        var answered: String?
-        if let intent = try row.decode(String?.self, at: 4), let locale = try row.decode(String?.self, at: 5),
-           let template = try row.decode(String?.self, at: 6), let context = try row.decode(String?.self, at: 7) {
+        if let intent = try row.decode(String?.self, at: 5), let locale = try row.decode(String?.self, at: 6),
+           let template = try row.decode(String?.self, at: 7), let context = try row.decode(String?.self, at: 8) {
             do {
                 let body = try AutoAnswerRenderer.render(template: template, contextJSON: context)
-                try connection.query("SELECT record_auto_answer(\(conversationID), \(intent), \(locale), \(body))")
-                answered = intent
-            } catch let error as AutoAnswerTemplateError {
+                answers.inbound[id] = answers.questions.count
+                answers.questions.append(messageID)
+                answers.intents.append(intent)
+                answers.locales.append(locale)
+                answers.bodies.append(body)
+            } catch {
                 // The customer still gets a person: route it, and leave the admin a trace.
                 try connection.query("""
                     WITH audit AS (
@@ -131,7 +199,7 @@ public struct InboundIngestor: Sendable {
             }
         }
         return .conversation(ConversationOutcome(placement: placement, conversationID: conversationID, messageID: messageID,
-                                                 customerID: try row.decode(Int64.self, at: 3), autoAnswered: answered))
+                                                 customerID: try row.decode(Int64.self, at: 4), autoAnswered: nil))
     }
 }
 

@@ -5,15 +5,16 @@ import Helpdesk
 
 /// The ingest worker's job handlers, for a `JobWorker` running the `ingest` queue.
 public enum IngestWorker {
-    /// Registers `ingest` and `order_event`. Each job takes a connection from `pool`, so the pool
-    /// should allow as many connections as the ingest queue runs jobs at once.
-    public static func register(into registry: inout JobRegistry, pool: PostgresPool,
+    /// Registers `ingest` and `order_event`. Inbound messages of concurrently running jobs are
+    /// ingested in batches of up to `batchSize`, `lanes` batches at a time; order events one per
+    /// job. All take connections from `pool`.
+    public static func register(into registry: inout JobRegistry, pool: PostgresPool, batchSize: Int = 64, lanes: Int = 2,
                                 logger: Logger = Logger(label: "switchboard.ingest")) {
-        let ingestor = InboundIngestor(logger: logger)
+        let batcher = IngestBatcher(pool: pool, maximumBatch: batchSize, lanes: lanes, logger: logger)
         let applier = OrderEventApplier(logger: logger)
         registry.register(HelpdeskJobs.ingest) { args, _ in
             do {
-                _ = try await pool.withConnection { connection in try await ingestor.ingest(args.inboundID, on: connection) }
+                _ = try await batcher.ingest(args.inboundID)
             } catch let error as IngestError {
                 // The row is gone (deleted by an admin): nothing a retry could fix.
                 throw JobDiscard(error.description)

@@ -11,11 +11,13 @@ enum SwitchboardKinds {
     /// Does nothing: for benchmarks and for checking that a deployment's workers run jobs.
     static let noop = JobKind<Empty>("switchboard.noop", timeout: .seconds(10))
 
-    /// Every handler; those that need the database take connections from `pool`.
-    static func registry(pool: PostgresPool) -> JobRegistry {
+    /// Every handler; those that need the database take connections from `pool`. Inbound
+    /// messages are ingested `ingestBatch` at a time at most, on `ingestLanes` connections.
+    static func registry(pool: PostgresPool, ingestBatch: Int = 64, ingestLanes: Int = 2) -> JobRegistry {
         var registry = JobRegistry()
         registry.register(noop) { _, _ in }
-        IngestWorker.register(into: &registry, pool: pool, logger: Logger(label: "switchboard.ingest"))
+        IngestWorker.register(into: &registry, pool: pool, batchSize: ingestBatch, lanes: ingestLanes,
+                              logger: Logger(label: "switchboard.ingest"))
         return registry
     }
 }

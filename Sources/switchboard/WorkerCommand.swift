@@ -22,11 +22,13 @@ struct WorkerCommand: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try database.resolve()
-        // Handlers that use the database get one connection per job slot, at most.
+        // Handlers share a pool: ingest batches take a connection per lane, other jobs one each
+        // while they run. Capped, because job slots can be many more than the server's connections.
         let slots = try options.workerConfiguration().queues.values.reduce(0, +)
-        let pool = PostgresPool(configuration: configuration, options: PostgresPoolOptions(maxConnections: max(1, slots)))
+        let pool = PostgresPool(configuration: configuration, options: PostgresPoolOptions(maxConnections: min(max(1, slots), 16)))
         do {
-            try await options.run(database: database, configuration: configuration, registry: SwitchboardKinds.registry(pool: pool))
+            let registry = SwitchboardKinds.registry(pool: pool, ingestBatch: options.ingestBatch, ingestLanes: options.ingestLanes)
+            try await options.run(database: database, configuration: configuration, registry: registry)
         } catch {
             await pool.shutdown()
             throw error
@@ -69,6 +71,12 @@ struct WorkerOptions: ParsableArguments {
 
     @Flag(name: .customLong("no-leader"), help: "Never become the leader (maintenance and cron run elsewhere).")
     var noLeader = false
+
+    @Option(name: .customLong("ingest-batch"), help: "Inbound messages ingested in one transaction at most.")
+    var ingestBatch = 64
+
+    @Option(name: .customLong("ingest-lanes"), help: "Ingest batches running at once (one connection each).")
+    var ingestLanes = 2
 
     @Flag(name: .customLong("no-migrate"), help: "Do not apply migrations at start.")
     var noMigrate = false

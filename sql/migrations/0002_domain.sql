@@ -190,11 +190,10 @@ CREATE TABLE conversations (
     created_at              timestamptz NOT NULL DEFAULT now(),
     updated_at              timestamptz NOT NULL DEFAULT now()
 );
-CREATE INDEX conversations_customer ON conversations (customer_id, created_at DESC);
-CREATE INDEX conversations_customer_live ON conversations (customer_id, channel, last_message_at DESC)
-    WHERE status IN ('open', 'pending');
-CREATE INDEX conversations_customer_resolved ON conversations (customer_id, channel, resolved_at DESC)
-    WHERE status = 'resolved';
+-- Indexes name no column a new message changes (last_message_at, counters), so that update
+-- stays on its page (HOT) without touching any index.
+CREATE INDEX conversations_customer ON conversations (customer_id, channel);
+ALTER TABLE conversations SET (fillfactor = 80);
 CREATE INDEX conversations_agent_live ON conversations (agent_id) WHERE status IN ('open', 'pending');
 CREATE INDEX conversations_team_waiting ON conversations (team_id, priority, created_at)
     WHERE status = 'open' AND agent_id IS NULL;
