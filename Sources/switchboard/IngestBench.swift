@@ -17,7 +17,8 @@ struct IngestBench: AsyncParsableCommand {
             For 1 and then 2 `switchboard worker --queue ingest=N` processes: throughput keeps a backlog \
             and counts messages ingested per second over --seconds; latency then offers \
             min(--rate, 0.8 × that throughput) messages/s for --seconds and reports percentiles of \
-            processed_at − received_at, both stamped by the database. --ceiling also runs \
+            processed_at − received_at, both stamped by the database; with 2 processes, again at \
+            --light-rate messages/s. --ceiling also runs \
             ../shared/bench/queue-ceiling.sh as the reference for this machine at this moment.
             """
     )
@@ -28,6 +29,7 @@ struct IngestBench: AsyncParsableCommand {
     @Option(help: "Inbound messages per ingest transaction at most (worker --ingest-batch).") var batch = 64
     @Option(help: "Ingest batches at once per worker process (worker --ingest-lanes).") var lanes = 2
     @Option(help: "Offered messages per second for the latency phase (capped at 0.8 × throughput).") var rate = 3_000.0
+    @Option(name: .customLong("light-rate"), help: "Offered messages per second for the light-load latency figure (2 processes).") var lightRate = 200.0
     @Option(help: "Simulated customers.") var customers = 20_000
     @Option(help: "Customers with an order (for the where-is-my-order answers).") var orders = 5_000
     @Flag(help: "Also run the pgbench ceiling script and print ratios.") var ceiling = false
@@ -52,6 +54,7 @@ struct IngestBench: AsyncParsableCommand {
 
         let traffic = Traffic(customers: customers)
         var latencies: [Int: (offered: Double, p50: Double, p99: Double, max: Double)] = [:]
+        var light: (offered: Double, p50: Double, p99: Double, max: Double)?
         for processes in [1, 2] {
             let workers = try (0..<processes).map { _ in try startWorker(server.connectionString) }
             defer { for worker in workers where worker.isRunning { worker.interrupt() } }
@@ -60,6 +63,7 @@ struct IngestBench: AsyncParsableCommand {
             figures.append((processes == 1 ? "ingest_msgs_per_s" : "ingest_msgs_per_s_2proc", throughput))
             let offered = min(rate, 0.8 * throughput)
             latencies[processes] = try await measureLatency(configuration, control, traffic, rate: offered)
+            if processes == 2 { light = try await measureLatency(configuration, control, traffic, rate: min(lightRate, offered)) }
             for worker in workers { worker.interrupt() }
             for worker in workers { worker.waitUntilExit() }
             try await control.execute("DELETE FROM job_workers")
@@ -69,6 +73,11 @@ struct IngestBench: AsyncParsableCommand {
         figures.append(("p50_ms", best.p50))
         figures.append(("max_ms", best.max))
         figures.append(("latency_offered_msgs_per_s", best.offered))
+        if let light {
+            figures.append(("p99_ms_light", light.p99))
+            figures.append(("p50_ms_light", light.p50))
+            figures.append(("light_offered_msgs_per_s", light.offered))
+        }
         figures.append(("p99_ms_1proc", latencies[1]!.p99))
         figures.append(("latency_offered_msgs_per_s_1proc", latencies[1]!.offered))
         let mix = try await control.query("""

@@ -46,7 +46,9 @@ struct CommandLineTests {
     @Test("--help works on every command", arguments: [[], ["migrate"], ["db"], ["db", "start"], ["db", "stop"], ["db", "status"],
                                                          ["demo"], ["bench"], ["bench", "pg"], ["bench", "queue"], ["bench", "memory"],
                                                          ["worker"], ["jobs"], ["jobs", "status"], ["jobs", "enqueue"], ["jobs", "retry"],
-                                                         ["jobs", "cancel"], ["jobs", "pause"], ["jobs", "resume"]])
+                                                         ["jobs", "cancel"], ["jobs", "pause"], ["jobs", "resume"],
+                                                         ["inbound"], ["inbound", "status"], ["inbound", "show"], ["inbound", "retry"],
+                                                         ["bench", "ingest"]])
     func help(_ command: [String]) async throws {
         let run = try await Self.run(command + ["--help"])
         #expect(run.status == 0)
@@ -118,6 +120,8 @@ struct CommandLineTests {
         let run = try await Self.run(["demo", "--database-url", schema.base.connectionString, "--schema", schema.name])
         #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
         #expect(run.stdout.contains("✓ the job queue runs 2,000 jobs"))
+        #expect(run.stdout.contains("✓ inbound messages become conversations"))
+        #expect(run.stdout.contains("bot: where_is_my_order"))
         #expect(!run.stdout.contains("✗"))
         let connection = try await schema.connect()
         let leftovers = try await connection.query("SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'switchboard_demo_%'").scalar(Int.self)
