@@ -13,7 +13,8 @@ struct IngestBench: AsyncParsableCommand {
         discussion: """
             Works in schema switchboard_bench_ingest (dropped and recreated). Traffic is a channel mix \
             (30 % email as MIME multipart, then SMS, chat, WhatsApp, web form, phone logs) in six languages \
-            from --customers simulated customers, some with orders, inserted the way integrations do. \
+            from --customers simulated customers, some with orders, inserted the way integrations do; \
+            each customer writes 80 % of the time on a channel of their own (drawn from the mix). \
             For 1 and then 2 `switchboard worker --queue ingest=N` processes: throughput keeps a backlog \
             and counts messages ingested per second over --seconds; latency then offers \
             min(--rate, 0.8 × that throughput) messages/s for --seconds and reports percentiles of \
@@ -106,8 +107,11 @@ struct IngestBench: AsyncParsableCommand {
             var channels: [String] = [], ids: [String] = [], payloads: [String] = []
             for offset in 0..<count {
                 let n = sequence + offset
-                let channel = InboundSamples.channel(for: Double.random(in: 0..<1))
                 let customer = Int.random(in: 0..<customers)
+                // People mostly write the way they wrote before: 80 % of a customer's messages use
+                // their own channel (drawn once from the mix), the rest any channel of the mix.
+                let home = InboundSamples.channel(for: Double(customer &* 2_654_435_761 % 1_000_003) / 1_000_003)
+                let channel = Double.random(in: 0..<1) < 0.8 ? home : InboundSamples.channel(for: Double.random(in: 0..<1))
                 let text = InboundSamples.texts.randomElement()!
                 channels.append(channel)
                 ids.append("bench-\(n)")
