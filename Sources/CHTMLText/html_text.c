@@ -11,6 +11,12 @@ typedef struct {
     size_t length, capacity;
     int pending_space;
     int pending_newlines;
+    // Nesting of <blockquote>: their lines are written "> …", as mail clients quote in text, so
+    // the quoted earlier messages of an HTML reply can be cut like those of a plain one.
+    int quote_depth;
+    // The shallowest quote depth while the pending newlines were asked for: blank lines between
+    // blocks belong to the outer of the two.
+    int separator_depth;
 } writer;
 
 static void append(writer *w, const char *bytes, size_t count) {
@@ -25,9 +31,20 @@ static void append(writer *w, const char *bytes, size_t count) {
     w->data[w->length] = '\0';
 }
 
+static void quote_marks(writer *w, int depth, int with_space) {
+    for (int i = 0; i < depth; i++) append(w, ">", 1);
+    if (with_space && depth > 0) append(w, " ", 1);
+}
+
 static void flush_separators(writer *w) {
     if (w->pending_newlines > 0 && w->length > 0) {
-        for (int i = 0; i < w->pending_newlines; i++) append(w, "\n", 1);
+        for (int i = 0; i < w->pending_newlines; i++) {
+            append(w, "\n", 1);
+            if (i + 1 < w->pending_newlines) quote_marks(w, w->separator_depth, 0);
+        }
+        quote_marks(w, w->quote_depth, 1);
+    } else if (w->quote_depth > 0 && (w->length == 0 || w->data[w->length - 1] == '\n')) {
+        quote_marks(w, w->quote_depth, 1);
     } else if (w->pending_space && w->length > 0 && w->data[w->length - 1] != ' ' && w->data[w->length - 1] != '\n') {
         append(w, " ", 1);
     }
@@ -47,6 +64,7 @@ static void text(writer *w, const char *s) {
 
 static void newline(writer *w, int count) {
     if (w->length == 0) return;
+    if (w->pending_newlines == 0 || w->quote_depth < w->separator_depth) w->separator_depth = w->quote_depth;
     if (count > w->pending_newlines) w->pending_newlines = count;
     w->pending_space = 0;
 }
@@ -75,7 +93,10 @@ static void walk(writer *w, xmlNodePtr node) {
         if (strcasecmp(name, "li") == 0) { flush_separators(w); append(w, "- ", 2); }
         if (strcasecmp(name, "td") == 0 || strcasecmp(name, "th") == 0) w->pending_space = 1;
         size_t before = w->length;
+        int quote = strcasecmp(name, "blockquote") == 0;
+        w->quote_depth += quote;
         walk(w, node->children);
+        w->quote_depth -= quote;
         if (strcasecmp(name, "a") == 0) {
             xmlChar *href = xmlGetProp(node, (const xmlChar *)"href");
             // Keep a link's address unless the text already shows it.

@@ -54,6 +54,28 @@ struct TextTests {
         #expect(QuotedReply.newContent(of: text) == expected)
     }
 
+    @Test("an HTML reply's quoted message (Gmail, Apple Mail, Thunderbird blockquotes) is quoted in the text and cut from the new text")
+    func htmlQuotes() {
+        let html = """
+            <div dir="ltr">Thanks, it arrived today.<br></div><br>
+            <div class="gmail_quote"><div dir="ltr" class="gmail_attr">On Mon, 3 Nov 2026 at 10:00, Shop Support &lt;support@shop.example&gt; wrote:<br></div>
+            <blockquote class="gmail_quote" style="margin:0 0 0 .8ex"><p>Your parcel left our warehouse.</p><p>Tracking: 2045</p>
+            <blockquote>Earlier: where is my order?</blockquote></blockquote></div>
+            """
+        let text = HTMLText.plainText(fromHTML: html)
+        #expect(text == """
+            Thanks, it arrived today.
+            On Mon, 3 Nov 2026 at 10:00, Shop Support <support@shop.example> wrote:
+
+            > Your parcel left our warehouse.
+            >
+            > Tracking: 2045
+            >
+            >> Earlier: where is my order?
+            """)
+        #expect(QuotedReply.newContent(of: text) == "Thanks, it arrived today.")
+    }
+
     @Test("inline answers between quoted lines, and text without quotes, are kept whole")
     func keptWhole() {
         let inline = "> Which size did you order?\nM, the blue one.\n> And the colour?\nBlue."
