@@ -877,15 +877,15 @@ BEGIN
                           FROM ingest_work w2, LATERAL ingest_identity_keys(w2.m) AS k
                          WHERE w2.fast) AS d
                       WHERE d.nth > 1);
-    UPDATE ingest_work w SET fast = false
-      FROM (SELECT ord,
-                   row_number() OVER (PARTITION BY customer_id ORDER BY ord) AS nth_of_customer,
-                   row_number() OVER (PARTITION BY store_id, channel, external_id ORDER BY ord) AS nth_of_external,
-                   row_number() OVER (PARTITION BY store_id, m->>'message_id' ORDER BY ord) AS nth_of_message_id
-              FROM ingest_work WHERE fast) AS d
-     WHERE w.ord = d.ord
-       AND ((w.customer_id IS NOT NULL AND d.nth_of_customer > 1) OR (w.external_id IS NOT NULL AND d.nth_of_external > 1)
-            OR (nullif(w.m->>'message_id', '') IS NOT NULL AND d.nth_of_message_id > 1));
+    UPDATE ingest_work SET fast = false
+     WHERE ord IN (SELECT ord FROM (
+                      SELECT ord, customer_id, external_id, nullif(m->>'message_id', '') AS message_id,
+                             row_number() OVER (PARTITION BY customer_id ORDER BY ord) AS nth_of_customer,
+                             row_number() OVER (PARTITION BY store_id, channel, external_id ORDER BY ord) AS nth_of_external,
+                             row_number() OVER (PARTITION BY store_id, m->>'message_id' ORDER BY ord) AS nth_of_message_id
+                        FROM ingest_work WHERE fast) AS d
+                    WHERE (d.customer_id IS NOT NULL AND d.nth_of_customer > 1) OR (d.external_id IS NOT NULL AND d.nth_of_external > 1)
+                       OR (d.message_id IS NOT NULL AND d.nth_of_message_id > 1));
 
     -- A customer another transaction is ingesting right now: unless told to wait, their messages
     -- are handed back (outcome 'deferred') for the next batch instead of holding this one up.
@@ -928,21 +928,22 @@ BEGIN
 
     -- Threading: the live conversation on the channel (and thread), else a recently resolved one.
     UPDATE ingest_work w
-       SET conversation_id = coalesce(live.id, done.id),
-           placement = CASE WHEN live.id IS NOT NULL THEN 'threaded' WHEN done.id IS NOT NULL THEN 'reopened' ELSE 'new_conversation' END
-      FROM ingest_work w2
-      JOIN channel_settings cs ON cs.channel = w2.channel
-      LEFT JOIN LATERAL (
-          SELECT c.id FROM conversations c
-           WHERE c.customer_id = w2.customer_id AND c.channel = w2.channel AND c.status IN ('open', 'pending')
-             AND c.last_message_at >= now() - cs.thread_window AND (w2.thread_key IS NULL OR c.thread_key = w2.thread_key)
-           ORDER BY c.last_message_at DESC LIMIT 1) AS live ON true
-      LEFT JOIN LATERAL (
-          SELECT c.id FROM conversations c
-           WHERE c.customer_id = w2.customer_id AND c.channel = w2.channel AND c.status = 'resolved'
-             AND c.resolved_at >= now() - cs.reopen_window AND (w2.thread_key IS NULL OR c.thread_key = w2.thread_key)
-           ORDER BY c.resolved_at DESC LIMIT 1) AS done ON true
-     WHERE w.ord = w2.ord AND w2.fast;
+       SET (conversation_id, placement) = (
+           SELECT coalesce(live.id, done.id),
+                  CASE WHEN live.id IS NOT NULL THEN 'threaded' WHEN done.id IS NOT NULL THEN 'reopened' ELSE 'new_conversation' END
+             FROM channel_settings cs
+             LEFT JOIN LATERAL (
+                 SELECT c.id FROM conversations c
+                  WHERE c.customer_id = w.customer_id AND c.channel = w.channel AND c.status IN ('open', 'pending')
+                    AND c.last_message_at >= now() - cs.thread_window AND (w.thread_key IS NULL OR c.thread_key = w.thread_key)
+                  ORDER BY c.last_message_at DESC LIMIT 1) AS live ON true
+             LEFT JOIN LATERAL (
+                 SELECT c.id FROM conversations c
+                  WHERE c.customer_id = w.customer_id AND c.channel = w.channel AND c.status = 'resolved'
+                    AND c.resolved_at >= now() - cs.reopen_window AND (w.thread_key IS NULL OR c.thread_key = w.thread_key)
+                  ORDER BY c.resolved_at DESC LIMIT 1) AS done ON true
+            WHERE cs.channel = w.channel)
+     WHERE w.fast;
 
     UPDATE conversations c
        SET status = 'open', reopen_count = c.reopen_count + 1, reopened_at = now(), resolved_at = NULL
@@ -954,8 +955,8 @@ BEGIN
         SELECT store_id, customer_id, channel, thread_key, subject, language FROM ingest_work
          WHERE fast AND placement = 'new_conversation' ORDER BY ord
         RETURNING id, customer_id)
-    UPDATE ingest_work w SET conversation_id = created.id
-      FROM created WHERE w.fast AND w.placement = 'new_conversation' AND w.customer_id = created.customer_id;
+    UPDATE ingest_work w SET conversation_id = (SELECT created.id FROM created WHERE created.customer_id = w.customer_id)
+     WHERE w.fast AND w.placement = 'new_conversation';
 
     WITH inserted AS (
         INSERT INTO messages (store_id, conversation_id, direction, author_kind, channel, subject, body_text, full_text,
@@ -966,7 +967,8 @@ BEGIN
           FROM ingest_work WHERE fast ORDER BY ord
         ON CONFLICT DO NOTHING
         RETURNING id, inbound_id)
-    UPDATE ingest_work w SET message_id = inserted.id FROM inserted WHERE w.inbound_id = inserted.inbound_id;
+    UPDATE ingest_work w SET message_id = (SELECT inserted.id FROM inserted WHERE inserted.inbound_id = w.inbound_id)
+     WHERE w.fast;
     IF EXISTS (SELECT 1 FROM ingest_work WHERE fast AND message_id IS NULL) THEN
         RAISE EXCEPTION 'a repeated delivery in this batch is being ingested concurrently' USING ERRCODE = 'serialization_failure';
     END IF;
@@ -984,44 +986,51 @@ BEGIN
      WHERE w.fast AND c.id = w.conversation_id;
 
     -- Rules, rule by rule over the whole batch: each pattern is compiled once.
-    UPDATE ingest_work w SET category = b.category, category_score = b.score
-      FROM (SELECT DISTINCT ON (ord) ord, category, score
-              FROM (SELECT hit.ord, r.category, sum(r.weight) AS score
-                      FROM category_rules r
-                      CROSS JOIN LATERAL (
-                          SELECT w2.ord FROM ingest_work w2
-                           WHERE w2.fast AND w2.needs_category AND w2.category IS NULL
-                             AND (r.store_id IS NULL OR r.store_id = w2.store_id)
-                             AND CASE WHEN r.language = '*' OR w2.language = 'unknown' OR r.language = w2.language
-                                      THEN w2.match_text ~* r.pattern ELSE false END) AS hit
-                     WHERE r.enabled
-                     GROUP BY hit.ord, r.category) AS scored
-             ORDER BY ord, score DESC, category) AS b
-     WHERE w.ord = b.ord;
+    WITH candidates AS MATERIALIZED (
+        SELECT ord, store_id, language, match_text FROM ingest_work WHERE fast AND needs_category AND category IS NULL),
+    best AS MATERIALIZED (
+        SELECT DISTINCT ON (ord) ord, category, score
+          FROM (SELECT hit.ord, r.category, sum(r.weight) AS score
+                  FROM category_rules r
+                  CROSS JOIN LATERAL (
+                      SELECT c.ord FROM candidates c
+                       WHERE (r.store_id IS NULL OR r.store_id = c.store_id)
+                         AND CASE WHEN r.language = '*' OR c.language = 'unknown' OR r.language = c.language
+                                  THEN c.match_text ~* r.pattern ELSE false END) AS hit
+                 WHERE r.enabled
+                 GROUP BY hit.ord, r.category) AS scored
+         ORDER BY ord, score DESC, category)
+    UPDATE ingest_work w SET (category, category_score) = (SELECT b.category, b.score FROM best b WHERE b.ord = w.ord)
+     WHERE w.fast AND w.ord IN (SELECT ord FROM best);
 
+    WITH candidates AS MATERIALIZED (SELECT ord, store_id, language, match_text FROM ingest_work WHERE fast)
     UPDATE ingest_work w SET urgent = true
      WHERE w.ord IN (SELECT hit.ord FROM urgency_rules r
                       CROSS JOIN LATERAL (
-                          SELECT w2.ord FROM ingest_work w2
-                           WHERE w2.fast AND (r.store_id IS NULL OR r.store_id = w2.store_id)
-                             AND CASE WHEN r.language = '*' OR w2.language = 'unknown' OR r.language = w2.language
-                                      THEN w2.match_text ~* r.pattern ELSE false END) AS hit
+                          SELECT c.ord FROM candidates c
+                           WHERE (r.store_id IS NULL OR r.store_id = c.store_id)
+                             AND CASE WHEN r.language = '*' OR c.language = 'unknown' OR r.language = c.language
+                                      THEN c.match_text ~* r.pattern ELSE false END) AS hit
                      WHERE r.enabled);
 
-    UPDATE ingest_work w SET intent = b.labels[1], intent_score = b.scores[1], runner_up = coalesce(b.scores[2], 0)
-      FROM (SELECT ord, array_agg(intent ORDER BY score DESC, intent) AS labels, array_agg(score ORDER BY score DESC, intent) AS scores
-              FROM (SELECT hit.ord, r.intent, sum(r.weight) AS score
-                      FROM auto_answer_rules r
-                      CROSS JOIN LATERAL (
-                          SELECT w2.ord FROM ingest_work w2
-                           WHERE w2.fast AND w2.placement = 'new_conversation' AND w2.channel <> 'phone'
-                             AND (r.store_id IS NULL OR r.store_id = w2.store_id)
-                             AND CASE WHEN r.language = '*' OR w2.language = 'unknown' OR r.language = w2.language
-                                      THEN w2.match_text ~* r.pattern ELSE false END) AS hit
-                     WHERE r.enabled
-                     GROUP BY hit.ord, r.intent) AS scored
-             GROUP BY ord) AS b
-     WHERE w.ord = b.ord;
+    WITH candidates AS MATERIALIZED (
+        SELECT ord, store_id, language, match_text FROM ingest_work
+         WHERE fast AND placement = 'new_conversation' AND channel <> 'phone'),
+    best AS MATERIALIZED (
+        SELECT ord, array_agg(intent ORDER BY score DESC, intent) AS labels, array_agg(score ORDER BY score DESC, intent) AS scores
+          FROM (SELECT hit.ord, r.intent, sum(r.weight) AS score
+                  FROM auto_answer_rules r
+                  CROSS JOIN LATERAL (
+                      SELECT c.ord FROM candidates c
+                       WHERE (r.store_id IS NULL OR r.store_id = c.store_id)
+                         AND CASE WHEN r.language = '*' OR c.language = 'unknown' OR r.language = c.language
+                                  THEN c.match_text ~* r.pattern ELSE false END) AS hit
+                 WHERE r.enabled
+                 GROUP BY hit.ord, r.intent) AS scored
+         GROUP BY ord)
+    UPDATE ingest_work w SET (intent, intent_score, runner_up) = (
+           SELECT b.labels[1], b.scores[1], coalesce(b.scores[2], 0) FROM best b WHERE b.ord = w.ord)
+     WHERE w.fast AND w.ord IN (SELECT ord FROM best);
 
     -- Automatic answers: the template in the best locale, then what it needs to say.
     UPDATE ingest_work w
@@ -1034,18 +1043,16 @@ BEGIN
       FROM conversations c
      WHERE w.fast AND w.intent = 'where_is_my_order' AND w.skip_reason IS NULL AND c.id = w.conversation_id;
     UPDATE ingest_work w
-       SET answer_locale = t.locale, answer_template = t.body
-      FROM ingest_work w2
-      JOIN customers cu ON cu.id = w2.customer_id
-      JOIN stores s ON s.id = w2.store_id
-      CROSS JOIN LATERAL (
-          SELECT t.locale, t.body FROM auto_answer_templates t
-           WHERE t.intent = w2.intent AND (t.store_id IS NULL OR t.store_id = w2.store_id)
-             AND t.locale IN (w2.language, cu.preferred_locale, s.default_locale, 'en')
-           ORDER BY t.locale = w2.language DESC, t.locale = cu.preferred_locale DESC NULLS LAST,
-                    t.locale = s.default_locale DESC, t.store_id IS NULL
-           LIMIT 1) AS t
-     WHERE w.ord = w2.ord AND w2.fast AND w2.intent IS NOT NULL AND w2.skip_reason IS NULL;
+       SET (answer_locale, answer_template) = (
+           SELECT t.locale, t.body
+             FROM customers cu, stores s, auto_answer_templates t
+            WHERE cu.id = w.customer_id AND s.id = w.store_id
+              AND t.intent = w.intent AND (t.store_id IS NULL OR t.store_id = w.store_id)
+              AND t.locale IN (w.language, cu.preferred_locale, s.default_locale, 'en')
+            ORDER BY t.locale = w.language DESC, t.locale = cu.preferred_locale DESC NULLS LAST,
+                     t.locale = s.default_locale DESC, t.store_id IS NULL
+            LIMIT 1)
+     WHERE w.fast AND w.intent IS NOT NULL AND w.skip_reason IS NULL;
     UPDATE ingest_work w
        SET answer_context = CASE
                WHEN w.intent = 'where_is_my_order' THEN (
