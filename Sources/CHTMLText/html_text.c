@@ -76,7 +76,7 @@ static int is_one_of(const char *name, const char *const *names) {
 
 static const char *const skipped[] = {"script", "style", "head", "title", "noscript", "template", NULL};
 static const char *const paragraphs[] = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "table", "ul", "ol", NULL};
-static const char *const lines[] = {"div", "section", "article", "header", "footer", "tr", "li", "pre", "hr", "address", "dl", "dt", "dd", NULL};
+static const char *const lines[] = {"div", "section", "article", "header", "footer", "tr", "li", "pre", "address", "dl", "dt", "dd", NULL};
 
 static void walk(writer *w, xmlNodePtr node) {
     for (; node; node = node->next) {
@@ -88,6 +88,15 @@ static void walk(writer *w, xmlNodePtr node) {
         const char *name = (const char *)node->name;
         if (is_one_of(name, skipped)) continue;
         if (strcasecmp(name, "br") == 0) { newline(w, 1); continue; }
+        // A rule as text mail writes it; Outlook puts one above the message it quotes, which is
+        // how the quoted part of its HTML replies is recognised.
+        if (strcasecmp(name, "hr") == 0) {
+            newline(w, 1);
+            flush_separators(w);
+            append(w, "________________________________", 32);
+            newline(w, 1);
+            continue;
+        }
         int gap = is_one_of(name, paragraphs) ? 2 : is_one_of(name, lines) ? 1 : 0;
         if (gap) newline(w, gap);
         if (strcasecmp(name, "li") == 0) { flush_separators(w); append(w, "- ", 2); }

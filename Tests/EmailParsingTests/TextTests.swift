@@ -76,6 +76,20 @@ struct TextTests {
         #expect(QuotedReply.newContent(of: text) == "Thanks, it arrived today.")
     }
 
+    @Test("an Outlook HTML reply: the rule and the From:/Sent: header above the quoted message end the new text")
+    func outlookHTML() {
+        let html = """
+            <div>Yes, please send a replacement.</div>
+            <hr style="display:inline-block;width:98%" tabindex="-1">
+            <div id="divRplyFwdMsg" dir="ltr"><b>From:</b> Shop Support &lt;support@shop.example&gt;<br>
+            <b>Sent:</b> Monday, November 3, 2026 10:00<br><b>Subject:</b> Your order</div>
+            <div>Your parcel was damaged in transit.</div>
+            """
+        let text = HTMLText.plainText(fromHTML: html)
+        #expect(text.contains("________________________________\nFrom: Shop Support"), "\(text)")
+        #expect(QuotedReply.newContent(of: text) == "Yes, please send a replacement.")
+    }
+
     @Test("inline answers between quoted lines, and text without quotes, are kept whole")
     func keptWhole() {
         let inline = "> Which size did you order?\nM, the blue one.\n> And the colour?\nBlue."
