@@ -832,7 +832,8 @@ BEGIN
             conversation_id bigint, placement text, message_id bigint, needs_category boolean, linked_order_id bigint,
             category text, category_score numeric, intent text, intent_score numeric, runner_up numeric,
             urgent boolean NOT NULL DEFAULT false, answer_order_id bigint, answer_locale text, answer_template text,
-            answer_context jsonb, skip_reason text, hints text[], deferred boolean NOT NULL DEFAULT false
+            answer_context jsonb, skip_reason text, hints text[], deferred boolean NOT NULL DEFAULT false,
+            order_candidates text[]
         ) ON COMMIT DELETE ROWS;
     END IF;
     DELETE FROM ingest_work;
@@ -840,11 +841,11 @@ BEGIN
     PERFORM 1 FROM inbound_messages WHERE id = ANY (p_ids) ORDER BY id FOR UPDATE;
 
     INSERT INTO ingest_work (ord, inbound_id, m, store_id, external_id, customer_id, channel, thread_key, language,
-                             match_text, subject, fast)
+                             match_text, subject, order_candidates, fast)
     SELECT u.ord, u.id, u.m, s.id, i.external_id, idn.owner, u.m->>'channel', nullif(u.m->>'thread_id', ''),
            coalesce(nullif(u.m->>'language', ''), 'unknown'),
            coalesce(u.m->>'match_text', lower(coalesce(nullif(u.m->>'subject', '') || E'\n', '') || coalesce(u.m->>'text', ''))),
-           nullif(u.m->>'subject', ''),
+           nullif(u.m->>'subject', ''), order_number_candidates(u.m),
            i.status = 'received' AND s.id IS NOT NULL AND u.m->>'automatic_reason' IS NULL
              AND nullif(u.m->>'in_reply_to', '') IS NULL AND coalesce(jsonb_array_length(u.m->'references'), 0) = 0
              AND coalesce(u.m->>'subject', '') !~ '\[#[0-9]{1,18}\]'
@@ -975,10 +976,11 @@ BEGIN
 
     -- This customer's order named in the text, and what the conversation needs decided.
     UPDATE ingest_work w
-       SET linked_order_id = (SELECT o.id FROM orders o
-                               WHERE o.store_id = w.store_id AND o.customer_id = w.customer_id
-                                 AND o.number = ANY (order_number_candidates(w.m))
-                               ORDER BY o.placed_at DESC LIMIT 1),
+       SET linked_order_id = CASE WHEN cardinality(w.order_candidates) > 0 THEN
+                                 (SELECT o.id FROM orders o
+                                   WHERE o.store_id = w.store_id AND o.number = ANY (w.order_candidates)
+                                     AND o.customer_id = w.customer_id
+                                   ORDER BY o.placed_at DESC LIMIT 1) END,
            needs_category = c.category IS NULL,
            category = CASE WHEN c.category IS NULL AND EXISTS (SELECT 1 FROM categories WHERE name = lower(nullif(w.m->>'topic', '')))
                            THEN lower(w.m->>'topic') END
