@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import EmbeddedPostgres
 import Histogram
+import Migrations
 import Postgres
 
 struct BenchCommand: AsyncParsableCommand {
@@ -209,5 +210,32 @@ enum QueueCeiling {
             throw CommandFailure("the ceiling script failed (status \(outcome.status)): \(outcome.output.suffix(300))")
         }
         return (insert, cycle)
+    }
+}
+
+/// The schema a benchmark works in, and the worker processes it starts there.
+enum BenchSchema {
+    /// Drops and recreates schema `name` on `server` and migrates it; returns its configuration
+    /// and a control connection in it.
+    static func recreate(_ name: String, on server: PostgresConfiguration) async throws -> (PostgresConfiguration, PostgresConnection) {
+        let configuration = try server.withSearchPath(name)
+        let admin = try await PostgresConnection.connect(server)
+        try await admin.execute("DROP SCHEMA IF EXISTS \(identifier: name) CASCADE")
+        try await admin.execute("CREATE SCHEMA \(identifier: name)")
+        await admin.close()
+        let control = try await PostgresConnection.connect(configuration)
+        try await Migrator().migrate(on: control)
+        return (configuration, control)
+    }
+
+    /// Starts `switchboard worker` (this very binary) on `schema`, already migrated, with
+    /// `arguments` added.
+    static func startWorker(conninfo: String, schema: String, _ arguments: [String]) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+        process.arguments = ["worker", "--database-url", conninfo, "--schema", schema, "--no-migrate"] + arguments
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        return process
     }
 }

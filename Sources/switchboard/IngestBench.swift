@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import Histogram
-import Migrations
 import Postgres
 
 /// `bench ingest`: sustained inbound messages per second through ingest worker processes, and
@@ -44,13 +43,7 @@ struct IngestBench: AsyncParsableCommand {
         var figures: [(String, Double)] = []
         let reference = ceiling ? try QueueCeiling.run(script: ceilingScript, conninfo: server.connectionString, seconds: 10) : nil
 
-        let configuration = try server.withSearchPath(Self.schema)
-        let admin = try await PostgresConnection.connect(server)
-        try await admin.execute("DROP SCHEMA IF EXISTS \(identifier: Self.schema) CASCADE")
-        try await admin.execute("CREATE SCHEMA \(identifier: Self.schema)")
-        await admin.close()
-        let control = try await PostgresConnection.connect(configuration)
-        try await Migrator().migrate(on: control)
+        let (configuration, control) = try await BenchSchema.recreate(Self.schema, on: server)
         try await seedOrders(control)
 
         let traffic = Traffic(customers: customers)
@@ -141,14 +134,9 @@ struct IngestBench: AsyncParsableCommand {
     }
 
     private func startWorker(_ conninfo: String) throws -> Process {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
-        process.arguments = ["worker", "--database-url", conninfo, "--schema", Self.schema, "--no-migrate",
-                             "--queue", "ingest=\(concurrency)", "--ingest-batch", String(batch), "--ingest-lanes", String(lanes),
-                             "--log-level", "error"]
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        return process
+        try BenchSchema.startWorker(conninfo: conninfo, schema: Self.schema,
+                                    ["--queue", "ingest=\(concurrency)", "--ingest-batch", String(batch), "--ingest-lanes", String(lanes),
+                                     "--log-level", "error"])
     }
 
     private func waitForWorkers(_ control: PostgresConnection, count: Int) async throws {

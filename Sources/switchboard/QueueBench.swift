@@ -1,9 +1,7 @@
 import ArgumentParser
-import EmbeddedPostgres
 import Foundation
 import Histogram
 import JobQueue
-import Migrations
 import Postgres
 import Synchronization
 
@@ -48,13 +46,7 @@ struct QueueBench: AsyncParsableCommand {
         var reference: (insert: Double, cycle: Double)?
         if ceiling { reference = try QueueCeiling.run(script: ceilingScript, conninfo: server.connectionString, seconds: ceilingSeconds) }
 
-        let configuration = try server.withSearchPath(Self.schema)
-        let admin = try await PostgresConnection.connect(server)
-        try await admin.execute("DROP SCHEMA IF EXISTS \(identifier: Self.schema) CASCADE")
-        try await admin.execute("CREATE SCHEMA \(identifier: Self.schema)")
-        await admin.close()
-        let control = try await PostgresConnection.connect(configuration)
-        try await Migrator().migrate(on: control)
+        let (configuration, control) = try await BenchSchema.recreate(Self.schema, on: server)
         try await control.run { connection in _ = try JobAdmin.pause(queue: Self.queue, on: connection) }
 
         let worker = try startWorker(server.connectionString)
@@ -100,13 +92,8 @@ struct QueueBench: AsyncParsableCommand {
     // MARK: Parts
 
     private func startWorker(_ conninfo: String) throws -> Process {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
-        process.arguments = ["worker", "--database-url", conninfo, "--schema", Self.schema, "--no-migrate",
-                             "--queue", "\(Self.queue)=\(concurrency)", "--batch", String(batch), "--log-level", "warning"]
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        return process
+        try BenchSchema.startWorker(conninfo: conninfo, schema: Self.schema,
+                                    ["--queue", "\(Self.queue)=\(concurrency)", "--batch", String(batch), "--log-level", "warning"])
     }
 
     private func waitForWorker(_ control: PostgresConnection) async throws {

@@ -43,6 +43,17 @@ struct CommandLineTests {
         }
     }
 
+    /// Starts `switchboard worker` with `arguments`; the caller stops it.
+    static func startWorker(_ arguments: [String]) throws -> Process {
+        let worker = Process()
+        worker.executableURL = binary
+        worker.arguments = ["worker"] + arguments
+        worker.standardOutput = FileHandle.nullDevice
+        worker.standardError = FileHandle.nullDevice
+        try worker.run()
+        return worker
+    }
+
     @Test("--help works on every command", arguments: [[], ["migrate"], ["db"], ["db", "start"], ["db", "stop"], ["db", "status"],
                                                          ["demo"], ["bench"], ["bench", "pg"], ["bench", "queue"], ["bench", "memory"],
                                                          ["worker"], ["jobs"], ["jobs", "status"], ["jobs", "enqueue"], ["jobs", "retry"],
@@ -91,12 +102,7 @@ struct CommandLineTests {
         #expect(try await Self.run(["jobs", "resume", "cli"] + url).stdout.contains("resumed"))
 
         // A real worker process drains the queue and shuts down cleanly on SIGTERM.
-        let worker = Process()
-        worker.executableURL = Self.binary
-        worker.arguments = ["worker", "--queue", "cli=2", "--log-level", "warning"] + url
-        worker.standardOutput = FileHandle.nullDevice
-        worker.standardError = FileHandle.nullDevice
-        try worker.run()
+        let worker = try Self.startWorker(["--queue", "cli=2", "--log-level", "warning"] + url)
         defer { if worker.isRunning { kill(worker.processIdentifier, SIGKILL) } }
         let connection = try await schema.connect()
         let deadline = ContinuousClock.now + .seconds(20)

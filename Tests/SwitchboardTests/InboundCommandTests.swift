@@ -16,12 +16,7 @@ struct InboundCommandTests {
             INSERT INTO inbound_messages (channel, payload)
             VALUES ('sms', convert_to('{"from": "+380671234567", "text": "Вітаю"}', 'UTF8')) RETURNING id
             """).scalar(Int64.self)
-        let worker = Process()
-        worker.executableURL = CommandLineTests.binary
-        worker.arguments = ["worker", "--queue", "ingest=4", "--log-level", "warning"] + url
-        worker.standardOutput = FileHandle.nullDevice
-        worker.standardError = FileHandle.nullDevice
-        try worker.run()
+        let worker = try CommandLineTests.startWorker(["--queue", "ingest=4", "--log-level", "warning"] + url)
         defer { if worker.isRunning { kill(worker.processIdentifier, SIGKILL) } }
         func status() async throws -> String {
             try await connection.query("SELECT status FROM inbound_messages WHERE id = \(id)").scalar(String.self)

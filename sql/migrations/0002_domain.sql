@@ -312,33 +312,26 @@ CREATE TABLE order_events (
     processed_at   timestamptz
 );
 
--- One ingest job per inserted row, in the inserting transaction. SECURITY DEFINER because the
--- integration role may insert here but not into jobs.
-CREATE FUNCTION inbound_messages_enqueue() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER AS $$
+-- One ingest job per inserted row, in the inserting transaction: job kind TG_ARGV[0], with the
+-- row's id under the argument name TG_ARGV[1]. SECURITY DEFINER because the integration role may
+-- insert into these tables but not into jobs.
+CREATE FUNCTION enqueue_ingest_jobs() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER AS $$
 BEGIN
     INSERT INTO jobs (queue, kind, args, max_attempts)
-    SELECT 'ingest', 'ingest', jsonb_build_object('inbound_id', id), 10 FROM inserted ORDER BY id;
+    SELECT 'ingest', TG_ARGV[0], jsonb_build_object(TG_ARGV[1], id), 10 FROM inserted ORDER BY id;
     RETURN NULL;
 END $$;
 CREATE TRIGGER inbound_messages_enqueue AFTER INSERT ON inbound_messages
     REFERENCING NEW TABLE AS inserted
-    FOR EACH STATEMENT EXECUTE FUNCTION inbound_messages_enqueue();
-
-CREATE FUNCTION order_events_enqueue() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER AS $$
-BEGIN
-    INSERT INTO jobs (queue, kind, args, max_attempts)
-    SELECT 'ingest', 'order_event', jsonb_build_object('order_event_id', id), 10 FROM inserted ORDER BY id;
-    RETURN NULL;
-END $$;
+    FOR EACH STATEMENT EXECUTE FUNCTION enqueue_ingest_jobs('ingest', 'inbound_id');
 CREATE TRIGGER order_events_enqueue AFTER INSERT ON order_events
     REFERENCING NEW TABLE AS inserted
-    FOR EACH STATEMENT EXECUTE FUNCTION order_events_enqueue();
+    FOR EACH STATEMENT EXECUTE FUNCTION enqueue_ingest_jobs('order_event', 'order_event_id');
 
 -- A SECURITY DEFINER function must not look names up in a search path the caller controls.
 DO $$
 BEGIN
-    EXECUTE format('ALTER FUNCTION inbound_messages_enqueue() SET search_path = %I, pg_temp', current_schema());
-    EXECUTE format('ALTER FUNCTION order_events_enqueue() SET search_path = %I, pg_temp', current_schema());
+    EXECUTE format('ALTER FUNCTION enqueue_ingest_jobs() SET search_path = %I, pg_temp', current_schema());
 END $$;
 
 -- The integration role may insert inbound messages and order events, and nothing else. Roles are

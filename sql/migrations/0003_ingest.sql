@@ -236,13 +236,14 @@ BEGIN
     RETURN v_customer;
 END $$;
 
--- Asks the routing worker to place the conversation; one pending route job per conversation.
+-- Asks the routing worker to place these conversations: one pending route job per conversation,
+-- at the conversation's priority. request_route(5), or request_route(VARIADIC ids) for many.
 -- (PL/pgSQL rather than SQL: its plan is cached, and ingest calls it for most messages.)
-CREATE FUNCTION request_route(p_conversation_id bigint) RETURNS void LANGUAGE plpgsql AS $$
+CREATE FUNCTION request_route(VARIADIC p_conversation_ids bigint[]) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
     INSERT INTO jobs (queue, kind, args, priority, unique_key)
     SELECT 'route', 'route', jsonb_build_object('conversation_id', c.id), c.priority, 'route:' || c.id
-      FROM conversations c WHERE c.id = p_conversation_id
+      FROM conversations c WHERE c.id = ANY (p_conversation_ids) ORDER BY c.id
     ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL AND state IN ('scheduled', 'available', 'running') DO NOTHING;
 END $$;
 
@@ -269,7 +270,7 @@ END $$;
 -- Turns one parsed inbound message into a message of a conversation, in the calling
 -- transaction. `m` is the parsed message (docs/ingest.md lists its fields). Returns what
 -- happened and, when the message should be answered automatically, the answer's template and
--- its variables: the worker renders it and calls record_auto_answer, or request_route when it
+-- its variables: the worker renders it and calls record_auto_answers, or request_route when it
 -- cannot.
 CREATE FUNCTION ingest_message(p_inbound_id bigint, m jsonb,
     OUT o_outcome text, OUT o_conversation_id bigint, OUT o_message_id bigint, OUT o_customer_id bigint,
@@ -602,58 +603,6 @@ BEGIN
     UPDATE inbound_messages SET status = 'processed', message_id = o_message_id, conversation_id = v_conv.id, processed_at = clock_timestamp()
      WHERE id = p_inbound_id;
     o_outcome := CASE WHEN v_new THEN 'new_conversation' WHEN v_reopened THEN 'reopened' ELSE 'threaded' END;
-END $$;
-
--- Records the bot's answer to a customer's message: the bot's message, its outbox row (sent later
--- by the notification worker) and the audit event. The conversation then waits on the customer
--- (pending) — unless they have written again meanwhile, in which case a person takes over.
-CREATE FUNCTION record_auto_answer(p_question_message_id bigint, p_intent text, p_locale text, p_body text) RETURNS bigint
-LANGUAGE plpgsql AS $$
-DECLARE
-    v_question messages;
-    v_conv     conversations;
-    v_store    stores;
-    v_message  bigint;
-    v_subject  text;
-    v_later    boolean;
-BEGIN
-    SELECT * INTO v_question FROM messages WHERE id = p_question_message_id;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'message % does not exist', p_question_message_id USING ERRCODE = 'no_data_found';
-    END IF;
-    SELECT * INTO v_conv FROM conversations WHERE id = v_question.conversation_id FOR UPDATE;
-    SELECT * INTO v_store FROM stores WHERE id = v_conv.store_id;
-    v_later := EXISTS (SELECT 1 FROM messages WHERE conversation_id = v_conv.id AND author_kind = 'customer' AND id > v_question.id);
-    v_subject := CASE WHEN v_conv.subject IS NULL THEN NULL
-                      WHEN v_conv.subject ~* '^re:' THEN v_conv.subject
-                      ELSE 'Re: ' || v_conv.subject END;
-    INSERT INTO messages (store_id, conversation_id, direction, author_kind, channel, subject, body_text, language,
-                          email_message_id, in_reply_to, "references", details)
-    VALUES (v_conv.store_id, v_conv.id, 'outbound', 'bot', v_conv.channel, v_subject, p_body, p_locale,
-            CASE WHEN v_conv.channel IN ('email', 'webform') THEN
-                 '<' || gen_random_uuid() || '@' || coalesce(split_part(v_store.support_email, '@', 2), 'switchboard.invalid') || '>' END,
-            v_question.email_message_id,
-            CASE WHEN v_question.email_message_id IS NULL THEN v_question."references"
-                 ELSE v_question."references" || v_question.email_message_id END,
-            jsonb_build_object('intent', p_intent, 'answers_message_id', v_question.id))
-    RETURNING id INTO v_message;
-    -- Keyed by the inbound row, which is durable before ingest starts: one answer per question.
-    INSERT INTO outbox (store_id, customer_id, conversation_id, message_id, kind, channel, locale, subject, body_text, idempotency_key)
-    VALUES (v_conv.store_id, v_conv.customer_id, v_conv.id, v_message, 'auto_answer',
-            CASE WHEN v_conv.channel = 'webform' THEN 'email' ELSE v_conv.channel END,
-            p_locale, v_subject, p_body, 'auto_answer:inbound:' || coalesce(v_question.inbound_id, -v_question.id));
-    UPDATE conversations
-       SET status = CASE WHEN v_later THEN status ELSE 'pending' END,
-           auto_answered_intent = p_intent, message_count = message_count + 1,
-           last_message_at = now(), updated_at = now()
-     WHERE id = v_conv.id;
-    IF v_later THEN
-        PERFORM request_route(v_conv.id);
-    END IF;
-    INSERT INTO audit_events (kind, actor_kind, conversation_id, customer_id, detail)
-    VALUES ('auto_answered', 'bot', v_conv.id, v_conv.customer_id,
-            jsonb_build_object('intent', p_intent, 'locale', p_locale, 'message_id', v_message));
-    RETURN v_message;
 END $$;
 
 -- Applies one order event to orders (creating the order when it is new). `p_email` and
@@ -1132,13 +1081,10 @@ BEGIN
       FROM ingest_work w JOIN conversations c ON c.id = w.conversation_id
      WHERE w.fast AND w.placement = 'new_conversation';
 
-    INSERT INTO jobs (queue, kind, args, priority, unique_key)
-    SELECT 'route', 'route', jsonb_build_object('conversation_id', c.id), c.priority, 'route:' || c.id
-      FROM ingest_work w JOIN conversations c ON c.id = w.conversation_id
-     WHERE w.fast AND w.answer_context IS NULL
-       AND (w.placement IN ('new_conversation', 'reopened') OR c.agent_id IS NULL)
-     ORDER BY w.ord
-    ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL AND state IN ('scheduled', 'available', 'running') DO NOTHING;
+    PERFORM request_route(VARIADIC ARRAY(
+        SELECT c.id FROM ingest_work w JOIN conversations c ON c.id = w.conversation_id
+         WHERE w.fast AND w.answer_context IS NULL
+           AND (w.placement IN ('new_conversation', 'reopened') OR c.agent_id IS NULL)));
 
     UPDATE inbound_messages i
        SET status = 'processed', message_id = w.message_id, conversation_id = w.conversation_id, processed_at = clock_timestamp()
@@ -1162,7 +1108,10 @@ BEGIN
     END LOOP;
 END $$;
 
--- record_auto_answer for many answers at once (the worker renders a batch's answers together).
+-- Records the bot's answers to customers' messages: for each, the bot's message, its outbox row
+-- (sent later by the notification worker, one per question: keyed by the inbound row, durable
+-- before ingest starts) and the audit event. The conversation then waits on the customer
+-- (pending) — unless they have written again meanwhile, in which case a person takes over.
 CREATE FUNCTION record_auto_answers(p_question_message_ids bigint[], p_intents text[], p_locales text[], p_bodies text[])
 RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
@@ -1212,5 +1161,7 @@ BEGIN
         RETURNING c.id, later.exists AS later)
     SELECT array_agg(id) FILTER (WHERE later) INTO v_answered FROM updated;
     -- A customer who wrote again meanwhile gets a person.
-    PERFORM request_route(id) FROM unnest(v_answered) AS id;
+    IF v_answered IS NOT NULL THEN
+        PERFORM request_route(VARIADIC v_answered);
+    END IF;
 END $$;
