@@ -135,10 +135,20 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The routing worker: rules, strategies, capacity, SLA; live reactions through LISTEN.
+        .target(
+            name: "Routing",
+            dependencies: [
+                "Helpdesk", "JobQueue", "Postgres",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "switchboard",
             dependencies: [
-                "Postgres", "EmbeddedPostgres", "Migrations", "JobQueue", "Helpdesk", "Ingest", "InboundParsing",
+                "Postgres", "EmbeddedPostgres", "Migrations", "JobQueue", "Helpdesk", "Ingest", "Routing", "InboundParsing",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
@@ -174,6 +184,12 @@ let package = Package(
         .testTarget(
             name: "IngestTests",
             dependencies: ["Ingest", "Helpdesk", "InboundParsing", "JobQueue", "Postgres", "Migrations", "TestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "RoutingTests",
+            dependencies: ["Routing", "Helpdesk", "JobQueue", "Postgres", "Migrations", "TestSupport",
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
             swiftSettings: strict
         ),
         .testTarget(

@@ -21,6 +21,11 @@ public struct RouteJobArguments: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey { case conversationID = "conversation_id" }
 }
 
+/// Arguments of an `sla_check` job: none; it checks every conversation.
+public struct SLACheckJobArguments: Codable, Sendable, Equatable {
+    public init() {}
+}
+
 /// The job kinds the workers exchange. Arguments carry ids only: personal data stays in the
 /// domain tables, so erasing a customer never has to touch the queue's history.
 ///
@@ -36,4 +41,6 @@ public enum HelpdeskJobs {
     public static let ingest = JobKind<IngestJobArguments>("ingest", timeout: .seconds(60), maxAttempts: 10)
     public static let orderEvent = JobKind<OrderEventJobArguments>("order_event", timeout: .seconds(60), maxAttempts: 10)
     public static let route = JobKind<RouteJobArguments>("route", timeout: .seconds(30), maxAttempts: 25)
+    /// Enqueued every minute by the leader (`job_schedules` row `sla_check`), on the route queue.
+    public static let slaCheck = JobKind<SLACheckJobArguments>("sla_check", timeout: .seconds(120), maxAttempts: 3)
 }

@@ -9,7 +9,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure throughput and latency on this machine (build with -c release).",
-        subcommands: [PostgresBench.self, QueueBench.self, IngestBench.self, MemoryBench.self]
+        subcommands: [PostgresBench.self, QueueBench.self, IngestBench.self, RouteBench.self, MemoryBench.self]
     )
 }
 

@@ -2,9 +2,10 @@ import Ingest
 import JobQueue
 import Logging
 import Postgres
+import Routing
 
 /// The job kinds this binary runs: the queue's own no-op, and each worker role's kinds
-/// (ingest now; route, notify and survey join here).
+/// (ingest and routing now; notify and survey join here).
 enum SwitchboardKinds {
     struct Empty: Codable, Sendable {}
 
@@ -18,6 +19,7 @@ enum SwitchboardKinds {
         registry.register(noop) { _, _ in }
         IngestWorker.register(into: &registry, pool: pool, batchSize: ingestBatch, lanes: ingestLanes,
                               logger: Logger(label: "switchboard.ingest"))
+        RoutingWorker.register(into: &registry, pool: pool, logger: Logger(label: "switchboard.routing"))
         return registry
     }
 }

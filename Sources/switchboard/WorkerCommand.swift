@@ -1,8 +1,10 @@
 import ArgumentParser
 import Foundation
+import Helpdesk
 import JobQueue
 import Logging
 import Postgres
+import Routing
 import ServiceLifecycle
 
 /// `switchboard worker`: runs job queues until SIGTERM/SIGINT.
@@ -28,7 +30,16 @@ struct WorkerCommand: AsyncParsableCommand {
         let pool = PostgresPool(configuration: configuration, options: PostgresPoolOptions(maxConnections: min(max(1, slots), 16)))
         do {
             let registry = SwitchboardKinds.registry(pool: pool, ingestBatch: options.ingestBatch, ingestLanes: options.ingestLanes)
-            try await options.run(database: database, configuration: configuration, registry: registry)
+            // A process running the route queue also reacts to agents and rule changes at once.
+            var services: [any Service] = []
+            var prepare: (@Sendable (isolated PostgresConnection) throws -> Void)?
+            if try options.workerConfiguration().queues[HelpdeskJobs.routeQueue] != nil {
+                prepare = { connection in try RoutingWorker.installSLASchedule(on: connection) }
+                services.append(RoutingReactions(configuration: configuration, pool: pool,
+                                                 sweepInterval: .milliseconds(Int64(options.routingSweep * 1000))))
+            }
+            try await options.run(database: database, configuration: configuration, registry: registry, services: services,
+                                  prepare: prepare)
         } catch {
             await pool.shutdown()
             throw error
@@ -78,6 +89,9 @@ struct WorkerOptions: ParsableArguments {
     @Option(name: .customLong("ingest-lanes"), help: "Ingest batches running at once (one connection each).")
     var ingestLanes = 2
 
+    @Option(name: .customLong("routing-sweep"), help: "Seconds between offers of waiting conversations to agents with room (route queue; notifications act at once).")
+    var routingSweep = 5.0
+
     @Flag(name: .customLong("no-migrate"), help: "Do not apply migrations at start.")
     var noMigrate = false
 
@@ -108,8 +122,10 @@ struct WorkerOptions: ParsableArguments {
     }
 
     /// Bootstraps logging, migrates unless told not to, and runs the worker in a service group
-    /// that turns SIGTERM/SIGINT into a graceful shutdown.
-    func run(database: DatabaseOptions, configuration: PostgresConfiguration, registry: JobRegistry) async throws {
+    /// that turns SIGTERM/SIGINT into a graceful shutdown. `services` run alongside the worker;
+    /// `prepare` runs once on a connection after migrating (to install schedules, say).
+    func run(database: DatabaseOptions, configuration: PostgresConfiguration, registry: JobRegistry,
+             services: [any Service] = [], prepare: (@Sendable (isolated PostgresConnection) throws -> Void)? = nil) async throws {
         guard let level = Logger.Level(rawValue: logLevel) else { throw ValidationError("unknown --log-level '\(logLevel)'") }
         let workerConfiguration = try workerConfiguration()
         LoggingSystem.bootstrap { label in
@@ -117,13 +133,19 @@ struct WorkerOptions: ParsableArguments {
             handler.logLevel = level
             return handler
         }
-        if !noMigrate {
-            let connection = try await database.connectMigrated(configuration)
+        if !noMigrate || prepare != nil {
+            let connection = noMigrate ? try await PostgresConnection.connect(configuration) : try await database.connectMigrated(configuration)
+            do {
+                if let prepare { try await connection.run(prepare) }
+            } catch {
+                await connection.close()
+                throw error
+            }
             await connection.close()
         }
         let logger = Logger(label: "switchboard.worker")
         let worker = JobWorker(database: configuration, configuration: workerConfiguration, registry: registry, logger: logger)
-        let group = ServiceGroup(services: [worker], gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [], logger: logger)
+        let group = ServiceGroup(services: [worker] + services, gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [], logger: logger)
         try await group.run()
     }
 }

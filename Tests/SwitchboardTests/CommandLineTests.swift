@@ -59,6 +59,7 @@ struct CommandLineTests {
                                                          ["worker"], ["jobs"], ["jobs", "status"], ["jobs", "enqueue"], ["jobs", "retry"],
                                                          ["jobs", "cancel"], ["jobs", "pause"], ["jobs", "resume"],
                                                          ["inbound"], ["inbound", "status"], ["inbound", "show"], ["inbound", "retry"],
+                                                         ["route"], ["route", "explain"], ["route", "status"], ["route", "dry-run"],
                                                          ["bench", "ingest"]])
     func help(_ command: [String]) async throws {
         let run = try await Self.run(command + ["--help"])

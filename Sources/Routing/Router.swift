@@ -1,0 +1,87 @@
+public import Postgres
+public import Logging
+import Foundation
+
+/// What one routing decision did.
+public struct RoutingDecision: Sendable, Equatable {
+    public enum Outcome: String, Sendable { case assigned, queued }
+    public var id: Int64
+    public var conversationID: Int64
+    public var outcome: Outcome
+    public var teamID: Int64
+    public var agentID: Int64?
+    public var rule: String
+    public var strategy: String
+    public var reason: String
+}
+
+/// Routes conversations through `route_conversation()` and runs the SLA check. The rules live in
+/// SQL and are read by every decision, so a committed rule change applies to the next one.
+public struct Router: Sendable {
+    public let logger: Logger
+
+    public init(logger: Logger = Logger(label: "switchboard.routing")) {
+        self.logger = logger
+    }
+
+    /// Routes conversation `id`; nil when it needed no routing (already assigned, pending,
+    /// resolved). Deadlocks and serialization failures are retried a few times at once.
+    public func route(_ id: Int64, cause: String = "route", on connection: isolated PostgresConnection) async throws -> RoutingDecision? {
+        try await Self.retryingTransient(on: connection) { connection in
+            // Not waiting for the WAL flush is safe: the job's completion commits after this, and
+            // WAL is durable in order, so a crash that loses this decision loses the completion
+            // too and the job routes the conversation again (docs/routing.md, "Durability").
+            // set_config(…, true) lasts until this one-statement transaction commits.
+            let rows = try connection.query("""
+                SELECT d.id, d.conversation_id, d.outcome, d.team_id, d.agent_id, d.rule_name, d.strategy, d.reason
+                  FROM set_config('synchronous_commit', 'off', true) AS durability,
+                       LATERAL route_conversation(\(id), \(cause)) d
+                 WHERE d.id IS NOT NULL
+                """)
+            guard let row = rows.first else { return nil }
+            let decision = RoutingDecision(
+                id: try row.decode(Int64.self, at: 0), conversationID: try row.decode(Int64.self, at: 1),
+                outcome: RoutingDecision.Outcome(rawValue: try row.decode(String.self, at: 2)) ?? .queued,
+                teamID: try row.decode(Int64.self, at: 3), agentID: try row.decode(Int64?.self, at: 4),
+                rule: try row.decode(String.self, at: 5), strategy: try row.decode(String.self, at: 6),
+                reason: try row.decode(String.self, at: 7))
+            logger.debug("routed", metadata: ["conversation.id": "\(id)", "outcome": "\(decision.outcome.rawValue)",
+                                              "agent.id": "\(decision.agentID.map(String.init) ?? "-")"])
+            return decision
+        }
+    }
+
+    /// Gives agent `id` what waits for them while they have room; returns how many they got.
+    public func offerWaiting(to agentID: Int64, on connection: isolated PostgresConnection) async throws -> Int {
+        try await Self.retryingTransient(on: connection) { connection in try connection.query("SELECT offer_waiting(\(agentID))").scalar(Int.self) }
+    }
+
+    /// ``offerWaiting(to:on:)`` for every online agent with room.
+    public func offerWaitingToAll(on connection: isolated PostgresConnection) async throws -> Int {
+        try await Self.retryingTransient(on: connection) { connection in try connection.query("SELECT offer_waiting_all()").scalar(Int.self) }
+    }
+
+    /// Requests a route job for every waiting conversation, so that changed rules apply to them.
+    public func rerouteWaiting(on connection: isolated PostgresConnection) async throws -> Int {
+        try await Self.retryingTransient(on: connection) { connection in try connection.query("SELECT reroute_waiting()").scalar(Int.self) }
+    }
+
+    /// Marks SLA breaches due by now and escalates them; returns how many were marked.
+    public func checkSLA(on connection: isolated PostgresConnection) async throws -> Int {
+        try await Self.retryingTransient(on: connection) { connection in try connection.query("SELECT check_sla_breaches()").scalar(Int.self) }
+    }
+
+    /// Runs `body` again on a deadlock or serialization failure, up to five times.
+    static func retryingTransient<T>(on connection: isolated PostgresConnection,
+                                     _ body: (isolated PostgresConnection) throws -> T) async throws -> T {
+        var attempt = 0
+        while true {
+            do {
+                return try body(connection)
+            } catch let error as PostgresError where (error.isSerializationFailure || error.sqlState == "40P01") && attempt < 4 {
+                attempt += 1
+                try await Task.sleep(for: .milliseconds(Int.random(in: 1...(5 << attempt))))
+            }
+        }
+    }
+}
