@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import Histogram
 import Postgres
 
 /// `bench ingest`: sustained inbound messages per second through ingest worker processes, and
@@ -47,8 +46,8 @@ struct IngestBench: AsyncParsableCommand {
         try await seedOrders(control)
 
         let traffic = Traffic(customers: customers)
-        var latencies: [Int: (offered: Double, p50: Double, p99: Double, max: Double)] = [:]
-        var light: (offered: Double, p50: Double, p99: Double, max: Double)?
+        var latencies: [Int: BenchLoad.Percentiles] = [:]
+        var light: BenchLoad.Percentiles?
         for processes in [1, 2] {
             let workers = try (0..<processes).map { _ in try startWorker(server.connectionString) }
             defer { for worker in workers where worker.isRunning { worker.interrupt() } }
@@ -140,26 +139,16 @@ struct IngestBench: AsyncParsableCommand {
     }
 
     private func waitForWorkers(_ control: PostgresConnection, count: Int) async throws {
-        let deadline = ContinuousClock.now + .seconds(30)
-        while ContinuousClock.now < deadline {
-            if try await control.query("SELECT count(*) FROM job_workers").scalar(Int.self) >= count {
-                // Order events queued at seeding go first; the clock starts on an empty queue.
-                if try await control.query("SELECT count(*) FROM order_events WHERE status = 'received'").scalar(Int.self) == 0 { return }
-            }
-            try await Task.sleep(for: .milliseconds(100))
+        // Order events queued at seeding go first; the clock starts on an empty queue.
+        try await BenchLoad.waitForWorkers(control, count: count) {
+            try await control.query("SELECT count(*) FROM order_events WHERE status = 'received'").scalar(Int.self) == 0
         }
-        throw CommandFailure("the bench workers did not register and apply the seeded orders within 30 s")
     }
 
     /// Ingest jobs not yet claimed: an index-only count over the claim index, so polling it does
     /// not weigh on the figure being measured.
     private func waiting(_ control: PostgresConnection) async throws -> Int {
         try await control.query("SELECT count(*) FROM jobs WHERE state = 'available' AND queue = 'ingest'").scalar(Int.self)
-    }
-
-    /// Jobs still claimed or waiting (for the end of a phase).
-    private func unfinished(_ control: PostgresConnection) async throws -> Int {
-        try await control.query("SELECT count(*) FROM jobs WHERE queue = 'ingest'").scalar(Int.self)
     }
 
     /// Keeps 2,000 messages waiting and counts those ingested per second.
@@ -189,51 +178,27 @@ struct IngestBench: AsyncParsableCommand {
             SELECT count(*) FROM inbound_messages WHERE processed_at >= \(window) AND processed_at < \(window)::timestamptz + \(elapsed) * interval '1 second'
             """).scalar(Int.self)
         await producer.close()
-        try await drain(control)
+        try await BenchLoad.drain(control, queue: "ingest")
         return Double(done) / elapsed
     }
 
     /// Offers `rate` messages per second in 10 ms batches; percentiles of the database's own
     /// received → processed times.
     private func measureLatency(_ configuration: PostgresConfiguration, _ control: PostgresConnection, _ traffic: Traffic,
-                                rate: Double) async throws -> (offered: Double, p50: Double, p99: Double, max: Double) {
+                                rate: Double) async throws -> BenchLoad.Percentiles {
         let producer = try await PostgresConnection.connect(configuration)
         let first = try await control.query("SELECT coalesce(max(id), 0) FROM inbound_messages").scalar(Int64.self)
         var sequence = Int(first) + 1_000_000
-        let duration = Duration.milliseconds(Int64(seconds * 1000))
-        let started = ContinuousClock.now
-        var next = started
-        var owed = 0.0
-        while ContinuousClock.now - started < duration {
-            owed += rate / 100
-            let size = Int(owed)
-            owed -= Double(size)
-            if size > 0 {
-                let batch = traffic.batch(size, startingAt: sequence)
-                try await producer.run { connection in try insert(batch, on: connection) }
-                sequence += size
-            }
-            next += .milliseconds(10)
-            try await Task.sleep(until: next)
+        let offered = try await BenchLoad.offer(rate: rate, for: .milliseconds(Int64(seconds * 1000))) { count in
+            let batch = traffic.batch(count, startingAt: sequence)
+            try await producer.run { connection in try insert(batch, on: connection) }
+            sequence += count
         }
-        let offered = Double(sequence - Int(first) - 1_000_000) / (ContinuousClock.now - started).seconds
         await producer.close()
-        try await drain(control)
-        var histogram = Histogram<UInt64>(highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: .three)
-        for row in try await control.query("""
+        try await BenchLoad.drain(control, queue: "ingest")
+        return try await BenchLoad.percentiles(control, offered: offered, sql: """
             SELECT (extract(epoch FROM processed_at - received_at) * 1000000)::int8 FROM inbound_messages
              WHERE id > \(first) AND processed_at IS NOT NULL
-            """) {
-            histogram.record(UInt64(max(0, try row.decode(Int64.self, at: 0))))
-        }
-        return (offered, Double(histogram.valueAtPercentile(50)) / 1000, Double(histogram.valueAtPercentile(99)) / 1000, Double(histogram.max) / 1000)
-    }
-
-    private func drain(_ control: PostgresConnection) async throws {
-        let deadline = ContinuousClock.now + .seconds(120)
-        while try await unfinished(control) > 0 {
-            guard ContinuousClock.now < deadline else { throw CommandFailure("the ingest backlog did not drain within 120 s") }
-            try await Task.sleep(for: .milliseconds(100))
-        }
+            """)
     }
 }

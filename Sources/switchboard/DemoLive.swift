@@ -1,0 +1,205 @@
+import Foundation
+import Helpdesk
+import JobQueue
+import Logging
+import Postgres
+import Routing
+import Synchronization
+
+/// The demo's live part: ingest and routing workers on a stream of simulated multilingual
+/// messages, agents answering, resolving, and going on and offline, with a progress line every
+/// two seconds until interrupted (SIGINT) or for `duration`.
+enum DemoLive {
+    /// Sets up teams, agents and rules in the demo schema and runs until `duration` has passed
+    /// (nil: until SIGINT). Returns a closing summary.
+    static func run(_ pool: PostgresPool, _ demo: PostgresConfiguration, duration: Duration?) async throws -> String {
+        try await seed(pool)
+        var settings = JobWorkerConfiguration(queues: [HelpdeskJobs.ingestQueue: 8, HelpdeskJobs.routeQueue: 8])
+        settings.shutdownGrace = .seconds(5)
+        let quiet = Logger(label: "switchboard.demo", factory: { _ in SwiftLogNoOpLogHandler() })
+        let worker = JobWorker(database: demo, configuration: settings, registry: SwitchboardKinds.registry(pool: pool), logger: quiet)
+        let reactions = RoutingReactions(configuration: demo, pool: pool, sweepInterval: .seconds(2), logger: quiet)
+        let running = Task { try await worker.run() }
+        let reacting = Task { try await reactions.run() }
+        let interrupted = Interrupt()
+        let started = ContinuousClock.now
+        print("\n  live: ingest and routing workers on a stream of messages; agents answer, resolve, and come and go"
+              + (duration == nil ? " (Ctrl-C to stop)" : ""))
+        var failure: (any Error)?
+        do {
+            var tick = 0
+            var sequence = 10_000
+            while !interrupted.happened {
+                if let duration, ContinuousClock.now - started >= duration { break }
+                sequence = try await arrive(pool, sequence: sequence)
+                if tick % 2 == 0 { try await work(pool) }
+                if tick % 12 == 6 { try await toggleAgent(pool) }
+                if tick % 8 == 0 { print("  " + (try await progress(pool, since: started))) }
+                tick += 1
+                try await Task.sleep(for: .milliseconds(250))
+            }
+        } catch { failure = error }
+        interrupted.restore()
+        worker.beginDraining()
+        reacting.cancel()
+        _ = try? await running.value
+        _ = try? await reacting.value
+        if let failure { throw failure }
+        return try await summary(pool)
+    }
+
+    /// Three teams and twelve agents with their languages, skills and capacity; rules for
+    /// languages, VIPs and returns; SLA policy escalating to the leads.
+    private static func seed(_ pool: PostgresPool) async throws {
+        _ = try await pool.withConnection { connection in
+            try connection.simpleQuery(unsafeSQL: """
+                INSERT INTO teams (name, default_strategy, supervisor_email) VALUES
+                    ('East desk', 'least_loaded', 'east.lead@shop.example'),
+                    ('Polish desk', 'round_robin', 'pl.lead@shop.example'),
+                    ('Returns', 'skills', 'returns.lead@shop.example');
+                INSERT INTO agents (email, name, status) VALUES
+                    ('olena@shop.example', 'Olena', 'online'), ('taras@shop.example', 'Taras', 'online'),
+                    ('irina@shop.example', 'Irina', 'online'), ('marek@shop.example', 'Marek', 'online'),
+                    ('zofia@shop.example', 'Zofia', 'online'), ('amal@shop.example', 'Amal', 'online'),
+                    ('li@shop.example', 'Li Wei', 'online'), ('emma@shop.example', 'Emma', 'online'),
+                    ('john@shop.example', 'John', 'offline'), ('sara@shop.example', 'Sara', 'online'),
+                    ('omar@shop.example', 'Omar', 'online'), ('chen@shop.example', 'Chen', 'away');
+                INSERT INTO agent_skills (agent_id, kind, value, level)
+                SELECT a.id, 'language', l, 4 FROM agents a CROSS JOIN LATERAL unnest(CASE a.name
+                    WHEN 'Olena' THEN '{uk,ru,en}'::text[] WHEN 'Taras' THEN '{uk,en}' WHEN 'Irina' THEN '{ru,uk}'
+                    WHEN 'Marek' THEN '{pl,en}' WHEN 'Zofia' THEN '{pl,uk}' WHEN 'Amal' THEN '{ar,en}' WHEN 'Li Wei' THEN '{zh,en}'
+                    WHEN 'Emma' THEN '{en}' WHEN 'John' THEN '{en}' WHEN 'Sara' THEN '{en,pl}' WHEN 'Omar' THEN '{ar}'
+                    ELSE '{zh}' END) AS l;
+                INSERT INTO agent_skills (agent_id, kind, value, level)
+                SELECT a.id, 'category', c, 3 + a.id % 3 FROM agents a, unnest('{returns,delivery,payment}'::text[]) c WHERE a.id % 2 = 0;
+                INSERT INTO agent_capacity (agent_id, channel, max_open)
+                SELECT a.id, ch, CASE ch WHEN 'chat' THEN 2 WHEN 'email' THEN 6 ELSE 3 END FROM agents a, unnest(routing_channels()) ch;
+                INSERT INTO team_members (team_id, agent_id)
+                SELECT t.id, a.id FROM teams t JOIN agents a ON
+                    (t.name = 'East desk' AND a.name IN ('Olena', 'Taras', 'Irina'))
+                 OR (t.name = 'Polish desk' AND a.name IN ('Marek', 'Zofia', 'Sara'))
+                 OR (t.name = 'Returns' AND a.name IN ('Taras', 'Emma', 'Sara', 'Omar'))
+                 OR (t.name = 'General');
+                INSERT INTO routing_rules (name, position, languages, team_id, strategy)
+                SELECT 'Ukrainian and Russian', 10, '{uk,ru}', id, 'least_loaded' FROM teams WHERE name = 'East desk';
+                INSERT INTO routing_rules (name, position, languages, team_id, strategy)
+                SELECT 'Polish', 20, '{pl}', id, 'round_robin' FROM teams WHERE name = 'Polish desk';
+                INSERT INTO routing_rules (name, position, categories, team_id, strategy, require_language)
+                SELECT 'Returns', 5, '{returns}', id, 'skills', false FROM teams WHERE name = 'Returns';
+                INSERT INTO routing_rules (name, position, tiers, team_id, strategy, priority)
+                SELECT 'VIP', 1, '{vip}', id, 'sticky', 2 FROM teams WHERE name = 'General';
+                UPDATE customers SET tier = 'vip' WHERE id % 5 = 0;
+                UPDATE routing_settings SET default_strategy = 'least_loaded';
+                UPDATE sla_targets SET first_response = interval '30 seconds' WHERE priority <= 2;
+                """)
+        }
+    }
+
+    /// Two or three new messages from the simulated customers.
+    private static func arrive(_ pool: PostgresPool, sequence: Int) async throws -> Int {
+        var channels: [String] = [], ids: [String] = [], payloads: [String] = []
+        for offset in 0..<Int.random(in: 1...3) {
+            let channel = InboundSamples.channel(for: Double.random(in: 0..<1))
+            let text = InboundSamples.texts.randomElement()!
+            channels.append(channel)
+            ids.append("live-\(sequence + offset)")
+            payloads.append(String(decoding: InboundSamples.payload(channel: channel, customer: Int.random(in: 1...60), text: text,
+                                                                    sequence: sequence + offset), as: UTF8.self))
+        }
+        let rows = (channels, ids, payloads)
+        try await pool.withConnection { connection in
+            try connection.execute("""
+                INSERT INTO inbound_messages (channel, external_id, payload)
+                SELECT c, e, convert_to(p, 'UTF8') FROM unnest(\(rows.0), \(rows.1), \(rows.2)) AS t(c, e, p)
+                """)
+        }
+        return sequence + channels.count
+    }
+
+    /// Agents answer a conversation they were given and resolve one they answered.
+    private static func work(_ pool: PostgresPool) async throws {
+        try await pool.withConnection { connection in
+            try connection.execute("""
+                SELECT reply_to_conversation(c.id, c.agent_id, 'Thank you, we are on it.')
+                  FROM (SELECT id, agent_id FROM conversations WHERE status = 'open' AND agent_id IS NOT NULL
+                         ORDER BY random() LIMIT 1) c
+                """)
+            try connection.execute("""
+                SELECT resolve_conversation(c.id, c.agent_id)
+                  FROM (SELECT id, agent_id FROM conversations WHERE status = 'pending' AND agent_id IS NOT NULL
+                         ORDER BY random() LIMIT 1) c
+                """)
+        }
+    }
+
+    /// One agent goes offline, or an offline or away one comes back.
+    private static func toggleAgent(_ pool: PostgresPool) async throws {
+        let line = try await pool.withConnection { connection -> String? in
+            guard let row = try connection.query("""
+                SELECT id, name, CASE WHEN status = 'online' THEN 'offline' ELSE 'online' END FROM agents ORDER BY random() LIMIT 1
+                """).first else { return nil }
+            let (id, name, status) = (try row.decode(Int64.self, at: 0), try row.decode(String.self, at: 1), try row.decode(String.self, at: 2))
+            try connection.execute("SELECT set_agent_status(\(id), \(status))")
+            return "\(name) goes \(status)"
+        }
+        if let line { print("  · \(line)") }
+    }
+
+    private static func progress(_ pool: PostgresPool, since started: ContinuousClock.Instant) async throws -> String {
+        let row = try await pool.query("""
+            SELECT (SELECT count(*) FROM inbound_messages WHERE external_id LIKE 'live-%'),
+                   count(*),
+                   count(*) FILTER (WHERE agent_id IS NOT NULL AND status IN ('open', 'pending')),
+                   count(*) FILTER (WHERE agent_id IS NULL AND status = 'open' AND team_id IS NOT NULL),
+                   count(*) FILTER (WHERE status IN ('open', 'pending') AND (first_response_breached_at IS NOT NULL
+                       OR (first_response_at IS NULL AND first_response_due_at < now() + interval '10 minutes'))),
+                   count(*) FILTER (WHERE status = 'resolved'),
+                   (SELECT count(*) FROM agents WHERE status = 'online'), (SELECT count(*) FROM agents)
+              FROM conversations
+            """)[0]
+        let seconds = Int((ContinuousClock.now - started).components.seconds)
+        let values = try (0..<8).map { try row.decode(Int.self, at: $0) }
+        return String(format: "%4ds  messages in %-5d conversations %-5d assigned %-4d waiting %-4d SLA at risk %-4d resolved %-4d agents online %d/%d",
+                      seconds, values[0], values[1], values[2], values[3], values[4], values[5], values[6], values[7])
+    }
+
+    private static func summary(_ pool: PostgresPool) async throws -> String {
+        let id = try await pool.query("""
+            SELECT coalesce(max(conversation_id), 0) FROM routing_decisions WHERE outcome = 'assigned' AND cause = 'route'
+            """).scalar(Int64.self)
+        let decisions = try await pool.query("SELECT count(*) FROM routing_decisions").scalar(Int.self)
+        try DemoChecks.expect(decisions > 0, "no routing decision was made")
+        guard id > 0, let explanation = try await pool.withConnection({ connection in try RoutingExplanation.load(id, on: connection) }) else {
+            return "\(decisions) routing decisions"
+        }
+        return "\(decisions) routing decisions; why the latest assignment went where it went (switchboard route explain \(id)):\n"
+            + explanation.text.split(separator: "\n").map { "      " + $0 }.joined(separator: "\n")
+    }
+}
+
+/// SIGINT turns into a flag for the live loop instead of killing the process, so the demo can
+/// stop its workers and drop its schema.
+final class Interrupt {
+    private let source: any DispatchSourceSignal
+    private let flag = Flag()
+
+    final class Flag: Sendable {
+        private let value = Mutex(false)
+        func set() { value.withLock { $0 = true } }
+        var isSet: Bool { value.withLock { $0 } }
+    }
+
+    init() {
+        signal(SIGINT, SIG_IGN)
+        source = DispatchSource.makeSignalSource(signal: SIGINT)
+        source.setEventHandler { [flag] in flag.set() }
+        source.resume()
+    }
+
+    var happened: Bool { flag.isSet }
+
+    func restore() {
+        source.cancel()
+        signal(SIGINT, SIG_DFL)
+    }
+}
