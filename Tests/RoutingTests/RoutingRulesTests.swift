@@ -159,3 +159,29 @@ struct RoutingRulesTests {
         }
     }
 }
+
+@Suite("docs/routing.md")
+struct RoutingDocsTests {
+    @Test("every SQL example in the admin guide runs as-is, in order, on a fresh schema with the teams it names")
+    func examplesRun() async throws {
+        let docs = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appending(path: "../../docs/routing.md").standardizedFileURL
+        let text = try String(contentsOf: docs, encoding: .utf8)
+        let blocks = text.components(separatedBy: "```sql\n").dropFirst().compactMap { $0.components(separatedBy: "```").first }
+        #expect(blocks.count >= 6)
+        try await RoutingFixture.with("rdocs") { f in
+            for team in ["Returns", "Key accounts", "Payments", "Night shift", "Billing", "Escalations"] { try await f.team(team) }
+            for block in blocks {
+                do {
+                    try await f.execute(block)
+                } catch {
+                    Issue.record("docs/routing.md example failed: \(error)\n\(block)")
+                }
+            }
+            // The examples left what they describe.
+            #expect(try await f.int("SELECT count(*) FROM routing_rules") == 7)
+            #expect(try await f.text("SELECT name FROM routing_rules WHERE position = 5") == "Night")
+            #expect(try await f.int("SELECT count(*) FROM agent_capacity WHERE agent_id = (SELECT id FROM agents WHERE name = 'Olena')") == 6)
+            #expect(try await f.int("SELECT count(*) FROM sla_targets WHERE policy_id = (SELECT id FROM sla_policies WHERE name = 'Office hours')") == 4)
+        }
+    }
+}

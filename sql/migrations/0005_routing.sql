@@ -79,6 +79,18 @@ CREATE TABLE business_holidays (
     PRIMARY KEY (calendar_id, day)
 );
 
+-- The time zone of business calendar p_calendar_id, or a clear error when there is none.
+CREATE FUNCTION business_calendar_zone(p_calendar_id bigint) RETURNS text LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    v_zone text;
+BEGIN
+    SELECT time_zone INTO v_zone FROM business_calendars WHERE id = p_calendar_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'no business calendar %', p_calendar_id USING ERRCODE = 'no_data_found';
+    END IF;
+    RETURN v_zone;
+END $$;
+
 -- Whether the calendar is open at p_at; a null calendar is always open.
 CREATE FUNCTION business_open(p_calendar_id bigint, p_at timestamptz) RETURNS boolean
 LANGUAGE plpgsql STABLE AS $$
@@ -86,10 +98,7 @@ DECLARE
     v_local timestamp;
 BEGIN
     IF p_calendar_id IS NULL THEN RETURN true; END IF;
-    SELECT p_at AT TIME ZONE c.time_zone INTO v_local FROM business_calendars c WHERE c.id = p_calendar_id;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'no business calendar %', p_calendar_id USING ERRCODE = 'no_data_found';
-    END IF;
+    v_local := p_at AT TIME ZONE business_calendar_zone(p_calendar_id);
     RETURN NOT EXISTS (SELECT 1 FROM business_holidays WHERE calendar_id = p_calendar_id AND day = v_local::date)
        AND EXISTS (SELECT 1 FROM business_hours h
                     WHERE h.calendar_id = p_calendar_id AND h.weekday = extract(isodow FROM v_local)
@@ -110,10 +119,7 @@ DECLARE
     v_hours     record;
 BEGIN
     IF p_calendar_id IS NULL OR p_duration IS NULL THEN RETURN p_start + p_duration; END IF;
-    SELECT time_zone INTO v_zone FROM business_calendars WHERE id = p_calendar_id;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'no business calendar %', p_calendar_id USING ERRCODE = 'no_data_found';
-    END IF;
+    v_zone := business_calendar_zone(p_calendar_id);
     v_local := p_start AT TIME ZONE v_zone;
     v_day := v_local::date;
     -- A year of days without an open hour means the calendar has none.
@@ -148,10 +154,7 @@ BEGIN
     IF p_from IS NULL OR p_to IS NULL THEN RETURN NULL; END IF;
     IF p_to <= p_from THEN RETURN interval '0'; END IF;
     IF p_calendar_id IS NULL THEN RETURN p_to - p_from; END IF;
-    SELECT time_zone INTO v_zone FROM business_calendars WHERE id = p_calendar_id;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'no business calendar %', p_calendar_id USING ERRCODE = 'no_data_found';
-    END IF;
+    v_zone := business_calendar_zone(p_calendar_id);
     v_start := p_from AT TIME ZONE v_zone;
     v_end := p_to AT TIME ZONE v_zone;
     SELECT coalesce(sum(least(d.day + h.closes, v_end) - greatest(d.day + h.opens, v_start)), interval '0')
