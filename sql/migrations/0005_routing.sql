@@ -176,10 +176,9 @@ ALTER TABLE teams
     ADD CONSTRAINT teams_default_strategy_known CHECK (default_strategy = ANY (routing_strategies())),
     ADD CONSTRAINT teams_supervisor_email_format CHECK (supervisor_email ~ '^[^@\s]+@[^@\s]+$');
 
--- Round robin turns and the last assignment, per team and member.
+-- Round robin turns per team and member.
 ALTER TABLE team_members
-    ADD COLUMN round_robin_turns bigint NOT NULL DEFAULT 0,
-    ADD COLUMN last_assigned_at  timestamptz;
+    ADD COLUMN round_robin_turns bigint NOT NULL DEFAULT 0;
 
 -- What an agent knows: languages (ISO 639 codes) and categories, each with a level 1–5.
 CREATE TABLE agent_skills (
@@ -210,13 +209,15 @@ CREATE TRIGGER agent_skills_valid BEFORE INSERT OR UPDATE ON agent_skills
     FOR EACH ROW EXECUTE FUNCTION validate_agent_skill();
 
 -- How many live (open or pending) conversations an agent carries per channel. No row, or 0,
--- means the agent takes none on that channel. `live` is kept by the system: a trigger on
--- conversations counts assignments, and refuses one beyond `max_open`.
+-- means the agent takes none on that channel. `live` and `last_assigned_at` are kept by the
+-- system: a trigger on conversations counts assignments, and refuses one beyond `max_open`.
 CREATE TABLE agent_capacity (
     agent_id  bigint  NOT NULL REFERENCES agents ON DELETE CASCADE,
     channel   text    NOT NULL,
     max_open  integer NOT NULL,
     live      integer NOT NULL DEFAULT 0,
+    -- When the agent last got a conversation on this channel (ties go to the longest ago).
+    last_assigned_at timestamptz,
     PRIMARY KEY (agent_id, channel),
     CONSTRAINT agent_capacity_channel_known CHECK (channel = ANY (routing_channels())),
     CONSTRAINT agent_capacity_max_open_not_negative CHECK (max_open >= 0)
@@ -436,7 +437,7 @@ BEGIN
         PERFORM pg_notify('switchboard_routing', 'agent:' || OLD.agent_id);
     END IF;
     IF v_is_live AND (NOT v_was_live OR OLD.agent_id <> NEW.agent_id OR OLD.channel <> NEW.channel) THEN
-        UPDATE agent_capacity SET live = live + 1
+        UPDATE agent_capacity SET live = live + 1, last_assigned_at = now()
          WHERE agent_id = NEW.agent_id AND channel = NEW.channel AND live < max_open;
         GET DIAGNOSTICS v_taken = ROW_COUNT;
         IF v_taken = 0 THEN
@@ -545,31 +546,24 @@ CREATE TYPE routing_plan AS (
 CREATE FUNCTION routing_match(p_conv conversations, p_enable bigint[] DEFAULT '{}', p_disable bigint[] DEFAULT '{}')
 RETURNS routing_plan LANGUAGE plpgsql STABLE SET plan_cache_mode = force_generic_plan AS $$
 DECLARE
-    v_tier     text;
-    v_total    numeric;
-    v_text     text;
     v_rule     routing_rules;
     v_settings routing_settings;
     v_plan     routing_plan;
 BEGIN
-    SELECT tier INTO v_tier FROM customers WHERE id = p_conv.customer_id;
-    SELECT total INTO v_total FROM orders WHERE id = p_conv.order_id;
-    -- Only when some rule has a pattern: reading the message is the costly part.
-    IF EXISTS (SELECT 1 FROM routing_rules WHERE keyword_pattern IS NOT NULL) THEN
-        SELECT coalesce(p_conv.subject || E'\n', '') || coalesce(m.body_text, '') INTO v_text
-          FROM messages m WHERE m.conversation_id = p_conv.id AND m.direction = 'inbound'
-         ORDER BY m.id DESC LIMIT 1;
-        v_text := coalesce(v_text, p_conv.subject, '');
-    END IF;
+    -- The customer's tier, the order's total and the latest message's text are read once each,
+    -- and only when a rule needs them.
     SELECT r.* INTO v_rule FROM routing_rules r
      WHERE ((r.enabled AND NOT r.id = ANY (p_disable)) OR r.id = ANY (p_enable))
        AND (r.store_id IS NULL OR r.store_id = p_conv.store_id)
        AND (cardinality(r.channels) = 0 OR p_conv.channel = ANY (r.channels))
        AND (cardinality(r.categories) = 0 OR p_conv.category = ANY (r.categories))
        AND (cardinality(r.languages) = 0 OR p_conv.language = ANY (r.languages))
-       AND (cardinality(r.tiers) = 0 OR v_tier = ANY (r.tiers))
-       AND (r.min_order_value IS NULL OR v_total >= r.min_order_value)
-       AND (r.keyword_pattern IS NULL OR v_text ~* r.keyword_pattern)
+       AND (cardinality(r.tiers) = 0 OR (SELECT tier FROM customers WHERE id = p_conv.customer_id) = ANY (r.tiers))
+       AND (r.min_order_value IS NULL OR (SELECT total FROM orders WHERE id = p_conv.order_id) >= r.min_order_value)
+       AND (r.keyword_pattern IS NULL
+            OR coalesce((SELECT coalesce(p_conv.subject || E'\n', '') || m.body_text
+                           FROM messages m WHERE m.conversation_id = p_conv.id AND m.direction = 'inbound'
+                          ORDER BY m.id DESC LIMIT 1), p_conv.subject, '') ~* r.keyword_pattern)
        AND (r.hours = 'any' OR business_open(r.calendar_id, now()) = (r.hours = 'open'))
      ORDER BY r.position
      LIMIT 1;
@@ -594,19 +588,21 @@ RETURNS TABLE (agent_id bigint, agent text, eligible boolean, note text, live in
 LANGUAGE sql STABLE AS $$
     -- Per member, lookups by key (a team is tens of agents; the skill and capacity tables hold
     -- every agent's rows).
-    SELECT a.id, a.name, r.note IS NULL, r.note, coalesce(x.capacity[1], 0), coalesce(x.capacity[2], 0),
-           coalesce(x.language_level, 0::smallint), coalesce(x.skill_level, 0::smallint), tm.round_robin_turns, tm.last_assigned_at
+    SELECT a.id, a.name, r.note IS NULL, r.note, coalesce((x.capacity).live, 0), coalesce((x.capacity).max_open, 0),
+           coalesce(x.language_level, 0::smallint), coalesce(x.skill_level, 0::smallint), tm.round_robin_turns,
+           (x.capacity).last_assigned_at
       FROM team_members tm
       JOIN agents a ON a.id = tm.agent_id
       CROSS JOIN LATERAL (SELECT
-           (SELECT ARRAY[c.live, c.max_open] FROM agent_capacity c WHERE c.agent_id = a.id AND c.channel = p_channel) AS capacity,
+           (SELECT c FROM agent_capacity c WHERE c.agent_id = a.id AND c.channel = p_channel) AS capacity,
            (SELECT s.level FROM agent_skills s WHERE s.agent_id = a.id AND s.kind = 'language' AND s.value = p_language) AS language_level,
            (SELECT s.level FROM agent_skills s WHERE s.agent_id = a.id AND s.kind = 'category' AND s.value = p_category) AS skill_level
            OFFSET 0) x
       CROSS JOIN LATERAL (SELECT CASE
            WHEN a.status <> 'online' THEN a.status
-           WHEN coalesce(x.capacity[2], 0) = 0 THEN 'takes no ' || p_channel || ' conversations'
-           WHEN x.capacity[1] >= x.capacity[2] THEN format('at capacity on %s (%s of %s)', p_channel, x.capacity[1], x.capacity[2])
+           WHEN coalesce((x.capacity).max_open, 0) = 0 THEN 'takes no ' || p_channel || ' conversations'
+           WHEN (x.capacity).live >= (x.capacity).max_open
+               THEN format('at capacity on %s (%s of %s)', p_channel, (x.capacity).live, (x.capacity).max_open)
            WHEN p_require_language AND p_language <> 'unknown' AND x.language_level IS NULL THEN 'does not speak ' || p_language
            WHEN p_require_skill AND p_category IS NOT NULL AND x.skill_level IS NULL THEN 'no skill in ' || p_category
            END AS note) r
@@ -621,18 +617,19 @@ CREATE TYPE routing_candidate_list AS (
     max_open  integer[]
 );
 
--- Logs a decision; for an assignment also counts the round robin turn and tells the agent's desk.
+-- Logs a decision; for an assignment also counts the round robin turn and, when asked to, tells
+-- the agent's desk.
 CREATE FUNCTION routing_record(p_conversation_id bigint, p_plan routing_plan, p_agent_id bigint, p_cause text,
                                p_reason text, p_candidates routing_candidate_list) RETURNS routing_decisions
 LANGUAGE plpgsql AS $$
 DECLARE
     v_decision routing_decisions;
 BEGIN
-    IF p_agent_id IS NOT NULL THEN
-        UPDATE team_members
-           SET round_robin_turns = round_robin_turns + CASE WHEN p_plan.strategy = 'round_robin' THEN 1 ELSE 0 END,
-               last_assigned_at = now()
+    IF p_agent_id IS NOT NULL AND p_plan.strategy = 'round_robin' THEN
+        UPDATE team_members SET round_robin_turns = round_robin_turns + 1
          WHERE team_id = p_plan.team_id AND agent_id = p_agent_id;
+    END IF;
+    IF p_agent_id IS NOT NULL THEN
         IF (SELECT notify_desk FROM routing_settings) THEN
             PERFORM pg_notify('switchboard_desk', json_build_object('agent_id', p_agent_id, 'conversation_id', p_conversation_id)::text);
         END IF;
@@ -661,7 +658,8 @@ DECLARE
     v_conv       conversations;
     v_plan       routing_plan;
     v_calendar   bigint;
-    v_targets    sla_targets;
+    v_first_response interval;
+    v_resolution interval;
     v_previous   bigint;
     v_list       routing_candidate_list;
     v_order      bigint[];
@@ -762,16 +760,17 @@ BEGIN
 
     -- One update (a second one in the same transaction would re-check every foreign key). SLA
     -- clocks start when the conversation was opened (or reopened), in the policy's hours.
-    SELECT calendar_id INTO v_calendar FROM sla_policies WHERE id = v_plan.sla_policy_id;
-    SELECT * INTO v_targets FROM sla_targets WHERE policy_id = v_plan.sla_policy_id AND priority = v_plan.priority;
+    SELECT p.calendar_id, t.first_response, t.resolution INTO v_calendar, v_first_response, v_resolution
+      FROM sla_policies p LEFT JOIN sla_targets t ON t.policy_id = p.id AND t.priority = v_plan.priority
+     WHERE p.id = v_plan.sla_policy_id;
     UPDATE conversations
        SET team_id = v_plan.team_id, priority = v_plan.priority, routing_rule_id = v_plan.rule_id,
            routing_strategy = v_plan.strategy, sla_policy_id = v_plan.sla_policy_id, routed_at = now(),
            first_response_due_at = CASE WHEN first_response_at IS NULL
-               THEN coalesce(first_response_due_at, business_time_add(v_calendar, created_at, v_targets.first_response))
+               THEN coalesce(first_response_due_at, business_time_add(v_calendar, created_at, v_first_response))
                ELSE first_response_due_at END,
            resolution_due_at = coalesce(resolution_due_at,
-               business_time_add(v_calendar, coalesce(reopened_at, created_at), v_targets.resolution)),
+               business_time_add(v_calendar, coalesce(reopened_at, created_at), v_resolution)),
            agent_id = v_agent, assigned_at = CASE WHEN v_agent IS NULL THEN NULL ELSE now() END,
            updated_at = now()
      WHERE id = v_conv.id;
