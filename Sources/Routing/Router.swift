@@ -4,7 +4,16 @@ import Foundation
 
 /// What one routing decision did.
 public struct RoutingDecision: Sendable, Equatable {
-    public enum Outcome: String, Sendable { case assigned, queued }
+    public enum Outcome: String, Sendable, PostgresDecodable {
+        case assigned, queued
+
+        public static func decode(from cell: PostgresCell) throws -> Outcome {
+            guard let outcome = Outcome(rawValue: try String.decode(from: cell)) else {
+                throw cell.error(decoding: Outcome.self, reason: "not a routing outcome")
+            }
+            return outcome
+        }
+    }
     public var id: Int64
     public var conversationID: Int64
     public var outcome: Outcome
@@ -41,7 +50,7 @@ public struct Router: Sendable {
             guard let row = rows.first else { return nil }
             let decision = RoutingDecision(
                 id: try row.decode(Int64.self, at: 0), conversationID: try row.decode(Int64.self, at: 1),
-                outcome: RoutingDecision.Outcome(rawValue: try row.decode(String.self, at: 2)) ?? .queued,
+                outcome: try row.decode(RoutingDecision.Outcome.self, at: 2),
                 teamID: try row.decode(Int64.self, at: 3), agentID: try row.decode(Int64?.self, at: 4),
                 rule: try row.decode(String.self, at: 5), strategy: try row.decode(String.self, at: 6),
                 reason: try row.decode(String.self, at: 7))

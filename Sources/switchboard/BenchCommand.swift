@@ -239,3 +239,85 @@ enum BenchSchema {
         return process
     }
 }
+
+/// Load shapes shared by the worker benchmarks.
+enum BenchLoad {
+    struct Percentiles {
+        var offered: Double
+        var p50: Double
+        var p99: Double
+        var max: Double
+    }
+
+    /// Fills `queue` to 2,000 available jobs with `refill(200)`, then keeps it there for
+    /// `duration`. Returns the database's clock at the start of the window and its length in
+    /// seconds, for counting what was done within it.
+    static func keepBacklog(_ control: PostgresConnection, queue: String, for duration: Duration,
+                            refill: (Int) async throws -> Void) async throws -> (window: Date, elapsed: Double) {
+        func waiting() async throws -> Int {
+            // An index-only count over the claim index: polling it does not weigh on the figure.
+            try await control.query("SELECT count(*) FROM jobs WHERE state = 'available' AND queue = \(queue)").scalar(Int.self)
+        }
+        while try await waiting() < 2_000 { try await refill(200) }
+        let window = try await control.query("SELECT clock_timestamp()").scalar(Date.self)
+        let started = ContinuousClock.now
+        while ContinuousClock.now - started < duration {
+            if try await waiting() < 2_000 {
+                try await refill(200)
+            } else {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+        }
+        return (window, (ContinuousClock.now - started).seconds)
+    }
+
+    /// Calls `arrive(n)` every 10 ms so that `rate` items per second arrive; returns the rate
+    /// actually offered.
+    static func offer(rate: Double, for duration: Duration, _ arrive: (Int) async throws -> Void) async throws -> Double {
+        let started = ContinuousClock.now
+        var next = started
+        var owed = 0.0
+        var sent = 0
+        while ContinuousClock.now - started < duration {
+            owed += rate / 100
+            let size = Int(owed)
+            owed -= Double(size)
+            if size > 0 {
+                try await arrive(size)
+                sent += size
+            }
+            next += .milliseconds(10)
+            try await Task.sleep(until: next)
+        }
+        return Double(sent) / (ContinuousClock.now - started).seconds
+    }
+
+    /// Percentiles in milliseconds of the microsecond values `sql` returns.
+    static func percentiles(_ control: PostgresConnection, offered: Double, sql: String) async throws -> Percentiles {
+        var histogram = Histogram<UInt64>(highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: .three)
+        for row in try await control.query(PostgresQuery(unsafeSQL: sql)) {
+            histogram.record(UInt64(Swift.max(0, try row.decode(Int64.self, at: 0))))
+        }
+        return Percentiles(offered: offered, p50: Double(histogram.valueAtPercentile(50)) / 1000,
+                           p99: Double(histogram.valueAtPercentile(99)) / 1000, max: Double(histogram.max) / 1000)
+    }
+
+    /// Waits until no job of `queue` is left (two minutes at most).
+    static func drain(_ control: PostgresConnection, queue: String) async throws {
+        let deadline = ContinuousClock.now + .seconds(120)
+        while try await control.query("SELECT count(*) FROM jobs WHERE queue = \(queue)").scalar(Int.self) > 0 {
+            guard ContinuousClock.now < deadline else { throw CommandFailure("the \(queue) backlog did not drain within 120 s") }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+    }
+
+    /// Waits until `count` worker processes have registered (30 s at most).
+    static func waitForWorkers(_ control: PostgresConnection, count: Int, andThen ready: () async throws -> Bool = { true }) async throws {
+        let deadline = ContinuousClock.now + .seconds(30)
+        while ContinuousClock.now < deadline {
+            if try await control.query("SELECT count(*) FROM job_workers").scalar(Int.self) >= count, try await ready() { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw CommandFailure("the bench workers did not register within 30 s")
+    }
+}

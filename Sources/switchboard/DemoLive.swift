@@ -4,7 +4,7 @@ import JobQueue
 import Logging
 import Postgres
 import Routing
-import Synchronization
+import UnixSignals
 
 /// The demo's live part: ingest and routing workers on a stream of simulated multilingual
 /// messages, agents answering, resolving, and going on and offline, with a progress line every
@@ -21,31 +21,42 @@ enum DemoLive {
         let reactions = RoutingReactions(configuration: demo, pool: pool, sweepInterval: .seconds(2), logger: quiet)
         let running = Task { try await worker.run() }
         let reacting = Task { try await reactions.run() }
-        let interrupted = Interrupt()
         let started = ContinuousClock.now
         print("\n  live: ingest and routing workers on a stream of messages; agents answer, resolve, and come and go"
               + (duration == nil ? " (Ctrl-C to stop)" : ""))
+        // SIGINT stops the traffic instead of the process, so the workers stop and the schema is dropped.
+        let interrupts = await UnixSignalsSequence(trapping: .sigint)
         var failure: (any Error)?
         do {
-            var tick = 0
-            var sequence = 10_000
-            while !interrupted.happened {
-                if let duration, ContinuousClock.now - started >= duration { break }
-                sequence = try await arrive(pool, sequence: sequence)
-                if tick % 2 == 0 { try await work(pool) }
-                if tick % 12 == 6 { try await toggleAgent(pool) }
-                if tick % 8 == 0 { print("  " + (try await progress(pool, since: started))) }
-                tick += 1
-                try await Task.sleep(for: .milliseconds(250))
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await traffic(pool, since: started) }
+                group.addTask { for await _ in interrupts { return } }
+                if let duration { group.addTask { try await Task.sleep(for: duration) } }
+                try await group.next()
+                group.cancelAll()
             }
         } catch { failure = error }
-        interrupted.restore()
         worker.beginDraining()
         reacting.cancel()
         _ = try? await running.value
         _ = try? await reacting.value
         if let failure { throw failure }
         return try await summary(pool)
+    }
+
+    /// Messages arrive every 250 ms; agents work every 500 ms and come and go every 3 s; a
+    /// progress line every 2 s. Runs until cancelled.
+    private static func traffic(_ pool: PostgresPool, since started: ContinuousClock.Instant) async throws {
+        var tick = 0
+        var sequence = 10_000
+        while true {
+            sequence = try await arrive(pool, sequence: sequence)
+            if tick % 2 == 0 { try await work(pool) }
+            if tick % 12 == 6 { try await toggleAgent(pool) }
+            if tick % 8 == 0 { print("  " + (try await progress(pool, since: started))) }
+            tick += 1
+            try await Task.sleep(for: .milliseconds(250))
+        }
     }
 
     /// Three teams and twelve agents with their languages, skills and capacity; rules for
@@ -174,32 +185,5 @@ enum DemoLive {
         }
         return "\(decisions) routing decisions; why the latest assignment went where it went (switchboard route explain \(id)):\n"
             + explanation.text.split(separator: "\n").map { "      " + $0 }.joined(separator: "\n")
-    }
-}
-
-/// SIGINT turns into a flag for the live loop instead of killing the process, so the demo can
-/// stop its workers and drop its schema.
-final class Interrupt {
-    private let source: any DispatchSourceSignal
-    private let flag = Flag()
-
-    final class Flag: Sendable {
-        private let value = Mutex(false)
-        func set() { value.withLock { $0 = true } }
-        var isSet: Bool { value.withLock { $0 } }
-    }
-
-    init() {
-        signal(SIGINT, SIG_IGN)
-        source = DispatchSource.makeSignalSource(signal: SIGINT)
-        source.setEventHandler { [flag] in flag.set() }
-        source.resume()
-    }
-
-    var happened: Bool { flag.isSet }
-
-    func restore() {
-        source.cancel()
-        signal(SIGINT, SIG_DFL)
     }
 }

@@ -145,35 +145,15 @@ struct IngestBench: AsyncParsableCommand {
         }
     }
 
-    /// Ingest jobs not yet claimed: an index-only count over the claim index, so polling it does
-    /// not weigh on the figure being measured.
-    private func waiting(_ control: PostgresConnection) async throws -> Int {
-        try await control.query("SELECT count(*) FROM jobs WHERE state = 'available' AND queue = 'ingest'").scalar(Int.self)
-    }
-
     /// Keeps 2,000 messages waiting and counts those ingested per second.
     private func measureThroughput(_ configuration: PostgresConfiguration, _ control: PostgresConnection, _ traffic: Traffic) async throws -> Double {
         let producer = try await PostgresConnection.connect(configuration)
         var sequence = try await control.query("SELECT count(*) FROM inbound_messages").scalar(Int.self)
-        let duration = Duration.milliseconds(Int64(seconds * 1000))
-        // Warm up to a full backlog, then measure.
-        while try await waiting(control) < 2_000 {
-            let batch = traffic.batch(200, startingAt: sequence)
+        let (window, elapsed) = try await BenchLoad.keepBacklog(control, queue: "ingest", for: .milliseconds(Int64(seconds * 1000))) { count in
+            let batch = traffic.batch(count, startingAt: sequence)
             try await producer.run { connection in try insert(batch, on: connection) }
-            sequence += 200
+            sequence += count
         }
-        let window = try await control.query("SELECT clock_timestamp()").scalar(Date.self)
-        let started = ContinuousClock.now
-        while ContinuousClock.now - started < duration {
-            if try await waiting(control) < 2_000 {
-                let batch = traffic.batch(200, startingAt: sequence)
-                try await producer.run { connection in try insert(batch, on: connection) }
-                sequence += 200
-            } else {
-                try await Task.sleep(for: .milliseconds(50))
-            }
-        }
-        let elapsed = (ContinuousClock.now - started).seconds
         let done = try await control.query("""
             SELECT count(*) FROM inbound_messages WHERE processed_at >= \(window) AND processed_at < \(window)::timestamptz + \(elapsed) * interval '1 second'
             """).scalar(Int.self)

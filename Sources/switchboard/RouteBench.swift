@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
-import Histogram
+import Helpdesk
+import JobQueue
 import Postgres
 
 /// `bench route`: assignments per second through routing worker processes, and the latency of
@@ -15,9 +16,9 @@ struct RouteBench: AsyncParsableCommand {
             category skills and room on every channel; 9 routing rules (channel, language, category, tier, \
             keyword) and the default. Conversations from --customers customers arrive the way ingest leaves \
             them: a conversation, its first message and a route job in one transaction. For 2 and then 4 \
-            `switchboard worker --queue route=N` processes: throughput keeps 2,000 route jobs waiting and \
-            counts decisions per second over --seconds; latency then offers min(--rate, 0.8 × that \
-            throughput) conversations/s and reports percentiles of decided_at − created_at, both stamped \
+            `switchboard worker --queue route=N` processes: throughput prepares max(4,000, 2,500 × \
+            --seconds) conversations while the route queue is paused, resumes it and counts decisions per \
+            second until the last one; latency then offers min(--rate, 0.8 × that throughput) conversations/s and reports percentiles of decided_at − created_at, both stamped \
             by the database; then again at --light-rate. --ceiling also runs ../shared/bench/queue-ceiling.sh \
             as the reference for this machine at this moment.
             """
@@ -143,30 +144,24 @@ struct RouteBench: AsyncParsableCommand {
             """)
     }
 
+    /// Routing capacity: conversations prepared while the route queue is paused (so that making
+    /// them does not compete with routing for the CPU), then decisions per second from the
+    /// resume to the last decision, both stamped by the database.
     private func measureThroughput(_ configuration: PostgresConfiguration, _ control: PostgresConnection) async throws -> Double {
-        let producer = try await PostgresConnection.connect(configuration)
-        let duration = Duration.milliseconds(Int64(seconds * 1000))
-        func waiting() async throws -> Int {
-            try await control.query("SELECT count(*) FROM jobs WHERE state = 'available' AND queue = 'route'").scalar(Int.self)
+        let count = max(4_000, Int(seconds * 2_500))
+        try await control.run { connection in _ = try JobAdmin.pause(queue: HelpdeskJobs.routeQueue, on: connection) }
+        let first = try await control.query("SELECT coalesce(max(id), 0) FROM conversations").scalar(Int64.self)
+        for _ in stride(from: 0, to: count, by: 1_000) {
+            try await control.run { connection in try arrive(1_000, on: connection) }
         }
-        while try await waiting() < 2_000 { try await producer.run { connection in try arrive(200, on: connection) } }
-        let window = try await control.query("SELECT clock_timestamp()").scalar(Date.self)
-        let started = ContinuousClock.now
-        while ContinuousClock.now - started < duration {
-            if try await waiting() < 2_000 {
-                try await producer.run { connection in try arrive(200, on: connection) }
-            } else {
-                try await Task.sleep(for: .milliseconds(50))
-            }
-        }
-        let elapsed = (ContinuousClock.now - started).seconds
-        let done = try await control.query("""
-            SELECT count(*) FROM routing_decisions
-             WHERE cause = 'route' AND decided_at >= \(window) AND decided_at < \(window)::timestamptz + \(elapsed) * interval '1 second'
-            """).scalar(Int.self)
-        await producer.close()
-        try await BenchLoad.drain(control, queue: "route")
-        return Double(done) / elapsed
+        let resumed = try await control.query("SELECT clock_timestamp()").scalar(Date.self)
+        try await control.run { connection in _ = try JobAdmin.resume(queue: HelpdeskJobs.routeQueue, on: connection) }
+        try await BenchLoad.drain(control, queue: HelpdeskJobs.routeQueue)
+        let row = try await control.query("""
+            SELECT count(*), extract(epoch FROM max(d.decided_at) - \(resumed)::timestamptz)::float8
+              FROM routing_decisions d WHERE d.cause = 'route' AND d.conversation_id > \(first)
+            """)[0]
+        return Double(try row.decode(Int.self, at: 0)) / max(try row.decode(Double.self, at: 1), 0.001)
     }
 
     private func measureLatency(_ configuration: PostgresConfiguration, _ control: PostgresConnection,
@@ -183,65 +178,5 @@ struct RouteBench: AsyncParsableCommand {
               FROM conversations c JOIN routing_decisions d ON d.conversation_id = c.id AND d.cause = 'route'
              WHERE c.id > \(first)
             """)
-    }
-}
-
-/// Load shapes shared by the worker benchmarks.
-enum BenchLoad {
-    struct Percentiles {
-        var offered: Double
-        var p50: Double
-        var p99: Double
-        var max: Double
-    }
-
-    /// Calls `arrive(n)` every 10 ms so that `rate` items per second arrive; returns the rate
-    /// actually offered.
-    static func offer(rate: Double, for duration: Duration, _ arrive: (Int) async throws -> Void) async throws -> Double {
-        let started = ContinuousClock.now
-        var next = started
-        var owed = 0.0
-        var sent = 0
-        while ContinuousClock.now - started < duration {
-            owed += rate / 100
-            let size = Int(owed)
-            owed -= Double(size)
-            if size > 0 {
-                try await arrive(size)
-                sent += size
-            }
-            next += .milliseconds(10)
-            try await Task.sleep(until: next)
-        }
-        return Double(sent) / (ContinuousClock.now - started).seconds
-    }
-
-    /// Percentiles in milliseconds of the microsecond values `sql` returns.
-    static func percentiles(_ control: PostgresConnection, offered: Double, sql: String) async throws -> Percentiles {
-        var histogram = Histogram<UInt64>(highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: .three)
-        for row in try await control.query(PostgresQuery(unsafeSQL: sql)) {
-            histogram.record(UInt64(Swift.max(0, try row.decode(Int64.self, at: 0))))
-        }
-        return Percentiles(offered: offered, p50: Double(histogram.valueAtPercentile(50)) / 1000,
-                           p99: Double(histogram.valueAtPercentile(99)) / 1000, max: Double(histogram.max) / 1000)
-    }
-
-    /// Waits until no job of `queue` is left (two minutes at most).
-    static func drain(_ control: PostgresConnection, queue: String) async throws {
-        let deadline = ContinuousClock.now + .seconds(120)
-        while try await control.query("SELECT count(*) FROM jobs WHERE queue = \(queue) AND kind <> 'sla_check'").scalar(Int.self) > 0 {
-            guard ContinuousClock.now < deadline else { throw CommandFailure("the \(queue) backlog did not drain within 120 s") }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-    }
-
-    /// Waits until `count` worker processes have registered (30 s at most).
-    static func waitForWorkers(_ control: PostgresConnection, count: Int, andThen ready: () async throws -> Bool = { true }) async throws {
-        let deadline = ContinuousClock.now + .seconds(30)
-        while ContinuousClock.now < deadline {
-            if try await control.query("SELECT count(*) FROM job_workers").scalar(Int.self) >= count, try await ready() { return }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        throw CommandFailure("the bench workers did not register within 30 s")
     }
 }

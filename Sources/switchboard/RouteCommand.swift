@@ -43,7 +43,7 @@ struct RouteCommand: AsyncParsableCommand {
                                     OR c.next_response_breached_at IS NOT NULL))
                       FROM teams t ORDER BY t.name
                     """).map { row in
-                    [try row.decode(String.self, at: 0)] + (1...5).map { index in String((try? row.decode(Int.self, at: index)) ?? 0) }
+                    [try row.decode(String.self, at: 0)] + (try (1...5).map { index in String(try row.decode(Int.self, at: index)) })
                 }
             }
             let header = ["team", "waiting", "assigned", "online", "members", "breached"]

@@ -579,6 +579,17 @@ BEGIN
     RETURN v_plan;
 END $$;
 
+-- The plan a routed (or transferred) conversation already carries: its team, rule, strategy and
+-- SLA policy, with the rule's or the default's eligibility settings. Offers from the team queue
+-- and routing within a pinned team work from it.
+CREATE FUNCTION routing_plan_of(p_conv conversations) RETURNS routing_plan LANGUAGE sql STABLE AS $$
+    SELECT ROW(p_conv.routing_rule_id, coalesce(r.name, CASE WHEN p_conv.team_pinned THEN 'transfer' ELSE 'default' END),
+               p_conv.team_id, p_conv.priority, coalesce(p_conv.routing_strategy, t.default_strategy), p_conv.sla_policy_id,
+               coalesce(r.require_language, s.require_language), coalesce(r.require_skill, s.require_skill))::routing_plan
+      FROM teams t CROSS JOIN routing_settings s LEFT JOIN routing_rules r ON r.id = p_conv.routing_rule_id
+     WHERE t.id = p_conv.team_id
+$$;
+
 -- Every member of team p_team_id as a candidate for a conversation on p_channel in p_language
 -- and p_category: eligible, or the reason they are not.
 CREATE FUNCTION routing_candidates(p_team_id bigint, p_channel text, p_language text, p_category text,
@@ -617,22 +628,25 @@ CREATE TYPE routing_candidate_list AS (
     max_open  integer[]
 );
 
--- Logs a decision; for an assignment also counts the round robin turn and, when asked to, tells
--- the agent's desk.
+-- Counts a round robin turn for an agent given a conversation by routing (not by a transfer).
+CREATE FUNCTION routing_count_turn(p_plan routing_plan, p_agent_id bigint) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    IF p_agent_id IS NOT NULL AND p_plan.strategy = 'round_robin' THEN
+        UPDATE team_members SET round_robin_turns = round_robin_turns + 1
+         WHERE team_id = p_plan.team_id AND agent_id = p_agent_id;
+    END IF;
+END $$;
+
+-- Logs a decision (every one goes through here) and, for an assignment when asked to, tells the
+-- agent's desk.
 CREATE FUNCTION routing_record(p_conversation_id bigint, p_plan routing_plan, p_agent_id bigint, p_cause text,
                                p_reason text, p_candidates routing_candidate_list) RETURNS routing_decisions
 LANGUAGE plpgsql AS $$
 DECLARE
     v_decision routing_decisions;
 BEGIN
-    IF p_agent_id IS NOT NULL AND p_plan.strategy = 'round_robin' THEN
-        UPDATE team_members SET round_robin_turns = round_robin_turns + 1
-         WHERE team_id = p_plan.team_id AND agent_id = p_agent_id;
-    END IF;
-    IF p_agent_id IS NOT NULL THEN
-        IF (SELECT notify_desk FROM routing_settings) THEN
-            PERFORM pg_notify('switchboard_desk', json_build_object('agent_id', p_agent_id, 'conversation_id', p_conversation_id)::text);
-        END IF;
+    IF p_agent_id IS NOT NULL AND (SELECT notify_desk FROM routing_settings) THEN
+        PERFORM pg_notify('switchboard_desk', json_build_object('agent_id', p_agent_id, 'conversation_id', p_conversation_id)::text);
     END IF;
     INSERT INTO routing_decisions (conversation_id, cause, rule_id, rule_name, team_id, strategy, priority, outcome,
                                    agent_id, reason, candidate_ids, candidate_notes, candidate_live, candidate_max_open)
@@ -676,12 +690,7 @@ BEGIN
     END IF;
 
     IF v_conv.team_pinned AND v_conv.team_id IS NOT NULL THEN
-        SELECT v_conv.routing_rule_id, coalesce(r.name, 'transfer'), v_conv.team_id, v_conv.priority,
-               coalesce(v_conv.routing_strategy, t.default_strategy), v_conv.sla_policy_id,
-               coalesce(r.require_language, s.require_language), coalesce(r.require_skill, s.require_skill)
-          INTO v_plan
-          FROM teams t CROSS JOIN routing_settings s LEFT JOIN routing_rules r ON r.id = v_conv.routing_rule_id
-         WHERE t.id = v_conv.team_id;
+        v_plan := routing_plan_of(v_conv);
     ELSE
         v_plan := routing_match(v_conv);
     END IF;
@@ -774,6 +783,7 @@ BEGIN
            agent_id = v_agent, assigned_at = CASE WHEN v_agent IS NULL THEN NULL ELSE now() END,
            updated_at = now()
      WHERE id = v_conv.id;
+    PERFORM routing_count_turn(v_plan, v_agent);
     RETURN routing_record(v_conv.id, v_plan, v_agent, p_cause, v_reason, v_list);
 END $$;
 
@@ -810,12 +820,9 @@ BEGIN
         SELECT * INTO v_capacity FROM agent_capacity
          WHERE agent_id = p_agent_id AND channel = v_conv.channel AND live < max_open FOR UPDATE;
         EXIT WHEN NOT FOUND;
-        SELECT v_conv.routing_rule_id, coalesce(r.name, CASE WHEN v_conv.team_pinned THEN 'transfer' ELSE 'default' END),
-               v_conv.team_id, v_conv.priority, coalesce(v_conv.routing_strategy, 'least_loaded'), v_conv.sla_policy_id,
-               coalesce(r.require_language, s.require_language), coalesce(r.require_skill, s.require_skill)
-          INTO v_plan
-          FROM routing_settings s LEFT JOIN routing_rules r ON r.id = v_conv.routing_rule_id;
+        v_plan := routing_plan_of(v_conv);
         UPDATE conversations SET agent_id = p_agent_id, assigned_at = now(), updated_at = now() WHERE id = v_conv.id;
+        PERFORM routing_count_turn(v_plan, p_agent_id);
         PERFORM routing_record(v_conv.id, v_plan, p_agent_id, 'offer',
                                'offered from the team queue: the agent came online or freed capacity',
                                ROW(ARRAY[p_agent_id], ARRAY[NULL::text], ARRAY[v_capacity.live], ARRAY[v_capacity.max_open]));
@@ -1100,22 +1107,15 @@ BEGIN
        SET team_id = v_team.id, team_pinned = true, agent_id = p_agent_id,
            routing_strategy = CASE WHEN p_team_id IS NULL THEN routing_strategy ELSE v_team.default_strategy END,
            last_agent_id = coalesce(agent_id, last_agent_id), updated_at = now()
-     WHERE id = v_conv.id;
-    v_plan := ROW(v_conv.routing_rule_id, 'transfer', v_team.id, v_conv.priority,
-                  CASE WHEN p_team_id IS NULL THEN coalesce(v_conv.routing_strategy, v_team.default_strategy) ELSE v_team.default_strategy END,
-                  v_conv.sla_policy_id, false, false);
-    IF p_agent_id IS NULL THEN
-        INSERT INTO routing_decisions (conversation_id, cause, rule_id, rule_name, team_id, strategy, priority, outcome, reason)
-        VALUES (v_conv.id, 'transfer', v_plan.rule_id, 'transfer', v_team.id, v_plan.strategy, v_plan.priority, 'queued',
-                'transferred to team ' || v_team.name || '; routing picks the agent');
-        IF v_conv.status = 'open' THEN PERFORM request_route(v_conv.id); END IF;
-    ELSE
-        INSERT INTO routing_decisions (conversation_id, cause, rule_id, rule_name, team_id, strategy, priority, outcome, agent_id, reason)
-        VALUES (v_conv.id, 'transfer', v_plan.rule_id, 'transfer', v_team.id, v_plan.strategy, v_plan.priority, 'assigned',
-                p_agent_id, 'transferred to agent ' || v_agent.name);
-        IF (SELECT notify_desk FROM routing_settings) THEN
-            PERFORM pg_notify('switchboard_desk', json_build_object('agent_id', p_agent_id, 'conversation_id', v_conv.id)::text);
-        END IF;
+     WHERE id = v_conv.id
+    RETURNING * INTO v_conv;
+    v_plan := routing_plan_of(v_conv);
+    v_plan.rule_name := 'transfer';
+    PERFORM routing_record(v_conv.id, v_plan, p_agent_id, 'transfer',
+                           CASE WHEN p_agent_id IS NULL THEN 'transferred to team ' || v_team.name || '; routing picks the agent'
+                                ELSE 'transferred to agent ' || v_agent.name END, NULL);
+    IF p_agent_id IS NULL AND v_conv.status = 'open' THEN
+        PERFORM request_route(v_conv.id);
     END IF;
 END $$;
 
@@ -1166,10 +1166,12 @@ END $$;
 CREATE FUNCTION escalate_sla_breach(p_conversation_id bigint, p_kind text, p_due_at timestamptz) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
-    v_conv   conversations;
-    v_policy sla_policies;
-    v_team   teams;
-    v_to     text;
+    v_conv      conversations;
+    v_escalated conversations;
+    v_plan      routing_plan;
+    v_policy    sla_policies;
+    v_team      teams;
+    v_to        text;
 BEGIN
     SELECT * INTO v_conv FROM conversations WHERE id = p_conversation_id FOR UPDATE;
     SELECT * INTO v_policy FROM sla_policies WHERE id = v_conv.sla_policy_id;
@@ -1186,11 +1188,12 @@ BEGIN
                last_agent_id = coalesce(agent_id, last_agent_id), agent_id = NULL,
                routing_strategy = (SELECT default_strategy FROM teams WHERE id = v_policy.escalation_team_id),
                updated_at = now()
-         WHERE id = v_conv.id;
-        INSERT INTO routing_decisions (conversation_id, cause, rule_id, rule_name, team_id, strategy, priority, outcome, reason)
-        SELECT v_conv.id, 'escalation', v_conv.routing_rule_id, 'escalation', t.id, t.default_strategy, c.priority, 'queued',
-               format('SLA %s target missed (due %s): moved to the escalation team', p_kind, p_due_at)
-          FROM teams t, conversations c WHERE t.id = v_policy.escalation_team_id AND c.id = v_conv.id;
+         WHERE id = v_conv.id
+        RETURNING * INTO v_escalated;
+        v_plan := routing_plan_of(v_escalated);
+        v_plan.rule_name := 'escalation';
+        PERFORM routing_record(v_conv.id, v_plan, NULL, 'escalation',
+                               format('SLA %s target missed (due %s): moved to the escalation team', p_kind, p_due_at), NULL);
         IF v_conv.status = 'open' THEN PERFORM request_route(v_conv.id); END IF;
     END IF;
     SELECT * INTO v_team FROM teams WHERE id = coalesce(v_policy.escalation_team_id, v_conv.team_id);
