@@ -215,7 +215,9 @@ struct FaultTests {
     @Test("a hung worker process (SIGSTOP) loses its leases; another finishes its jobs; its late outcomes are dropped")
     func stoppedWorkerLeaseLapses() async throws {
         try await Self.withFixture("sigstop") { fixture, workers in
-            try await Self.enqueue(fixture, count: 5, RecordArgs(sleepMS: 1500))
+            // Long enough that the stuck worker cannot finish a job between starting it and the
+            // SIGSTOP, even on a machine busy with other tests.
+            try await Self.enqueue(fixture, count: 5, RecordArgs(sleepMS: 4000))
             let stuck = try workers.start(queues: "default=5")
             try await eventually("the first worker holds every job") { try await fixture.count("SELECT count(*) FROM test_runs") == 5 }
             stuck.signal(SIGSTOP)
