@@ -1,6 +1,7 @@
 public import Postgres
 public import EmbeddedPostgres
 import Foundation
+import Logging
 
 /// The PostgreSQL server the tests run against: `TEST_DATABASE_URL` when set, otherwise a
 /// throwaway embedded cluster (fsync off) started once per test process and removed at exit.
@@ -84,6 +85,7 @@ actor SharedServer {
 
     func connectionString() async throws -> String {
         if let started { return started }
+        _ = TestLogging.bootstrapped
         if let url = ProcessInfo.processInfo.environment["TEST_DATABASE_URL"], !url.isEmpty {
             started = url
             return url
@@ -96,6 +98,19 @@ actor SharedServer {
         started = cluster.connectionString
         return cluster.connectionString
     }
+}
+
+/// Test processes log warnings and worse (`SB_TEST_LOG_LEVEL` to change it): thousands of info
+/// lines from the workers under test would bury the one line that says which expectation failed.
+enum TestLogging {
+    static let bootstrapped: Void = {
+        let level = ProcessInfo.processInfo.environment["SB_TEST_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+    }()
 }
 
 /// Stops and deletes the clusters this process started when it exits.
