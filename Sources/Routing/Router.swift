@@ -24,6 +24,20 @@ public struct RoutingDecision: Sendable, Equatable {
     public var reason: String
 }
 
+/// What a batch did with one conversation.
+public enum BatchRouting: Sendable, Equatable {
+    /// Routed: assigned, or queued in its team.
+    case decided(RoutingDecision)
+    /// Needed no routing (not open, or already assigned).
+    case skipped
+    /// Another transaction held the conversation or the agent the decision must wait for.
+    case deferred
+    /// No such conversation.
+    case missing
+
+    var isDecided: Bool { if case .decided = self { true } else { false } }
+}
+
 /// Routes conversations through `route_conversation()` and runs the SLA check. The rules live in
 /// SQL and are read by every decision, so a committed rule change applies to the next one.
 public struct Router: Sendable {
@@ -57,6 +71,37 @@ public struct Router: Sendable {
             logger.debug("routed", metadata: ["conversation.id": "\(id)", "outcome": "\(decision.outcome.rawValue)",
                                               "agent.id": "\(decision.agentID.map(String.init) ?? "-")"])
             return decision
+        }
+    }
+
+    /// Routes conversations `ids` in one transaction through `route_conversations()`, deciding each
+    /// as ``route(_:cause:on:)`` would; returns what happened to each distinct id.
+    public func route(batch ids: [Int64], cause: String = "route", on connection: isolated PostgresConnection) async throws -> [Int64: BatchRouting] {
+        try await Self.retryingTransient(on: connection) { connection in
+            // Durability as in route(_:cause:on:).
+            let rows = try connection.query("""
+                SELECT d.conversation_id, d.outcome, d.decision_id, d.team_id, d.agent_id, d.rule_name, d.strategy, d.reason
+                  FROM set_config('synchronous_commit', 'off', true) AS durability,
+                       LATERAL route_conversations(\(ids), \(cause)) d
+                """)
+            var results: [Int64: BatchRouting] = [:]
+            for row in rows {
+                let id = try row.decode(Int64.self, at: 0)
+                switch try row.decode(String.self, at: 1) {
+                case "skipped": results[id] = .skipped
+                case "deferred": results[id] = .deferred
+                case "missing": results[id] = .missing
+                default:
+                    results[id] = .decided(RoutingDecision(
+                        id: try row.decode(Int64.self, at: 2), conversationID: id,
+                        outcome: try row.decode(RoutingDecision.Outcome.self, at: 1),
+                        teamID: try row.decode(Int64.self, at: 3), agentID: try row.decode(Int64?.self, at: 4),
+                        rule: try row.decode(String.self, at: 5), strategy: try row.decode(String.self, at: 6),
+                        reason: try row.decode(String.self, at: 7)))
+                }
+            }
+            logger.debug("routed a batch", metadata: ["conversations": "\(ids.count)", "decided": "\(results.values.filter(\.isDecided).count)"])
+            return results
         }
     }
 

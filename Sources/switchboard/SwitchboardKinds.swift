@@ -13,13 +13,16 @@ enum SwitchboardKinds {
     static let noop = JobKind<Empty>("switchboard.noop", timeout: .seconds(10))
 
     /// Every handler; those that need the database take connections from `pool`. Inbound
-    /// messages are ingested `ingestBatch` at a time at most, on `ingestLanes` connections.
-    static func registry(pool: PostgresPool, ingestBatch: Int = 64, ingestLanes: Int = 2) -> JobRegistry {
+    /// messages are ingested `ingestBatch` at a time at most, on `ingestLanes` connections;
+    /// conversations routed `routeBatch` at a time at most, on `routeLanes` connections.
+    static func registry(pool: PostgresPool, ingestBatch: Int = 64, ingestLanes: Int = 2,
+                         routeBatch: Int = 32, routeLanes: Int = 2) -> JobRegistry {
         var registry = JobRegistry()
         registry.register(noop) { _, _ in }
         IngestWorker.register(into: &registry, pool: pool, batchSize: ingestBatch, lanes: ingestLanes,
                               logger: Logger(label: "switchboard.ingest"))
-        RoutingWorker.register(into: &registry, pool: pool, logger: Logger(label: "switchboard.routing"))
+        RoutingWorker.register(into: &registry, pool: pool, batchSize: routeBatch, lanes: routeLanes,
+                               logger: Logger(label: "switchboard.routing"))
         return registry
     }
 }

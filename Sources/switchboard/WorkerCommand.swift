@@ -29,7 +29,8 @@ struct WorkerCommand: AsyncParsableCommand {
         let slots = try options.workerConfiguration().queues.values.reduce(0, +)
         let pool = PostgresPool(configuration: configuration, options: PostgresPoolOptions(maxConnections: min(max(1, slots), 16)))
         do {
-            let registry = SwitchboardKinds.registry(pool: pool, ingestBatch: options.ingestBatch, ingestLanes: options.ingestLanes)
+            let registry = SwitchboardKinds.registry(pool: pool, ingestBatch: options.ingestBatch, ingestLanes: options.ingestLanes,
+                                                     routeBatch: options.routeBatch, routeLanes: options.routeLanes)
             // A process running the route queue also reacts to agents and rule changes at once.
             var services: [any Service] = []
             var prepare: (@Sendable (isolated PostgresConnection) throws -> Void)?
@@ -88,6 +89,12 @@ struct WorkerOptions: ParsableArguments {
 
     @Option(name: .customLong("ingest-lanes"), help: "Ingest batches running at once (one connection each).")
     var ingestLanes = 2
+
+    @Option(name: .customLong("route-batch"), help: "Conversations routed in one transaction at most.")
+    var routeBatch = 32
+
+    @Option(name: .customLong("route-lanes"), help: "Routing batches running at once (one connection each).")
+    var routeLanes = 2
 
     @Option(name: .customLong("routing-sweep"), help: "Seconds between offers of waiting conversations to agents with room (route queue; notifications act at once).")
     var routingSweep = 5.0
