@@ -24,6 +24,17 @@ public struct RoutingDecision: Sendable, Equatable {
     public var reason: String
 }
 
+extension RoutingDecision {
+    /// A row of (decision id, conversation id, outcome, team id, agent id, rule, strategy, reason).
+    fileprivate init(row: PostgresRow) throws {
+        self.init(id: try row.decode(Int64.self, at: 0), conversationID: try row.decode(Int64.self, at: 1),
+                  outcome: try row.decode(Outcome.self, at: 2),
+                  teamID: try row.decode(Int64.self, at: 3), agentID: try row.decode(Int64?.self, at: 4),
+                  rule: try row.decode(String.self, at: 5), strategy: try row.decode(String.self, at: 6),
+                  reason: try row.decode(String.self, at: 7))
+    }
+}
+
 /// What a batch did with one conversation.
 public enum BatchRouting: Sendable, Equatable {
     /// Routed: assigned, or queued in its team.
@@ -62,12 +73,7 @@ public struct Router: Sendable {
                  WHERE d.id IS NOT NULL
                 """)
             guard let row = rows.first else { return nil }
-            let decision = RoutingDecision(
-                id: try row.decode(Int64.self, at: 0), conversationID: try row.decode(Int64.self, at: 1),
-                outcome: try row.decode(RoutingDecision.Outcome.self, at: 2),
-                teamID: try row.decode(Int64.self, at: 3), agentID: try row.decode(Int64?.self, at: 4),
-                rule: try row.decode(String.self, at: 5), strategy: try row.decode(String.self, at: 6),
-                reason: try row.decode(String.self, at: 7))
+            let decision = try RoutingDecision(row: row)
             logger.debug("routed", metadata: ["conversation.id": "\(id)", "outcome": "\(decision.outcome.rawValue)",
                                               "agent.id": "\(decision.agentID.map(String.init) ?? "-")"])
             return decision
@@ -80,24 +86,18 @@ public struct Router: Sendable {
         try await Self.retryingTransient(on: connection) { connection in
             // Durability as in route(_:cause:on:).
             let rows = try connection.query("""
-                SELECT d.conversation_id, d.outcome, d.decision_id, d.team_id, d.agent_id, d.rule_name, d.strategy, d.reason
+                SELECT d.decision_id, d.conversation_id, d.outcome, d.team_id, d.agent_id, d.rule_name, d.strategy, d.reason
                   FROM set_config('synchronous_commit', 'off', true) AS durability,
                        LATERAL route_conversations(\(ids), \(cause)) d
                 """)
             var results: [Int64: BatchRouting] = [:]
             for row in rows {
-                let id = try row.decode(Int64.self, at: 0)
-                switch try row.decode(String.self, at: 1) {
+                let id = try row.decode(Int64.self, at: 1)
+                switch try row.decode(String.self, at: 2) {
                 case "skipped": results[id] = .skipped
                 case "deferred": results[id] = .deferred
                 case "missing": results[id] = .missing
-                default:
-                    results[id] = .decided(RoutingDecision(
-                        id: try row.decode(Int64.self, at: 2), conversationID: id,
-                        outcome: try row.decode(RoutingDecision.Outcome.self, at: 1),
-                        teamID: try row.decode(Int64.self, at: 3), agentID: try row.decode(Int64?.self, at: 4),
-                        rule: try row.decode(String.self, at: 5), strategy: try row.decode(String.self, at: 6),
-                        reason: try row.decode(String.self, at: 7)))
+                default: results[id] = .decided(try RoutingDecision(row: row))
                 }
             }
             logger.debug("routed a batch", metadata: ["conversations": "\(ids.count)", "decided": "\(results.values.filter(\.isDecided).count)"])
