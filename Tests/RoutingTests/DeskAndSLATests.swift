@@ -97,10 +97,17 @@ struct DeskAndSLATests {
             let ann = try await f.agent("Ann", status: "offline")
             let waiting = try await f.conversation(channel: "chat")
             #expect(try #require(try await f.route(waiting)).outcome == .queued)
+            // A probe for readiness: the service's first pass, which runs once its LISTEN is in
+            // place, gives this email to the only agent with email room. (A fixed sleep was too
+            // short on a busy machine: a notification sent before the LISTEN is lost.)
+            let probe = try await f.agent("Probe", status: "offline", capacity: ["email": 1])
+            let probed = try await f.conversation(channel: "email")
+            #expect(try #require(try await f.route(probed)).outcome == .queued)
+            try await f.execute("UPDATE agents SET status = 'online' WHERE id = \(probe)")
             let group = ServiceGroup(services: [reactions], logger: .init(label: "test"))
             try await withThrowingTaskGroup(of: Void.self) { tasks in
                 tasks.addTask { try await group.run() }
-                try await Task.sleep(for: .milliseconds(500))
+                #expect(try await Self.eventually { try await f.agentOf(probed) == probe })
                 try await f.execute("SELECT set_agent_status(\(ann), 'online')")
                 #expect(try await Self.eventually { try await f.agentOf(waiting) == ann })
 
@@ -120,8 +127,41 @@ struct DeskAndSLATests {
         }
     }
 
+    @Test("the sweep gives waiting conversations to agents with room on their channel, one sweep at a time")
+    func sweep() async throws {
+        try await RoutingFixture.with("rsweep") { f in
+            let ann = try await f.agent("Ann", status: "offline", capacity: ["chat": 1, "email": 12])
+            let firstChat = try await f.conversation(channel: "chat")
+            let secondChat = try await f.conversation(channel: "chat")
+            let email = try await f.conversation(channel: "email")
+            for id in [firstChat, secondChat, email] { #expect(try #require(try await f.route(id)).outcome == .queued) }
+            // Straight in the table: no notification, so only a sweep can hand them out.
+            try await f.execute("UPDATE agents SET status = 'online' WHERE id = \(ann)")
+
+            // Another process sweeping right now: this call leaves the queue to it.
+            let other = try await f.schema.connect()
+            try await other.execute("BEGIN")
+            try await other.execute("SELECT pg_advisory_xact_lock(hashtextextended('switchboard.offer_waiting_all:' || current_schema(), 0))")
+            #expect(try await f.int("SELECT offer_waiting_all()") == 0)
+            #expect(try await f.agentOf(firstChat) == nil)
+            try await other.execute("COMMIT")
+            await other.close()
+
+            // Room for one chat: the oldest chat and the email go to Ann, the second chat waits.
+            #expect(try await f.int("SELECT offer_waiting_all()") == 2)
+            #expect(try await f.agentOf(firstChat) == ann)
+            #expect(try await f.agentOf(email) == ann)
+            #expect(try await f.agentOf(secondChat) == nil)
+            #expect(try await f.int("SELECT offer_waiting_all()") == 0)
+        }
+    }
+
+    /// Whether `condition` holds within 30 s. Far below the tests' 600 s sweep, so a reaction within
+    /// it is the notification's; and long enough for a machine busy migrating every suite's schema
+    /// at once (5 s was not: the service's first pass came later).
     static func eventually(_ condition: () async throws -> Bool) async throws -> Bool {
-        for _ in 0..<100 {
+        let deadline = ContinuousClock.now + .seconds(30)
+        while ContinuousClock.now < deadline {
             if try await condition() { return true }
             try await Task.sleep(for: .milliseconds(50))
         }
