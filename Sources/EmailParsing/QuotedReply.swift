@@ -1,4 +1,5 @@
 import Foundation
+import TextTrimming
 
 /// Separates what a customer just wrote from the earlier messages their mail client quoted below
 /// it. Conservative: text is cut only at an attribution line ("On … wrote:" in the supported
@@ -8,14 +9,15 @@ import Foundation
 public enum QuotedReply {
     /// The new part of `text`, trimmed; the whole text when nothing looks quoted.
     public static func newContent(of text: String) -> String {
-        let lines = text.replacingOccurrences(of: "\r\n", with: "\n").components(separatedBy: "\n")
+        // "\r\n" is one Character in Swift, so both line endings split here.
+        let lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }).map(String.init)
         let cut = firstQuotedLine(lines) ?? lines.count
-        let kept = lines[..<cut].joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
-        return kept.isEmpty ? text.trimmingCharacters(in: .whitespacesAndNewlines) : kept
+        let kept = lines[..<cut].joined(separator: "\n").trimmingWhitespace()
+        return kept.isEmpty ? text.trimmingWhitespace() : kept
     }
 
     static func firstQuotedLine(_ raw: [String]) -> Int? {
-        let lines = raw.map { $0.trimmingCharacters(in: .whitespaces) }
+        let lines = raw.map { $0.trimmingSpaces() }
         // Where the bottom block of only ">"-quoted (or blank) lines begins.
         var quotedTail = lines.count
         while quotedTail > 0, lines[quotedTail - 1].isEmpty || lines[quotedTail - 1].hasPrefix(">") { quotedTail -= 1 }
@@ -45,7 +47,9 @@ public enum QuotedReply {
     }
 
     static func isAttribution(_ line: String) -> Bool {
-        guard line.count < 200 else { return false }
+        // Every attribution ends with a colon (ASCII or full-width); most lines are rejected here
+        // before the costlier checks.
+        guard line.hasSuffix(":") || line.hasSuffix("："), line.count < 200 else { return false }
         let lowered = line.lowercased()
         if attributionEndings.contains(where: { lowered.hasSuffix($0) }) { return true }
         // Arabic puts the verb before the sender: "في …، كتب Name <address>:".
@@ -53,8 +57,9 @@ public enum QuotedReply {
     }
 
     static func isSeparator(_ line: String, following: ArraySlice<String>) -> Bool {
-        let lowered = line.lowercased()
-        if lowered.range(of: #"^-{2,}\s*(original message|исходное сообщение|оригінальне повідомлення|wiadomość oryginalna|forwarded message)\s*-{2,}$"#,
+        // Both kinds of separator start with a rule; the regular expressions run only then.
+        guard line.hasPrefix("--") || line.hasPrefix("__") else { return false }
+        if line.lowercased().range(of: #"^-{2,}\s*(original message|исходное сообщение|оригінальне повідомлення|wiadomość oryginalna|forwarded message)\s*-{2,}$"#,
                          options: .regularExpression) != nil {
             return true
         }

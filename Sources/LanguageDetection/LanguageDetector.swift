@@ -26,7 +26,7 @@ public enum LanguageDetector {
     public static let defaultMinimumLetters = 12
 
     public static func detect(_ text: String, minimumLetters: Int = defaultMinimumLetters) -> DetectedLanguage {
-        guard letterWeight(of: text) >= minimumLetters else { return .unknown }
+        guard hasLetters(text, atLeast: minimumLetters) else { return .unknown }
         let length = text.utf8.count
         guard length > 0, length < Int(Int32.max) else { return .unknown }
         var code = [CChar](repeating: 0, count: 16)
@@ -47,11 +47,13 @@ public enum LanguageDetector {
         code.split(separator: "-").first.map(String.init)?.lowercased() ?? code
     }
 
-    static func letterWeight(of text: String) -> Int {
+    /// Whether `text` has at least `minimum` letters (an ideograph counts three); counting stops there.
+    static func hasLetters(_ text: String, atLeast minimum: Int) -> Bool {
         var weight = 0
         for scalar in text.unicodeScalars where scalar.properties.isAlphabetic {
             weight += scalar.properties.isIdeographic ? 3 : 1
+            if weight >= minimum { return true }
         }
-        return weight
+        return weight >= minimum
     }
 }

@@ -46,7 +46,7 @@ struct QueryTests {
                 let decimal = Decimal(string: "12345678901234567890.123456789")!
                 #expect(try await connection.query("SELECT \(decimal)").scalar(Decimal.self) == decimal)
                 #expect(try await connection.query("SELECT 'NaN'::numeric").scalar(Decimal.self).isNaN)
-                let strings = ["plain", "with,comma", "with \"quotes\"", "back\\slash", "{braces}", "NULL", "", "مرحبا", "  spaced  "]
+                let strings = ["plain", "with,comma", "with \"quotes\"", "back\\slash", "{braces}", "NULL", "", "مرحبا", "  spaced  ", "👩🏽‍💻 e\u{301}\"\\ 茶"]
                 #expect(try await connection.query("SELECT \(strings)").scalar([String].self) == strings)
                 let numbers: [Int64] = [Int64.min, -1, 0, 1, Int64.max]
                 #expect(try await connection.query("SELECT \(numbers)").scalar([Int64].self) == numbers)
