@@ -87,7 +87,7 @@ let package = Package(
         ),
         .target(
             name: "EmailParsing",
-            dependencies: ["CGMimeShim", "CHTMLText"],
+            dependencies: ["CGMimeShim", "CHTMLText", "TextTrimming"],
             swiftSettings: strict
         ),
         // libphonenumber's C++ API behind a C function (Debian: libphonenumber-dev).
@@ -98,13 +98,18 @@ let package = Package(
         ),
         .target(
             name: "Identity",
-            dependencies: ["CPhoneNumbers"],
+            dependencies: ["CPhoneNumbers", "TextTrimming"],
+            swiftSettings: strict
+        ),
+        // Whitespace trimming by Unicode scalar, for the parsers' hot paths.
+        .target(
+            name: "TextTrimming",
             swiftSettings: strict
         ),
         // Inbound payloads of every channel into one shape, or a rejection that says why.
         .target(
             name: "InboundParsing",
-            dependencies: ["EmailParsing", "Identity"],
+            dependencies: ["EmailParsing", "Identity", "TextTrimming"],
             swiftSettings: strict
         ),
         // The job queue: knows nothing of helpdesks.
@@ -197,6 +202,11 @@ let package = Package(
             name: "EmailParsingTests",
             dependencies: ["EmailParsing"],
             exclude: ["Corpus"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "TextTrimmingTests",
+            dependencies: ["TextTrimming"],
             swiftSettings: strict
         ),
         .testTarget(

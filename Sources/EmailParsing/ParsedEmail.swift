@@ -1,5 +1,6 @@
 public import Foundation
 import CGMimeShim
+import TextTrimming
 
 /// One RFC 5322 message, parsed with GMime: decoded headers, bodies converted to UTF-8 from their
 /// charsets, attachments as metadata, and the headers that threading and auto-reply detection
@@ -39,7 +40,7 @@ public struct ParsedEmail: Sendable {
     /// The message as plain text: the text/plain body, or the HTML body made readable when the
     /// mail has only HTML.
     public var readableText: String? {
-        if let text, !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { return text }
+        if let text, !text.trimmingWhitespace().isEmpty { return text }
         return html.map(HTMLText.plainText(fromHTML:))
     }
 
@@ -95,7 +96,7 @@ public struct ParsedEmail: Sendable {
             if let value = string(sb_mime_header(message, name)) { automation[name.lowercased()] = value }
         }
         let contentType = string(sb_mime_header(message, "Content-Type"))
-            .map { $0.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? "" }
+            .map { $0.split(separator: ";").first.map { $0.trimmingSpaces().lowercased() } ?? "" }
         return ParsedEmail(
             subject: string(sb_mime_subject(message)), fromAddress: string(sb_mime_from_address(message)),
             fromName: string(sb_mime_from_name(message)), messageID: string(sb_mime_message_id(message)),

@@ -1,6 +1,7 @@
 public import Foundation
 import EmailParsing
 import Identity
+import TextTrimming
 
 /// Why an inbound row was rejected: a stable code for queries and a message for people.
 public struct InboundRejection: Error, Sendable, Equatable, CustomStringConvertible {
@@ -154,7 +155,7 @@ public struct InboundParser: Sendable {
     // MARK: Helpers
 
     private func base(_ channel: Channel, _ sender: Sender, text: String, attachments: [AttachmentInfo] = []) -> InboundMessage {
-        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        let trimmed = text.trimmingWhitespace()
         return InboundMessage(channel: channel, sender: sender, subject: nil, text: trimmed, fullText: trimmed, html: nil,
                               attachments: attachments, messageID: nil, inReplyTo: nil, references: [])
     }
@@ -179,7 +180,7 @@ private struct Fields {
 
     func optional(_ name: String) -> String? {
         guard let value = object[name] as? String else { return nil }
-        let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
+        let trimmed = value.trimmingWhitespace()
         return trimmed.isEmpty ? nil : trimmed
     }
 
