@@ -24,13 +24,26 @@ struct JobBatcherTests {
         }
     }
 
+    /// A batcher of one lane whose batches take 20 ms (so that items arriving meanwhile gather)
+    /// and whose calls are recorded in `calls`.
+    static func recordingBatcher(maximumBatch: Int, calls: Calls,
+                                 batch: @escaping @Sendable (_ ids: [Int64], _ insist: Bool) throws -> [Int64: JobBatcher<String>.ItemResult],
+                                 alone: @escaping @Sendable (_ id: Int64) throws -> String) -> JobBatcher<String> {
+        JobBatcher<String>(maximumBatch: maximumBatch, lanes: 1, runBatch: { ids, insist in
+            calls.batches.withLock { $0.append((ids, insist)) }
+            try await Task.sleep(for: .milliseconds(20))
+            return try batch(ids, insist)
+        }, runAlone: { id in
+            calls.alone.withLock { $0.append(id) }
+            return try alone(id)
+        })
+    }
+
     @Test("concurrent items share batches; a deferred item goes again, insisting after two deferrals; each item gets its own result")
     func deferralsAndResults() async throws {
         struct Refused: Error {}
         let calls = Calls()
-        let batcher = JobBatcher<String>(maximumBatch: 4, lanes: 1, runBatch: { ids, insist in
-            calls.batches.withLock { $0.append((ids, insist)) }
-            try await Task.sleep(for: .milliseconds(20))
+        let batcher = Self.recordingBatcher(maximumBatch: 4, calls: calls, batch: { ids, insist in
             var results: [Int64: JobBatcher<String>.ItemResult] = [:]
             for id in ids {
                 if id == 3 && !insist {
@@ -42,10 +55,7 @@ struct JobBatcherTests {
                 }
             }
             return results
-        }, runAlone: { id in
-            calls.alone.withLock { $0.append(id) }
-            return "alone \(id)"
-        })
+        }, alone: { id in "alone \(id)" })
         let outcomes = await Self.submitAll(1...6, to: batcher)
         #expect(outcomes[1] == "done 1" && outcomes[2] == "done 2" && outcomes[4] == "done 4")
         #expect(outcomes[3] == "done 3 insisting")
@@ -61,13 +71,10 @@ struct JobBatcherTests {
     func failedBatchRunsAlone() async throws {
         struct Broken: Error {}
         let calls = Calls()
-        let batcher = JobBatcher<String>(maximumBatch: 8, lanes: 1, runBatch: { ids, insist in
-            calls.batches.withLock { $0.append((ids, insist)) }
-            try await Task.sleep(for: .milliseconds(20))
+        let batcher = Self.recordingBatcher(maximumBatch: 8, calls: calls, batch: { ids, _ in
             if ids.count > 1 { throw Broken() }
             return [ids[0]: .finished(.success("batch \(ids[0])"))]
-        }, runAlone: { id in
-            calls.alone.withLock { $0.append(id) }
+        }, alone: { id in
             if id == 2 { throw Broken() }
             return "alone \(id)"
         })
