@@ -59,7 +59,7 @@ final class WorkerProcess: @unchecked Sendable {
 @Suite("Job queue under faults (real processes)")
 struct FaultTests {
     static let record = JobKind<RecordArgs>("test.record")
-    struct RecordArgs: Codable, Sendable { var sleepMS = 0; var failTimes = 0 }
+    struct RecordArgs: Codable, Sendable { var sleepMS = 0; var failTimes = 0; var firstAttemptSleepMS: Int? }
 
     /// Runs `body` with a migrated schema holding a `test_runs` table, killing every worker
     /// process it started afterwards.
@@ -215,19 +215,25 @@ struct FaultTests {
     @Test("a hung worker process (SIGSTOP) loses its leases; another finishes its jobs; its late outcomes are dropped")
     func stoppedWorkerLeaseLapses() async throws {
         try await Self.withFixture("sigstop") { fixture, workers in
-            // Long enough that the stuck worker cannot finish a job between starting it and the
-            // SIGSTOP, even on a machine busy with other tests.
-            try await Self.enqueue(fixture, count: 5, RecordArgs(sleepMS: 4000))
+            // The first attempts (the stuck worker's) last far longer than any scheduling delay
+            // before the SIGSTOP; the rescuer's attempts are instant and its lease long, so neither
+            // worker can finish or lose a job by the machine's slowness alone.
+            try await Self.enqueue(fixture, count: 5, RecordArgs(sleepMS: 0, firstAttemptSleepMS: 12_000))
             let stuck = try workers.start(queues: "default=5")
             try await eventually("the first worker holds every job") { try await fixture.count("SELECT count(*) FROM test_runs") == 5 }
             stuck.signal(SIGSTOP)
-            let rescuer = try workers.start(queues: "default=5")
+            let rescuer = try workers.start(queues: "default=5", ["SB_LEASE_MS": "30000"])
             try await eventually("the jobs are done by the other worker", within: .seconds(30)) {
                 try await fixture.count("SELECT count(*) FROM jobs") == 0
             }
             stuck.signal(SIGCONT)
-            try await Task.sleep(for: .seconds(2))  // its handlers finish and try to record their outcomes
-            #expect(try await fixture.count("SELECT count(*) FROM test_runs WHERE pid = \(rescuer.pid)") == 5)
+            // Its handlers wake once their 12 s are up and try to record their outcomes.
+            try await eventually("the stuck worker dropped its late outcomes", within: .seconds(30)) {
+                stuck.output.contains("outcomes dropped: lease lost")
+            }
+            let runs = try await fixture.connection.query("SELECT pid, attempt, count(*)::int, count(DISTINCT job_id)::int FROM test_runs GROUP BY 1, 2 ORDER BY 2")
+                .map { [try $0.decode(Int.self, at: 0), try $0.decode(Int.self, at: 1), try $0.decode(Int.self, at: 2), try $0.decode(Int.self, at: 3)] }
+            #expect(runs == [[Int(stuck.pid), 1, 5, 5], [Int(rescuer.pid), 2, 5, 5]], "runs per (pid, attempt, runs, jobs)")
             #expect(try await fixture.count("SELECT sum(completed)::int FROM job_throughput") == 5)
             stuck.signal(SIGTERM); rescuer.signal(SIGTERM)
             #expect(await stuck.waitForExit(within: .seconds(15)) == 0)

@@ -10,6 +10,8 @@ import ServiceLifecycle
 struct RecordArgs: Codable, Sendable {
     var sleepMS: Int = 0
     var failTimes: Int = 0
+    /// When set, the first attempt sleeps this long instead of `sleepMS`.
+    var firstAttemptSleepMS: Int?
 }
 struct Empty: Codable, Sendable {}
 struct TestFailure: Error, CustomStringConvertible { let description: String }
@@ -51,7 +53,8 @@ do {
     let pid = Int(ProcessInfo.processInfo.processIdentifier)
     registry.register(record) { args, context in
         try await pool.execute("INSERT INTO test_runs (job_id, attempt, pid) VALUES (\(context.id), \(context.attempt), \(pid))")
-        if args.sleepMS > 0 { try await Task.sleep(for: .milliseconds(args.sleepMS)) }
+        let sleepMS = context.attempt == 1 ? args.firstAttemptSleepMS ?? args.sleepMS : args.sleepMS
+        if sleepMS > 0 { try await Task.sleep(for: .milliseconds(sleepMS)) }
         if context.attempt <= args.failTimes { throw TestFailure(description: "planned failure on attempt \(context.attempt)") }
     }
     registry.register(fail) { _, context in
