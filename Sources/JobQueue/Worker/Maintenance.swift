@@ -93,13 +93,7 @@ struct Maintenance: Sendable {
             try connection.execute("""
                 DELETE FROM job_workers WHERE heartbeat_at < now() - \(deadAfter.wholeMilliseconds) * interval '1 millisecond'
                 """)
-            try connection.execute("""
-                DELETE FROM jobs WHERE id IN (
-                    SELECT id FROM jobs
-                     WHERE (state = 'completed' AND finished_at < now() - \(retainCompleted.wholeMilliseconds) * interval '1 millisecond')
-                        OR (state IN ('dead', 'cancelled') AND finished_at < now() - \(retainDead.wholeMilliseconds) * interval '1 millisecond')
-                     LIMIT 10000)
-                """)
+            try Self.deleteFinished(retainCompleted: retainCompleted, retainDead: retainDead, on: connection)
             try connection.execute("DELETE FROM job_throughput WHERE bucket < now() - interval '1 hour'")
             return try connection.query("SELECT queue, count(*) FROM jobs WHERE state = 'available' GROUP BY queue").map {
                 (try $0.decode(String.self, at: 0), try $0.decode(Int.self, at: 1))
@@ -122,12 +116,23 @@ struct Maintenance: Sendable {
         return (true, try row.decode(Bool.self, at: 0))
     }
 
+    /// Deletes up to 10,000 finished jobs kept longer than their retention.
+    static func deleteFinished(retainCompleted: Duration, retainDead: Duration, on connection: isolated PostgresConnection) throws {
+        try connection.execute("""
+            DELETE FROM jobs WHERE ctid = ANY (ARRAY(
+                SELECT ctid FROM jobs
+                 WHERE (state = 'completed' AND finished_at < now() - \(retainCompleted.wholeMilliseconds) * interval '1 millisecond')
+                    OR (state IN ('dead', 'cancelled') AND finished_at < now() - \(retainDead.wholeMilliseconds) * interval '1 millisecond')
+                 LIMIT 10000))
+            """)
+    }
+
     /// Makes due scheduled jobs available and wakes their queues.
     static func promoteScheduled(on connection: isolated PostgresConnection) throws -> Int {
         let result = try connection.query("""
             WITH due AS (
-                SELECT id FROM jobs WHERE state = 'scheduled' AND run_at <= now() ORDER BY run_at LIMIT 10000 FOR UPDATE SKIP LOCKED),
-            promoted AS (UPDATE jobs j SET state = 'available' FROM due WHERE j.id = due.id RETURNING j.queue),
+                SELECT ctid FROM jobs WHERE state = 'scheduled' AND run_at <= now() ORDER BY run_at LIMIT 10000 FOR UPDATE SKIP LOCKED),
+            promoted AS (UPDATE jobs j SET state = 'available' WHERE j.ctid = ANY (ARRAY(SELECT ctid FROM due)) RETURNING j.queue),
             woken AS (SELECT pg_notify(\(Jobs.wakeChannel), queue) FROM (SELECT DISTINCT queue FROM promoted) q)
             SELECT (SELECT count(*) FROM promoted), (SELECT count(*) FROM woken)
             """)
@@ -139,7 +144,7 @@ struct Maintenance: Sendable {
     static func rescueExpiredLeases(on connection: isolated PostgresConnection) throws -> (available: Int, dead: Int) {
         let result = try connection.query("""
             WITH expired AS (
-                SELECT id FROM jobs WHERE state = 'running' AND locked_until < now() FOR UPDATE SKIP LOCKED),
+                SELECT ctid FROM jobs WHERE state = 'running' AND locked_until < now() FOR UPDATE SKIP LOCKED),
             rescued AS (
                 UPDATE jobs j SET
                     state = CASE WHEN j.attempt >= j.max_attempts THEN 'dead' ELSE 'available' END,
@@ -148,7 +153,7 @@ struct Maintenance: Sendable {
                         'attempt', j.attempt, 'at', now(), 'worker_id', j.locked_by,
                         'error', 'lease expired: worker ' || j.locked_by || ' stopped renewing it (crashed, hung or cut off)')),
                     locked_by = NULL, locked_until = NULL
-                  FROM expired WHERE j.id = expired.id
+                 WHERE j.ctid = ANY (ARRAY(SELECT ctid FROM expired))
                 RETURNING j.queue, j.state),
             woken AS (SELECT pg_notify(\(Jobs.wakeChannel), queue) FROM (SELECT DISTINCT queue FROM rescued WHERE state = 'available') q)
             SELECT count(*) FILTER (WHERE state = 'available'), count(*) FILTER (WHERE state = 'dead'),

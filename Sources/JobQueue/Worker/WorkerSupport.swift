@@ -50,8 +50,9 @@ final class WakeSignal: Sendable {
     }
 }
 
-/// A connection that is opened on first use and again after it breaks. Loops that share one
-/// (outcome writes and heartbeats) also share a connect in progress instead of racing to open two.
+/// A connection that is opened on first use and again after it breaks, with the queue's session
+/// settings (``WorkerStatements/sessionSettings``). Loops that share one (outcome writes and
+/// heartbeats) also share a connect in progress instead of racing to open two.
 final class ManagedConnection: Sendable {
     private let configuration: PostgresConfiguration
     private let logger: Logger
@@ -87,11 +88,10 @@ final class ManagedConnection: Sendable {
             }
             let task = Task { [configuration, logger, asynchronousCommit] in
                 let connection = try await PostgresConnection.connect(configuration, logger: logger)
-                if asynchronousCommit {
-                    do { try await connection.simpleQuery(unsafeSQL: "SET synchronous_commit = off") } catch {
-                        await connection.close()
-                        throw error
-                    }
+                let settings = WorkerStatements.sessionSettings + (asynchronousCommit ? "; SET synchronous_commit = off" : "")
+                do { try await connection.simpleQuery(unsafeSQL: settings) } catch {
+                    await connection.close()
+                    throw error
                 }
                 return connection
             }
