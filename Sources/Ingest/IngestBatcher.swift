@@ -9,7 +9,7 @@ public struct IngestBatcher: Sendable {
     private let batcher: JobBatcher<IngestOutcome>
 
     /// `lanes` batches run at once, each on a connection of `pool`.
-    public init(pool: PostgresPool, maximumBatch: Int = 64, lanes: Int = 2, logger: Logger = Logger(label: "switchboard.ingest")) {
+    public init(pool: PostgresPool, maximumBatch: Int = IngestWorker.defaultBatchSize, lanes: Int = IngestWorker.defaultLanes, logger: Logger = Logger(label: "switchboard.ingest")) {
         let ingestor = InboundIngestor(logger: logger)
         batcher = JobBatcher(maximumBatch: maximumBatch, lanes: lanes, runBatch: { ids, insist in
             let results = try await pool.withConnection { connection in

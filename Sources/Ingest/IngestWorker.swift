@@ -5,10 +5,15 @@ import Helpdesk
 
 /// The ingest worker's job handlers, for a `JobWorker` running the `ingest` queue.
 public enum IngestWorker {
+    /// Inbound messages per ingest transaction at most, unless `switchboard worker --ingest-batch` says otherwise.
+    public static let defaultBatchSize = 64
+    /// Ingest batches at once per process (`--ingest-lanes`).
+    public static let defaultLanes = 2
+
     /// Registers `ingest` and `order_event`. Inbound messages of concurrently running jobs are
     /// ingested in batches of up to `batchSize`, `lanes` batches at a time; order events one per
     /// job. All take connections from `pool`.
-    public static func register(into registry: inout JobRegistry, pool: PostgresPool, batchSize: Int = 64, lanes: Int = 2,
+    public static func register(into registry: inout JobRegistry, pool: PostgresPool, batchSize: Int = defaultBatchSize, lanes: Int = defaultLanes,
                                 logger: Logger = Logger(label: "switchboard.ingest")) {
         let batcher = IngestBatcher(pool: pool, maximumBatch: batchSize, lanes: lanes, logger: logger)
         let applier = OrderEventApplier(logger: logger)

@@ -5,12 +5,19 @@ import Helpdesk
 
 /// The routing worker's job handlers, for a `JobWorker` running the `route` queue.
 public enum RoutingWorker {
+    /// Conversations per routing transaction at most, unless `switchboard worker --route-batch` says otherwise.
+    public static let defaultBatchSize = 32
+    /// Routing batches at once per process. One: batches side by side compete for the same
+    /// round robin teams and agents, and two lanes measured slower on two cores
+    /// (docs/routing.md, "Batches"); scale with processes.
+    public static let defaultLanes = 1
+
     /// Registers `route` and `sla_check` (the leader's schedule enqueues it every minute, see
     /// ``installSLASchedule(on:)``). The conversations of concurrently running route jobs are
     /// routed in batches of up to `batchSize`, `lanes` batches at a time; a conversation a batch
     /// could not decide without waiting goes into the next one, and after two such deferrals is
     /// routed alone, waiting. Both take connections from `pool`.
-    public static func register(into registry: inout JobRegistry, pool: PostgresPool, batchSize: Int = 32, lanes: Int = 2,
+    public static func register(into registry: inout JobRegistry, pool: PostgresPool, batchSize: Int = defaultBatchSize, lanes: Int = defaultLanes,
                                 logger: Logger = Logger(label: "switchboard.routing")) {
         let router = Router(logger: logger)
         let batcher = JobBatcher<RoutingDecision?>(maximumBatch: batchSize, lanes: lanes, runBatch: { ids, insist in

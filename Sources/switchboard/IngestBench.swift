@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Ingest
 import Postgres
 
 /// `bench ingest`: sustained inbound messages per second through ingest worker processes, and
@@ -25,8 +26,8 @@ struct IngestBench: AsyncParsableCommand {
     @OptionGroup var database: DatabaseOptions
     @Option(help: "Seconds per measured phase.") var seconds = 20.0
     @Option(help: "Ingest jobs at a time per worker process (messages waiting for a batch count).") var concurrency = 128
-    @Option(help: "Inbound messages per ingest transaction at most (worker --ingest-batch).") var batch = 64
-    @Option(help: "Ingest batches at once per worker process (worker --ingest-lanes).") var lanes = 2
+    @Option(help: "Inbound messages per ingest transaction at most (worker --ingest-batch).") var batch = IngestWorker.defaultBatchSize
+    @Option(help: "Ingest batches at once per worker process (worker --ingest-lanes).") var lanes = IngestWorker.defaultLanes
     @Option(help: "Offered messages per second for the latency phase (capped at 0.8 × throughput).") var rate = 3_000.0
     @Option(name: .customLong("light-rate"), help: "Offered messages per second for the light-load latency figure (2 processes).") var lightRate = 200.0
     @Option(help: "Simulated customers.") var customers = 20_000

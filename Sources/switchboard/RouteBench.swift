@@ -3,6 +3,7 @@ import Foundation
 import Helpdesk
 import JobQueue
 import Postgres
+import Routing
 
 /// `bench route`: assignments per second through routing worker processes, and the latency of
 /// a route job from the conversation's creation to its decision.
@@ -28,6 +29,8 @@ struct RouteBench: AsyncParsableCommand {
     @OptionGroup var database: DatabaseOptions
     @Option(help: "Seconds per measured phase.") var seconds = 15.0
     @Option(help: "Route jobs at a time per worker process (their conversations are routed in batches).") var concurrency = 64
+    @Option(help: "Conversations per routing transaction at most (worker --route-batch).") var batch = RoutingWorker.defaultBatchSize
+    @Option(help: "Routing batches at once per worker process (worker --route-lanes).") var lanes = RoutingWorker.defaultLanes
     @Option(help: "Offered conversations per second for the latency phase (capped at 0.8 × throughput).") var rate = 2_000.0
     @Option(name: .customLong("light-rate"), help: "Offered conversations per second for the light-load latency figure.") var lightRate = 200.0
     @Option(help: "Simulated customers.") var customers = 20_000
@@ -48,7 +51,8 @@ struct RouteBench: AsyncParsableCommand {
         for processes in [2, 4] {
             let workers = try (0..<processes).map { _ in
                 try BenchSchema.startWorker(conninfo: server.connectionString, schema: Self.schema,
-                                            ["--queue", "route=\(concurrency)", "--log-level", "error"])
+                                            ["--queue", "route=\(concurrency)", "--route-batch", String(batch), "--route-lanes", String(lanes),
+                                             "--log-level", "error"])
             }
             defer { for worker in workers where worker.isRunning { worker.interrupt() } }
             try await BenchLoad.waitForWorkers(control, count: processes)

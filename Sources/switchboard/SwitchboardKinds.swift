@@ -15,8 +15,8 @@ enum SwitchboardKinds {
     /// Every handler; those that need the database take connections from `pool`. Inbound
     /// messages are ingested `ingestBatch` at a time at most, on `ingestLanes` connections;
     /// conversations routed `routeBatch` at a time at most, on `routeLanes` connections.
-    static func registry(pool: PostgresPool, ingestBatch: Int = 64, ingestLanes: Int = 2,
-                         routeBatch: Int = 32, routeLanes: Int = 2) -> JobRegistry {
+    static func registry(pool: PostgresPool, ingestBatch: Int = IngestWorker.defaultBatchSize, ingestLanes: Int = IngestWorker.defaultLanes,
+                         routeBatch: Int = RoutingWorker.defaultBatchSize, routeLanes: Int = RoutingWorker.defaultLanes) -> JobRegistry {
         var registry = JobRegistry()
         registry.register(noop) { _, _ in }
         IngestWorker.register(into: &registry, pool: pool, batchSize: ingestBatch, lanes: ingestLanes,

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Helpdesk
+import Ingest
 import JobQueue
 import Logging
 import Postgres
@@ -85,16 +86,16 @@ struct WorkerOptions: ParsableArguments {
     var noLeader = false
 
     @Option(name: .customLong("ingest-batch"), help: "Inbound messages ingested in one transaction at most.")
-    var ingestBatch = 64
+    var ingestBatch = IngestWorker.defaultBatchSize
 
     @Option(name: .customLong("ingest-lanes"), help: "Ingest batches running at once (one connection each).")
-    var ingestLanes = 2
+    var ingestLanes = IngestWorker.defaultLanes
 
     @Option(name: .customLong("route-batch"), help: "Conversations routed in one transaction at most.")
-    var routeBatch = 32
+    var routeBatch = RoutingWorker.defaultBatchSize
 
     @Option(name: .customLong("route-lanes"), help: "Routing batches running at once (one connection each).")
-    var routeLanes = 2
+    var routeLanes = RoutingWorker.defaultLanes
 
     @Option(name: .customLong("routing-sweep"), help: "Seconds between offers of waiting conversations to agents with room (route queue; notifications act at once).")
     var routingSweep = 5.0
