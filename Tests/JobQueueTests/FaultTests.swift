@@ -253,7 +253,8 @@ struct FaultTests {
             let status = await worker.waitForExit(within: .seconds(10))
             let took = ContinuousClock.now - signalled
             #expect(status == 0, "\(worker.output.suffix(2000))")
-            #expect(took < .milliseconds(1500 + 3000), "shutdown took \(took)")
+            // The 30 s jobs would hold it for 30 s; the slack over the grace is for a busy machine.
+            #expect(took < .milliseconds(1500 + 5000), "shutdown took \(took)")
             #expect(try await fixture.count("SELECT count(*) FROM jobs WHERE state <> 'available'") == 0)
             #expect(try await fixture.count("SELECT count(*) FROM jobs WHERE attempt <> 0") == 0)
             let completed = try await fixture.count("SELECT coalesce(sum(completed), 0)::int FROM job_throughput")

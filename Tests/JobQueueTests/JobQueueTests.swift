@@ -346,10 +346,11 @@ struct JobQueueTests {
             var registry = JobRegistry()
             registry.register(Self.numbered) { args, context in seen.add(Int64(args.n), context.attempt) }
             let worker = fixture.startWorker(registry) { $0.pollInterval = .seconds(30) }
-            _ = try await fixture.enqueue(Self.numbered, Numbered(n: 1), JobOptions(delay: .milliseconds(500)))
+            _ = try await fixture.enqueue(Self.numbered, Numbered(n: 1), JobOptions(delay: .seconds(2)))
+            // Far inside the delay, so a busy machine's scheduling cannot make the check late.
             try await Task.sleep(for: .milliseconds(200))
             #expect(seen.count == 0)
-            try await eventually("delayed job ran", within: .seconds(5)) { seen.count == 1 }
+            try await eventually("delayed job ran", within: .seconds(10)) { seen.count == 1 }
             try await worker.stop()
         }
     }
