@@ -33,21 +33,21 @@ struct ClaimPlanTests {
 
                 var reads: [String: Int] = [:]
                 var claimed = 0
-                reads["claim"] = try Self.rowsRead(on: connection) { claimed = try Self.claim(worker, on: $0).count }
+                reads["claim"] = try rowsRead(of: "jobs", on: connection) { claimed = try Self.claim(worker, on: $0).count }
                 if claimed != 64 { reads["claim"] = -1 }
                 let leased = try Self.claim(worker, on: connection)
-                reads["complete"] = try Self.rowsRead(on: connection) {
+                reads["complete"] = try rowsRead(of: "jobs", on: connection) {
                     _ = try WorkerStatements.complete(Array(leased[..<32]), worker: worker, retain: false, on: $0)
                 }
-                reads["change"] = try Self.rowsRead(on: connection) {
+                reads["change"] = try rowsRead(of: "jobs", on: connection) {
                     _ = try WorkerStatements.change(leased[32...].map(Self.failure), worker: worker, on: $0)
                 }
-                reads["heartbeat"] = try Self.rowsRead(on: connection) {
+                reads["heartbeat"] = try rowsRead(of: "jobs", on: connection) {
                     _ = try WorkerStatements.heartbeat(worker: worker, inFlight: 64, lease: .seconds(30), on: $0)
                 }
-                reads["promote scheduled"] = try Self.rowsRead(on: connection) { _ = try Maintenance.promoteScheduled(on: $0) }
-                reads["rescue expired leases"] = try Self.rowsRead(on: connection) { _ = try Maintenance.rescueExpiredLeases(on: $0) }
-                reads["delete finished"] = try Self.rowsRead(on: connection) {
+                reads["promote scheduled"] = try rowsRead(of: "jobs", on: connection) { _ = try Maintenance.promoteScheduled(on: $0) }
+                reads["rescue expired leases"] = try rowsRead(of: "jobs", on: connection) { _ = try Maintenance.rescueExpiredLeases(on: $0) }
+                reads["delete finished"] = try rowsRead(of: "jobs", on: connection) {
                     try Maintenance.deleteFinished(retainCompleted: .zero, retainDead: .zero, on: $0)
                 }
                 return reads
@@ -65,21 +65,5 @@ struct ClaimPlanTests {
 
     private static func failure(_ id: Int64) -> WorkerStatements.Change {
         .init(id: id, action: .fail, delay: .seconds(1), error: "x")
-    }
-
-    /// The rows of jobs `body` read, by any scan, in a transaction of its own that is rolled back.
-    /// The session's counts are reported (and reset) only between transactions, so both
-    /// readings inside one transaction see the same run of counts.
-    private static func rowsRead(on connection: isolated PostgresConnection,
-                                 by body: (isolated PostgresConnection) throws -> Void) throws -> Int {
-        let counted: PostgresQuery = """
-            SELECT pg_stat_get_xact_tuples_returned('jobs'::regclass) + pg_stat_get_xact_tuples_fetched('jobs'::regclass)
-            """
-        try connection.execute("BEGIN")
-        let before = try connection.query(counted).scalar(Int.self)
-        try body(connection)
-        let read = try connection.query(counted).scalar(Int.self) - before
-        try connection.execute("ROLLBACK")
-        return read
     }
 }
