@@ -17,7 +17,7 @@ struct AutoAnswerPlanTests {
                 }
                 _ = try Self.questions(5_000, on: connection)
                 let late = try Self.questions(3, on: connection)
-                return try rowsRead(of: "conversations", on: connection) { try Self.answer(late, on: $0) }
+                return try await rowsRead(of: "conversations", on: connection) { try Self.answer(late, on: $0) }
             }
             // Scans of the table count here; lookups by key count on its indexes.
             #expect(read < 100, "scanned \(read) rows of conversations (6,203 stored, 3 answered)")

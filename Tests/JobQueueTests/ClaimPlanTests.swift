@@ -33,21 +33,21 @@ struct ClaimPlanTests {
 
                 var reads: [String: Int] = [:]
                 var claimed = 0
-                reads["claim"] = try rowsRead(of: "jobs", on: connection) { claimed = try Self.claim(worker, on: $0).count }
+                reads["claim"] = try await rowsRead(of: "jobs", on: connection) { claimed = try Self.claim(worker, on: $0).count }
                 if claimed != 64 { reads["claim"] = -1 }
                 let leased = try Self.claim(worker, on: connection)
-                reads["complete"] = try rowsRead(of: "jobs", on: connection) {
+                reads["complete"] = try await rowsRead(of: "jobs", on: connection) {
                     _ = try WorkerStatements.complete(Array(leased[..<32]), worker: worker, retain: false, on: $0)
                 }
-                reads["change"] = try rowsRead(of: "jobs", on: connection) {
+                reads["change"] = try await rowsRead(of: "jobs", on: connection) {
                     _ = try WorkerStatements.change(leased[32...].map(Self.failure), worker: worker, on: $0)
                 }
-                reads["heartbeat"] = try rowsRead(of: "jobs", on: connection) {
+                reads["heartbeat"] = try await rowsRead(of: "jobs", on: connection) {
                     _ = try WorkerStatements.heartbeat(worker: worker, inFlight: 64, lease: .seconds(30), on: $0)
                 }
-                reads["promote scheduled"] = try rowsRead(of: "jobs", on: connection) { _ = try Maintenance.promoteScheduled(on: $0) }
-                reads["rescue expired leases"] = try rowsRead(of: "jobs", on: connection) { _ = try Maintenance.rescueExpiredLeases(on: $0) }
-                reads["delete finished"] = try rowsRead(of: "jobs", on: connection) {
+                reads["promote scheduled"] = try await rowsRead(of: "jobs", on: connection) { _ = try Maintenance.promoteScheduled(on: $0) }
+                reads["rescue expired leases"] = try await rowsRead(of: "jobs", on: connection) { _ = try Maintenance.rescueExpiredLeases(on: $0) }
+                reads["delete finished"] = try await rowsRead(of: "jobs", on: connection) {
                     try Maintenance.deleteFinished(retainCompleted: .zero, retainDead: .zero, on: $0)
                 }
                 return reads

@@ -2,20 +2,40 @@ public import Postgres
 
 /// The rows of `table` that `body` read, by any scan, in a transaction of its own that is rolled
 /// back. Plan tests use it to tell a statement that reads what it handles from one that reads a
-/// whole table. The session's counts are reported (and reset) only between transactions, so
-/// both readings inside one transaction see the same run of counts.
+/// whole table.
 public func rowsRead(of table: String, on connection: isolated PostgresConnection,
-                     by body: (isolated PostgresConnection) throws -> Void) throws -> Int {
-    let counted: PostgresQuery = """
-        SELECT pg_stat_get_xact_tuples_returned(\(table)::regclass) + pg_stat_get_xact_tuples_fetched(\(table)::regclass)
-        """
+                     by body: (isolated PostgresConnection) async throws -> Void) async throws -> Int {
+    try await counted("""
+        SELECT pg_stat_get_xact_tuples_returned(\(table)::regclass) + pg_stat_get_xact_tuples_fetched(\(table)::regclass), 0
+        """, on: connection, by: body).first
+}
+
+/// The rows of `table` that `body` updated, and how many of those updates were HOT (the new
+/// version on the same page, no index touched), in a transaction of its own that is rolled back.
+public func rowsUpdated(of table: String, on connection: isolated PostgresConnection,
+                        by body: (isolated PostgresConnection) async throws -> Void) async throws -> (all: Int, hot: Int) {
+    let (all, hot) = try await counted("""
+        SELECT pg_stat_get_xact_tuples_updated(\(table)::regclass), pg_stat_get_xact_tuples_hot_updated(\(table)::regclass)
+        """, on: connection, by: body)
+    return (all, hot)
+}
+
+/// The change in the two counts `query` returns across `body`. The session's counts are reported
+/// (and reset) only between transactions, so both readings inside one transaction see the same
+/// run of counts; work `body` does in savepoints counts as well.
+private func counted(_ query: PostgresQuery, on connection: isolated PostgresConnection,
+                     by body: (isolated PostgresConnection) async throws -> Void) async throws -> (first: Int, second: Int) {
+    func read() throws -> (Int, Int) {
+        let row = try connection.query(query)[0]  // a SELECT without FROM: always one row
+        return (try row.decode(Int.self, at: 0), try row.decode(Int.self, at: 1))
+    }
     try connection.execute("BEGIN")
     do {
-        let before = try connection.query(counted).scalar(Int.self)
-        try body(connection)
-        let read = try connection.query(counted).scalar(Int.self) - before
+        let before = try read()
+        try await body(connection)
+        let after = try read()
         try connection.execute("ROLLBACK")
-        return read
+        return (after.0 - before.0, after.1 - before.1)
     } catch {
         _ = try? connection.execute("ROLLBACK")
         throw error
