@@ -136,6 +136,7 @@ enum WorkerStatements {
                                        THEN now() END,
                     locked_by = NULL, locked_until = NULL, cancel_requested_at = NULL
                   FROM f
+                 -- The ids again as an array: an index lookup whatever the statistics say (sessionSettings).
                  WHERE j.id = f.id AND j.id = ANY (\(ids)::int8[]) AND j.locked_by = \(worker) AND j.state = 'running'
                 RETURNING j.id, j.queue, j.state, f.action),
             counted AS (
