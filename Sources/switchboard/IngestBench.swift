@@ -18,7 +18,8 @@ struct IngestBench: AsyncParsableCommand {
             and counts messages ingested per second over --seconds; latency then offers \
             min(--rate, 0.8 × that throughput) messages/s for --seconds and reports percentiles of \
             processed_at − received_at, both stamped by the database; with 2 processes, again at \
-            --light-rate messages/s. --ceiling also runs \
+            --light-rate messages/s. Each latency phase starts on freshly vacuumed and analyzed tables, \
+            as pgbench's runs do. --ceiling also runs \
             ../shared/bench/queue-ceiling.sh as the reference for this machine at this moment.
             """
     )
@@ -163,10 +164,22 @@ struct IngestBench: AsyncParsableCommand {
         return Double(done) / elapsed
     }
 
+    /// Vacuums and analyzes the schema's tables, as pgbench does before it measures: the phase
+    /// before leaves a fresh schema's every table due for autovacuum at once, which would then
+    /// share the two cores with the measured seconds instead of happening as it does in a
+    /// database that has run for a while (a few tables at a time).
+    private func vacuum(_ control: PostgresConnection) async throws {
+        let tables = try await control.query("""
+            SELECT string_agg(quote_ident(tablename), ', ') FROM pg_tables WHERE schemaname = current_schema()
+            """).scalar(String.self)
+        _ = try await control.simpleQuery(unsafeSQL: "VACUUM (ANALYZE) \(tables)")
+    }
+
     /// Offers `rate` messages per second in 10 ms batches; percentiles of the database's own
     /// received → processed times.
     private func measureLatency(_ configuration: PostgresConfiguration, _ control: PostgresConnection, _ traffic: Traffic,
                                 rate: Double) async throws -> BenchLoad.Percentiles {
+        try await vacuum(control)
         let producer = try await PostgresConnection.connect(configuration)
         let first = try await control.query("SELECT coalesce(max(id), 0) FROM inbound_messages").scalar(Int64.self)
         var sequence = Int(first) + 1_000_000
