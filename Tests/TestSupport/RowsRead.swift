@@ -1,8 +1,10 @@
 public import Postgres
 
-/// The rows of `table` that `body` read, by any scan, in a transaction of its own that is rolled
-/// back. Plan tests use it to tell a statement that reads what it handles from one that reads a
-/// whole table.
+/// What `body` read of relation `table`, in a transaction of its own that is rolled back. For a
+/// table, the rows its sequential and bitmap scans returned (lookups through an index count on
+/// the index); for an index, the entries its scans returned plus the rows fetched through them.
+/// Plan tests use it to tell a statement that reads what it handles from one that reads a whole
+/// table or index.
 public func rowsRead(of table: String, on connection: isolated PostgresConnection,
                      by body: (isolated PostgresConnection) async throws -> Void) async throws -> Int {
     try await counted("""
