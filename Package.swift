@@ -232,6 +232,8 @@ let package = Package(
         .testTarget(
             name: "MigrationsTests",
             dependencies: ["Migrations", "Postgres", "TestSupport"],
+            // The migrations as a database at 0009 applied them, before sql/definitions existed.
+            exclude: ["MigrationsAt0009"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -27,7 +27,7 @@ struct DemoCommand: AsyncParsableCommand {
         let version = try await connection.query("SHOW server_version").scalar(String.self)
         print("Connected to PostgreSQL \(version) at \(configuration.target)")
         let report = try await Migrator().migrate(on: connection)
-        print("Migrations: \(report.applied.count) applied now, \(report.alreadyApplied) already in place\n")
+        print("Migrations: \(report.applied.count) applied now, \(report.alreadyApplied) already in place; definitions: \(report.definitionsApplied.count) applied, \(report.definitionsUnchanged) unchanged\n")
 
         let schema = "switchboard_demo_\(getpid())"
         try await connection.execute("CREATE SCHEMA \(identifier: schema)")

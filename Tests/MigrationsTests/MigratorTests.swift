@@ -16,7 +16,7 @@ struct MigratorTests {
     func appliesInOrder() async throws {
         try await TestDatabase.withConnection("migrate") { (connection, _) async throws in
             // Given out of order on purpose.
-            let migrator = Migrator(migrations: [second, first])
+            let migrator = Migrator(migrations: [second, first], definitions: [])
             let report = try await migrator.migrate(on: connection)
             #expect(report.applied.map(\.version) == [1, 2])
             let again = try await migrator.migrate(on: connection)
@@ -31,9 +31,9 @@ struct MigratorTests {
     @Test("an edited, already-applied migration is refused with a clear message")
     func editedMigrationRefused() async throws {
         try await TestDatabase.withConnection("edited") { (connection, _) async throws in
-            try await Migrator(migrations: [first]).migrate(on: connection)
+            try await Migrator(migrations: [first], definitions: []).migrate(on: connection)
             let edited = Migration(version: 1, name: "customers", sql: "CREATE TABLE customers (id bigint PRIMARY KEY, email text);")
-            let error = await #expect(throws: MigrationError.self) { try await Migrator(migrations: [edited, second]).migrate(on: connection) }
+            let error = await #expect(throws: MigrationError.self) { try await Migrator(migrations: [edited, second], definitions: []).migrate(on: connection) }
             #expect(error?.description.contains("0001_customers was edited after it was applied") == true)
             #expect(error?.description.contains("forward-only") == true)
             // Nothing after the refusal ran.
@@ -45,12 +45,12 @@ struct MigratorTests {
     func failingMigration() async throws {
         try await TestDatabase.withConnection("failing") { (connection, _) async throws in
             let broken = Migration(version: 3, name: "broken", sql: "CREATE TABLE half_done (id int);\n\nSELEC nonsense;")
-            let error = await #expect(throws: MigrationError.self) { try await Migrator(migrations: [first, broken]).migrate(on: connection) }
+            let error = await #expect(throws: MigrationError.self) { try await Migrator(migrations: [first, broken], definitions: []).migrate(on: connection) }
             #expect(error?.description.contains("0003_broken failed at line 3") == true)
             #expect(error?.description.contains("42601") == true)
             let halfDoneIsGone = try await connection.query("SELECT to_regclass('half_done') IS NULL").scalar(Bool.self)
             #expect(halfDoneIsGone)
-            let applied = try await Migrator(migrations: [first]).applied(on: connection).map(\.version)
+            let applied = try await Migrator(migrations: [first], definitions: []).applied(on: connection).map(\.version)
             #expect(applied == [1])
         }
     }
@@ -64,7 +64,7 @@ struct MigratorTests {
             for _ in 0..<6 {
                 group.addTask {
                     let connection = try await schema.connect()
-                    let report = try await Migrator(migrations: migrations).migrate(on: connection)
+                    let report = try await Migrator(migrations: migrations, definitions: []).migrate(on: connection)
                     await connection.close()
                     return report.applied.count
                 }
@@ -81,8 +81,8 @@ struct MigratorTests {
     @Test("a database with a migration this build does not know is refused")
     func unknownAppliedMigration() async throws {
         try await TestDatabase.withConnection("newer") { (connection, _) async throws in
-            try await Migrator(migrations: [first, second]).migrate(on: connection)
-            let error = await #expect(throws: MigrationError.self) { try await Migrator(migrations: [first]).migrate(on: connection) }
+            try await Migrator(migrations: [first, second], definitions: []).migrate(on: connection)
+            let error = await #expect(throws: MigrationError.self) { try await Migrator(migrations: [first], definitions: []).migrate(on: connection) }
             #expect(error?.description.contains("0002_seed") == true && error?.description.contains("newer switchboard") == true)
         }
     }

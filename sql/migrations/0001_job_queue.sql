@@ -1,5 +1,9 @@
 -- The job queue: jobs, the workers that run them, paused queues, periodic (cron) schedules,
 -- the leader lease and per-minute completion counts. See docs/queue.md.
+--
+-- Its functions, trigger functions, triggers and views are defined in sql/definitions/ (one
+-- file per area, re-applied when changed); this file keeps what cannot be replayed.
+-- previously applied as sha256:6c58c3ab1a8a4824e43fb3ca5348ca1ace97560b94123cfa453192c68f6824d7
 
 CREATE TABLE jobs (
     id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -52,19 +56,6 @@ ALTER TABLE jobs SET (
     autovacuum_analyze_scale_factor = 0.02,
     autovacuum_vacuum_cost_delay = 0
 );
-
--- Wakes workers: one NOTIFY per queue per statement, payload the queue name only. PostgreSQL
--- folds identical notifications in one transaction, so a batch insert costs one.
-CREATE FUNCTION jobs_notify_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    PERFORM pg_notify('switchboard_jobs', q.queue)
-       FROM (SELECT DISTINCT queue FROM inserted WHERE state = 'available') AS q;
-    RETURN NULL;
-END $$;
-
-CREATE TRIGGER jobs_notify_inserted AFTER INSERT ON jobs
-    REFERENCING NEW TABLE AS inserted
-    FOR EACH STATEMENT EXECUTE FUNCTION jobs_notify_inserted();
 
 -- One row per running worker process; the leader removes rows whose heartbeat stopped.
 CREATE TABLE job_workers (

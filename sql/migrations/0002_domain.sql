@@ -3,6 +3,10 @@
 -- write to (inbound_messages, order_events). See docs/architecture.md and docs/integrations.md.
 --
 -- Personal data lives here only: jobs carry ids, so erasing a customer touches these tables alone.
+--
+-- Its functions, trigger functions, triggers and views are defined in sql/definitions/ (one
+-- file per area, re-applied when changed); this file keeps what cannot be replayed.
+-- previously applied as sha256:fe89b3be9efb0410ec134774288ece314e37e987cd7facb3ada5951ac91a2dad
 
 -- A deployment serves one merchant; each storefront or brand is a store.
 CREATE TABLE stores (
@@ -311,28 +315,6 @@ CREATE TABLE order_events (
     order_id       bigint,
     processed_at   timestamptz
 );
-
--- One ingest job per inserted row, in the inserting transaction: job kind TG_ARGV[0], with the
--- row's id under the argument name TG_ARGV[1]. SECURITY DEFINER because the integration role may
--- insert into these tables but not into jobs.
-CREATE FUNCTION enqueue_ingest_jobs() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER AS $$
-BEGIN
-    INSERT INTO jobs (queue, kind, args, max_attempts)
-    SELECT 'ingest', TG_ARGV[0], jsonb_build_object(TG_ARGV[1], id), 10 FROM inserted ORDER BY id;
-    RETURN NULL;
-END $$;
-CREATE TRIGGER inbound_messages_enqueue AFTER INSERT ON inbound_messages
-    REFERENCING NEW TABLE AS inserted
-    FOR EACH STATEMENT EXECUTE FUNCTION enqueue_ingest_jobs('ingest', 'inbound_id');
-CREATE TRIGGER order_events_enqueue AFTER INSERT ON order_events
-    REFERENCING NEW TABLE AS inserted
-    FOR EACH STATEMENT EXECUTE FUNCTION enqueue_ingest_jobs('order_event', 'order_event_id');
-
--- A SECURITY DEFINER function must not look names up in a search path the caller controls.
-DO $$
-BEGIN
-    EXECUTE format('ALTER FUNCTION enqueue_ingest_jobs() SET search_path = %I, pg_temp', current_schema());
-END $$;
 
 -- The integration role may insert inbound messages and order events, and nothing else. Roles are
 -- cluster-wide: created once, granted per schema. A migrating user without CREATEROLE is told

@@ -5,6 +5,10 @@
 -- they are written in lower case. \m and \M (word boundaries) are used for Latin scripts only:
 -- whether PostgreSQL treats Cyrillic, Arabic or Chinese letters as word characters depends on the
 -- database's locale.
+--
+-- Its functions, trigger functions, triggers and views are defined in sql/definitions/ (one
+-- file per area, re-applied when changed); this file keeps what cannot be replayed.
+-- previously applied as sha256:09be699eaed7555254c4a19e2f27584df7c5e0f15c308dd69d345eab649f817d
 
 INSERT INTO category_rules (category, language, pattern, weight) VALUES
     ('technical', 'en', '\m(error|bug|crash(es|ed)?|log ?in|password|website|app)\M|not working|doesn.t work|can.t (log|sign) in', 1),

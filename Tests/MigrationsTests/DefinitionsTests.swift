@@ -1,0 +1,172 @@
+import Foundation
+import Migrations
+import Postgres
+import TestSupport
+import Testing
+
+@Suite("Definitions")
+struct DefinitionsTests {
+    let table = Migration(version: 1, name: "answers", sql: "CREATE TABLE answers (value int);")
+    let second = Migration(version: 2, name: "more", sql: "CREATE TABLE more_answers (value int);")
+
+    func answer(_ value: Int) -> Definition {
+        Definition(name: "answer", sql: "CREATE OR REPLACE FUNCTION answer() RETURNS int LANGUAGE sql AS $$ SELECT \(value) $$;")
+    }
+
+    @Test("a definitions file is applied after the migrations, again only when its text changes or a migration was applied")
+    func appliedWhenChanged() async throws {
+        try await TestDatabase.withConnection("defs") { (connection, _) async throws in
+            let view = Definition(name: "view", sql: "CREATE OR REPLACE VIEW answer_view AS SELECT answer() AS value;")
+            let first = try await Migrator(migrations: [table], definitions: [answer(1), view]).migrate(on: connection)
+            #expect(first.definitionsApplied.map(\.name) == ["answer", "view"])
+            #expect(try await connection.query("SELECT value FROM answer_view").scalar(Int.self) == 1)
+
+            let again = try await Migrator(migrations: [table], definitions: [answer(1), view]).migrate(on: connection)
+            #expect(again.definitionsApplied.isEmpty && again.definitionsUnchanged == 2)
+
+            let changed = try await Migrator(migrations: [table], definitions: [answer(2), view]).migrate(on: connection)
+            #expect(changed.definitionsApplied.map(\.name) == ["answer"])
+            #expect(try await connection.query("SELECT value FROM answer_view").scalar(Int.self) == 2)
+
+            // A new migration may have dropped what the definitions made: all of them are applied again.
+            try await connection.execute("DROP VIEW answer_view")
+            let migrated = try await Migrator(migrations: [table, second], definitions: [answer(2), view]).migrate(on: connection)
+            #expect(migrated.applied.map(\.version) == [2])
+            #expect(migrated.definitionsApplied.map(\.name) == ["answer", "view"])
+            #expect(try await connection.query("SELECT value FROM answer_view").scalar(Int.self) == 2)
+        }
+    }
+
+    @Test("a failing definitions file is named with its line and the server's message, and nothing of the step is applied")
+    func failingDefinition() async throws {
+        try await TestDatabase.withConnection("baddefs") { (connection, _) async throws in
+            try await Migrator(migrations: [table], definitions: [answer(1)]).migrate(on: connection)
+            let broken = Definition(name: "broken", sql: "-- a comment\n\nCREATE OR REPLACE VIEW v AS SELEC 1;")
+            let error = await #expect(throws: MigrationError.self) {
+                try await Migrator(migrations: [table], definitions: [answer(2), broken]).migrate(on: connection)
+            }
+            #expect(error?.description.contains("sql/definitions/broken.sql failed at line 3") == true)
+            #expect(error?.description.contains("42601") == true)
+            // answer.sql's new text came first in the same step: it was rolled back with it.
+            #expect(try await connection.query("SELECT answer()").scalar(Int.self) == 1)
+            let status = try await Migrator(migrations: [table], definitions: [answer(2), broken]).status(on: connection)
+            #expect(status.definitions.map(\.state) == [.appliedOtherText(status.definitions[0].state.date!), .pending])
+        }
+    }
+
+    @Test("migrate --status lists migrations and definitions files, pending, applied or changed")
+    func status() async throws {
+        try await TestDatabase.withConnection("defstatus") { (connection, _) async throws in
+            let before = try await Migrator(migrations: [table], definitions: [answer(1)]).status(on: connection)
+            #expect(before.migrations.map(\.state) == [.pending] && before.definitions.map(\.state) == [.pending])
+            try await Migrator(migrations: [table], definitions: [answer(1)]).migrate(on: connection)
+            let after = try await Migrator(migrations: [table, second], definitions: [answer(1)]).status(on: connection)
+            #expect(after.migrations.map(\.state.isApplied) == [true, false])
+            #expect(after.definitions.map(\.state.isApplied) == [true])
+        }
+    }
+
+    @Test("a migration whose text changed is accepted when it declares the applied text's checksum, and the ledger takes the new one")
+    func previousChecksum() async throws {
+        try await TestDatabase.withConnection("prevsum") { (connection, _) async throws in
+            let original = Migration(version: 1, name: "answers", sql: "CREATE TABLE answers (value int);\nCREATE FUNCTION f() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;\n")
+            try await Migrator(migrations: [original], definitions: []).migrate(on: connection)
+            let applied = try await Migrator(migrations: [original], definitions: []).applied(on: connection)[0].checksum
+            let slimmer = Migration(version: 1, name: "answers", sql: "-- previously applied as sha256:\(applied)\nCREATE TABLE answers (value int);\n")
+            let report = try await Migrator(migrations: [slimmer], definitions: []).migrate(on: connection)
+            #expect(report.applied.isEmpty && report.alreadyApplied == 1)
+            let recorded = try await Migrator(migrations: [slimmer], definitions: []).applied(on: connection)[0].checksum
+            #expect(recorded != applied && recorded.count == 64)
+            // Any other edit is still refused.
+            let edited = Migration(version: 1, name: "answers", sql: "-- previously applied as sha256:\(String(repeating: "0", count: 64))\nCREATE TABLE answers (value bigint);\n")
+            await #expect(throws: MigrationError.self) { try await Migrator(migrations: [edited], definitions: []).migrate(on: connection) }
+        }
+    }
+
+    @Test("a database migrated to 0009 before sql/definitions existed upgrades in place to exactly what a fresh one gets")
+    func upgradeInPlaceEqualsFresh() async throws {
+        let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appending(path: "MigrationsAt0009")
+        let files = try FileManager.default.contentsOfDirectory(atPath: fixtures.path).filter { $0.hasSuffix(".sql") }.sorted()
+        #expect(files.count == 9)
+        let at0009 = try files.map { file in
+            Migration(version: Int(file.prefix(4))!, name: String(file.dropFirst(5).dropLast(4)),
+                      sql: try String(contentsOf: fixtures.appending(path: file), encoding: .utf8))
+        }
+        let upgraded = try await TestDatabase.freshSchema("upgraded")
+        let fresh = try await TestDatabase.freshSchema("fresh")
+        let old = try await upgraded.connect()
+        try await Migrator(migrations: at0009, definitions: []).migrate(on: old)
+        let at0009Catalog = try await Self.catalog(old, schema: upgraded.name)
+        let report = try await Migrator().migrate(on: old)
+        #expect(report.applied.isEmpty && report.alreadyApplied == at0009.count)
+        #expect(report.definitionsApplied.count == Definition.embedded.count)
+        let new = try await fresh.connect()
+        try await Migrator().migrate(on: new)
+
+        let upgradedCatalog = try await Self.catalog(old, schema: upgraded.name)
+        let freshCatalog = try await Self.catalog(new, schema: fresh.name)
+        #expect(upgradedCatalog.filter { $0.hasPrefix("function ") }.count > 50)
+        #expect(upgradedCatalog.filter { $0.hasPrefix("trigger ") }.count > 20)
+        #expect(upgradedCatalog.filter { $0.hasPrefix("view ") }.count >= 2)
+        let onlyUpgraded = upgradedCatalog.filter { !freshCatalog.contains($0) }
+        let onlyFresh = freshCatalog.filter { !upgradedCatalog.contains($0) }
+        #expect(onlyUpgraded.isEmpty, "only in the upgraded schema: \(onlyUpgraded.joined(separator: "\n"))")
+        #expect(onlyFresh.isEmpty, "only in the fresh schema: \(onlyFresh.joined(separator: "\n"))")
+        // The definitions are what 0009 left, but for the objects changed on purpose since.
+        let drifted = freshCatalog.symmetricDifference(at0009Catalog)
+            .filter { entry in !Self.changedSince0009.contains { entry.hasPrefix($0) } }
+        #expect(drifted.isEmpty, "differs from 0009 without being listed in changedSince0009: \(drifted.sorted().joined(separator: "\n"))")
+        // Both ledgers agree too: the upgraded one records the texts of this build.
+        let status = try await Migrator().status(on: old)
+        #expect(status.migrations.allSatisfy { $0.state.isCurrent } && status.definitions.allSatisfy { $0.state.isCurrent })
+        await old.close()
+        await new.close()
+        try await upgraded.drop()
+        try await fresh.drop()
+    }
+
+    /// Catalog entries (by their first line's start, as ``catalog(_:schema:)`` prints it) that
+    /// sql/definitions changed on purpose after 0009; every other entry must be as 0009 left it.
+    static let changedSince0009: [String] = []
+
+    /// Every function, view, trigger, constraint, index and column of the schema, as the server
+    /// prints them, with the schema's name taken out.
+    static func catalog(_ connection: PostgresConnection, schema: String) async throws -> Set<String> {
+        let rows = try await connection.query("""
+            SELECT 'function ' || p.oid::regprocedure::text || E'\n' || pg_get_functiondef(p.oid)
+                   || ' config=' || coalesce(array_to_string(p.proconfig, ','), '') || ' acl=' || coalesce(p.proacl::text, '')
+              FROM pg_proc p WHERE p.pronamespace = current_schema()::regnamespace
+            UNION ALL
+            SELECT 'view ' || c.relname || E'\n' || pg_get_viewdef(c.oid)
+              FROM pg_class c WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind = 'v'
+            UNION ALL
+            SELECT 'trigger ' || pg_get_triggerdef(t.oid) || ' ' || t.tgenabled::text
+              FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+             WHERE c.relnamespace = current_schema()::regnamespace AND NOT t.tgisinternal
+            UNION ALL
+            SELECT 'constraint ' || conrelid::regclass::text || ' ' || conname || ' ' || pg_get_constraintdef(oid)
+              FROM pg_constraint WHERE connamespace = current_schema()::regnamespace
+            UNION ALL
+            SELECT 'index ' || pg_get_indexdef(i.indexrelid)
+              FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relnamespace = current_schema()::regnamespace
+            UNION ALL
+            SELECT 'column ' || a.attrelid::regclass::text || ' ' || a.attname || ' ' || format_type(a.atttypid, a.atttypmod)
+                   || ' ' || coalesce(pg_get_expr(d.adbin, d.adrelid), '')
+              FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+              LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+             WHERE c.relnamespace = current_schema()::regnamespace AND a.attnum > 0 AND NOT a.attisdropped
+            """)
+        return Set(try rows.map { try $0.decode(String.self, at: 0).replacingOccurrences(of: schema, with: "«schema»") })
+    }
+}
+
+extension MigrationStatus.State {
+    var date: Date? {
+        switch self {
+        case .pending: return nil
+        case .applied(let date), .appliedOtherText(let date): return date
+        }
+    }
+    var isApplied: Bool { date != nil }
+    var isCurrent: Bool { if case .applied = self { return true } else { return false } }
+}
