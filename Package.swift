@@ -238,7 +238,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SwitchboardTests",
-            dependencies: ["Postgres", "TestSupport"],
+            dependencies: ["Postgres", "TestSupport", "Helpdesk", "Routing"],
             swiftSettings: strict
         ),
     ]

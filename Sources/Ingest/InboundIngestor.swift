@@ -85,20 +85,16 @@ public struct InboundIngestor: Sendable {
         guard !parsed.ids.isEmpty || !rejections.ids.isEmpty else { return outcomes }
 
         let (toStore, toReject) = (parsed, rejections)
-        var attempt = 1
-        while true {
-            do {
-                let stored = try await connection.transaction { connection in
-                    try store(toStore, toReject, wait: waitForBusyCustomers, on: connection)
-                }
-                return outcomes.merging(stored) { _, new in new }
-            } catch let error as PostgresError where error.isTransient && attempt < 4 {
-                // A concurrent delivery of the same message, or two batches locking the same
-                // customers in turn: the next try sees what the other transaction committed.
-                attempt += 1
-                logger.debug("ingest batch retried", metadata: ["batch.size": "\(parsed.ids.count)", "error": "\(error.sqlState ?? "")"])
+        // A concurrent delivery of the same message, or two batches locking the same customers
+        // in turn: the next try sees what the other transaction committed.
+        let stored = try await connection.retryingTransient(onRetry: { [logger] error, _ in
+            logger.debug("ingest batch retried", metadata: ["batch.size": "\(toStore.ids.count)", "error": "\(error.sqlState ?? "")"])
+        }) { connection in
+            try await connection.transaction { connection in
+                try store(toStore, toReject, wait: waitForBusyCustomers, on: connection)
             }
         }
+        return outcomes.merging(stored) { _, new in new }
     }
 
     private static let encoder = JSONEncoder()
@@ -207,9 +203,4 @@ public struct InboundIngestor: Sendable {
 public struct IngestError: Error, CustomStringConvertible, Sendable {
     public let description: String
     public init(_ description: String) { self.description = description }
-}
-
-extension PostgresError {
-    /// Serialization failures and deadlocks: the transaction may simply be run again.
-    var isTransient: Bool { sqlState == "40001" || sqlState == "40P01" }
 }

@@ -391,8 +391,8 @@ public actor PostgresConnection {
     }
 
     private func isStalePreparedStatement(_ error: PostgresError) -> Bool {
-        if error.sqlState == "26000" { return true }
-        return error.sqlState == "0A000" && error.message.contains("cached plan must not change result type") && !isInTransaction
+        if error.code == .invalidSQLStatementName { return true }
+        return error.code == .featureNotSupported && error.message.contains("cached plan must not change result type") && !isInTransaction
     }
 
     /// Turns a libpq result into a ``PostgresResult`` or throws the error it carries.

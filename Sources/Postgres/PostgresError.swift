@@ -44,17 +44,17 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible, CustomDeb
     }
 
     /// `23505`: a unique or primary key constraint refused a duplicate.
-    public var isUniqueViolation: Bool { sqlState == "23505" }
+    public var isUniqueViolation: Bool { code == .uniqueViolation }
     /// `40001`: retry the whole transaction.
-    public var isSerializationFailure: Bool { sqlState == "40001" }
+    public var isSerializationFailure: Bool { code == .serializationFailure }
     /// `40P01`: retry the whole transaction.
-    public var isDeadlock: Bool { sqlState == "40P01" }
+    public var isDeadlock: Bool { code == .deadlockDetected }
     /// The connection is unusable: it could not be made, the server went away, or the
     /// server ended the session (SQLSTATE class 08, 57P01–57P03 admin/crash shutdown).
     public var isConnectionFailure: Bool {
         if kind == .connection { return true }
         guard let code = sqlState else { return false }
-        return code.hasPrefix("08") || code == "57P01" || code == "57P02" || code == "57P03"
+        return code.hasPrefix("08") || [Code.adminShutdown, .crashShutdown, .cannotConnectNow].contains(Code(rawValue: code))
     }
 
     public var description: String {

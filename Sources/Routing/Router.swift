@@ -61,7 +61,7 @@ public struct Router: Sendable {
     /// Routes conversation `id`; nil when it needed no routing (already assigned, pending,
     /// resolved). Deadlocks and serialization failures are retried a few times at once.
     public func route(_ id: Int64, cause: String = "route", on connection: isolated PostgresConnection) async throws -> RoutingDecision? {
-        try await Self.retryingTransient(on: connection) { connection in
+        try await connection.retryingTransient { connection in
             // Not waiting for the WAL flush is safe: the job's completion commits after this, and
             // WAL is durable in order, so a crash that loses this decision loses the completion
             // too and the job routes the conversation again (docs/routing.md, "Durability").
@@ -83,7 +83,7 @@ public struct Router: Sendable {
     /// Routes conversations `ids` in one transaction through `route_conversations()`, deciding each
     /// as ``route(_:cause:on:)`` would; returns what happened to each distinct id.
     public func route(batch ids: [Int64], cause: String = "route", on connection: isolated PostgresConnection) async throws -> [Int64: BatchRouting] {
-        try await Self.retryingTransient(on: connection) { connection in
+        try await connection.retryingTransient { connection in
             // Durability as in route(_:cause:on:).
             let rows = try connection.query("""
                 SELECT d.decision_id, d.conversation_id, d.outcome, d.team_id, d.agent_id, d.rule_name, d.strategy, d.reason
@@ -107,35 +107,21 @@ public struct Router: Sendable {
 
     /// Gives agent `id` what waits for them while they have room; returns how many they got.
     public func offerWaiting(to agentID: Int64, on connection: isolated PostgresConnection) async throws -> Int {
-        try await Self.retryingTransient(on: connection) { connection in try connection.query("SELECT offer_waiting(\(agentID))").scalar(Int.self) }
+        try await connection.retryingTransient { connection in try connection.query("SELECT offer_waiting(\(agentID))").scalar(Int.self) }
     }
 
     /// ``offerWaiting(to:on:)`` for every online agent with room.
     public func offerWaitingToAll(on connection: isolated PostgresConnection) async throws -> Int {
-        try await Self.retryingTransient(on: connection) { connection in try connection.query("SELECT offer_waiting_all()").scalar(Int.self) }
+        try await connection.retryingTransient { connection in try connection.query("SELECT offer_waiting_all()").scalar(Int.self) }
     }
 
     /// Requests a route job for every waiting conversation, so that changed rules apply to them.
     public func rerouteWaiting(on connection: isolated PostgresConnection) async throws -> Int {
-        try await Self.retryingTransient(on: connection) { connection in try connection.query("SELECT reroute_waiting()").scalar(Int.self) }
+        try await connection.retryingTransient { connection in try connection.query("SELECT reroute_waiting()").scalar(Int.self) }
     }
 
     /// Marks SLA breaches due by now and escalates them; returns how many were marked.
     public func checkSLA(on connection: isolated PostgresConnection) async throws -> Int {
-        try await Self.retryingTransient(on: connection) { connection in try connection.query("SELECT check_sla_breaches()").scalar(Int.self) }
-    }
-
-    /// Runs `body` again on a deadlock or serialization failure, up to five times.
-    static func retryingTransient<T>(on connection: isolated PostgresConnection,
-                                     _ body: (isolated PostgresConnection) throws -> T) async throws -> T {
-        var attempt = 0
-        while true {
-            do {
-                return try body(connection)
-            } catch let error as PostgresError where (error.isSerializationFailure || error.sqlState == "40P01") && attempt < 4 {
-                attempt += 1
-                try await Task.sleep(for: .milliseconds(Int.random(in: 1...(5 << attempt))))
-            }
-        }
+        try await connection.retryingTransient { connection in try connection.query("SELECT check_sla_breaches()").scalar(Int.self) }
     }
 }

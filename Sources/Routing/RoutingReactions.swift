@@ -89,10 +89,11 @@ public final class RoutingReactions: Service, Sendable {
                 if work.everyone {
                     let given = try await router.offerWaitingToAll(on: connection)
                     if given > 0 { logger.debug("waiting conversations offered", metadata: ["assigned": "\(given)"]) }
-                } else {
-                    for agent in work.agents.sorted() {
-                        _ = try await router.offerWaiting(to: agent, on: connection)
-                    }
+                }
+                // Even after a sweep: the sweep gives up at once while another process sweeps, and
+                // that one may have listed its agents before these came online.
+                for agent in work.agents.sorted() {
+                    _ = try await router.offerWaiting(to: agent, on: connection)
                 }
             }
         } catch {

@@ -55,7 +55,7 @@ public enum RoutingWorker {
     private static func routeAlone(_ id: Int64, router: Router, pool: PostgresPool) async throws -> RoutingDecision? {
         do {
             return try await pool.withConnection { connection in try await router.route(id, on: connection) }
-        } catch let error as PostgresError where error.sqlState == "P0002" {
+        } catch let error as PostgresError where error.code == .noDataFound {
             // The conversation is gone (erased): nothing a retry could fix.
             throw JobDiscard(error.message)
         }

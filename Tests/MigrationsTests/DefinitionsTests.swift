@@ -127,7 +127,11 @@ struct DefinitionsTests {
 
     /// Catalog entries (by their first line's start, as ``catalog(_:schema:)`` prints it) that
     /// sql/definitions changed on purpose after 0009; every other entry must be as 0009 left it.
-    static let changedSince0009: [String] = []
+    static let changedSince0009: [String] = [
+        // jit = off beside enable_seqscan = off (issue 15: agents idle while customers waited).
+        "function offer_waiting(bigint)", "function offer_waiting_all()",
+        "function record_auto_answers(bigint[],text[],text[],text[])",
+    ]
 
     /// Every function, view, trigger, constraint, index and column of the schema, as the server
     /// prints them, with the schema's name taken out.

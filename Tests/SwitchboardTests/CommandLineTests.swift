@@ -44,12 +44,16 @@ struct CommandLineTests {
     }
 
     /// Starts `switchboard worker` with `arguments`; the caller stops it.
-    static func startWorker(_ arguments: [String]) throws -> Process {
+    static func startWorker(log: String? = nil, _ arguments: [String]) throws -> Process {
         let worker = Process()
         worker.executableURL = binary
         worker.arguments = ["worker"] + arguments
         worker.standardOutput = FileHandle.nullDevice
-        worker.standardError = FileHandle.nullDevice
+        if let log, FileManager.default.createFile(atPath: log, contents: nil), let handle = FileHandle(forWritingAtPath: log) {
+            worker.standardError = handle
+        } else {
+            worker.standardError = FileHandle.nullDevice
+        }
         try worker.run()
         return worker
     }

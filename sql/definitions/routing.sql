@@ -519,15 +519,23 @@ END $$;
 
 
 -- Its queue lookup must stay on the waiting-conversations index, whatever the statistics said
--- when PL/pgSQL cached the plan.
+-- when PL/pgSQL cached the plan. Without JIT: a disabled scan costs 10^10 in the planner's
+-- estimate, far past jit_above_cost, and compiling the lookup took 0.9 s for every conversation
+-- offered — a sweep giving 47 agents a conversation each held them idle for 40 s.
 CREATE OR REPLACE FUNCTION offer_waiting(p_agent_id bigint) RETURNS integer LANGUAGE plpgsql
-SET enable_seqscan = off AS $$
+SET enable_seqscan = off
+SET jit = off AS $$
 DECLARE
     v_conv      conversations;
     v_plan      routing_plan;
     v_given     integer := 0;
     v_capacity  agent_capacity;
 BEGIN
+    -- One offer per agent at a time. Every routing process hears the same notification and offers
+    -- to the same agent at once; two such transactions locked the agent's capacity rows per
+    -- channel in the order their conversations came, deadlocked, and each deadlock cost a second
+    -- (deadlock_timeout) and the offer. The second one here waits, then finds what is left.
+    PERFORM pg_advisory_xact_lock(hashtextextended('switchboard.offer_waiting:' || current_schema(), p_agent_id));
     IF NOT EXISTS (SELECT 1 FROM agents WHERE id = p_agent_id AND status = 'online') THEN
         RETURN 0;
     END IF;
@@ -610,7 +618,8 @@ END $$;
 -- transaction that held back the cleanup of the job queue's dead rows), and one process sweeps
 -- at a time (another sweeping right now would find the same conversations).
 CREATE OR REPLACE FUNCTION offer_waiting_all() RETURNS integer LANGUAGE plpgsql
-SET enable_seqscan = off AS $$
+SET enable_seqscan = off
+SET jit = off AS $$
 DECLARE
     v_agent bigint;
     v_given integer := 0;
