@@ -15,7 +15,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.1.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
@@ -150,15 +150,62 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Each role of a Switchboard process built from a configuration struct into services.
+        .target(
+            name: "SwitchboardApp",
+            dependencies: [
+                "Postgres", "Migrations", "JobQueue", "Helpdesk", "Ingest", "Routing",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        // What every command shares: where the database is (the environment is read here), errors, tables.
+        .target(
+            name: "CommandSupport",
+            dependencies: [
+                "Postgres", "EmbeddedPostgres", "Migrations",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+        // Simulated shoppers' messages for the demo and the benchmarks; never in a worker.
+        .target(
+            name: "SampleData",
+            swiftSettings: strict
+        ),
+        // `switchboard demo`: visible checks, then the live workers on simulated traffic.
+        .target(
+            name: "Demo",
+            dependencies: [
+                "SwitchboardApp", "CommandSupport", "SampleData", "Postgres", "Migrations", "JobQueue", "Helpdesk", "Routing",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        // `switchboard bench …`: throughput and latency against references measured in the same run.
+        .target(
+            name: "Benchmarks",
+            dependencies: [
+                "SwitchboardApp", "CommandSupport", "SampleData", "Postgres", "EmbeddedPostgres", "Migrations", "JobQueue", "Helpdesk",
+                "Ingest", "Routing",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ],
+            swiftSettings: strict
+        ),
+        // The command line: parses arguments and the environment, and hands over to the libraries.
         .executableTarget(
             name: "switchboard",
             dependencies: [
-                "Postgres", "EmbeddedPostgres", "Migrations", "JobQueue", "Helpdesk", "Ingest", "Routing", "InboundParsing",
+                "SwitchboardApp", "CommandSupport", "Demo", "Benchmarks", "Postgres", "EmbeddedPostgres", "Migrations", "JobQueue",
+                "Helpdesk", "Ingest", "Routing", "InboundParsing",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Histogram", package: "hdrhistogram-swift"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
         ),

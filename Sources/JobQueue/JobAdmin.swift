@@ -101,6 +101,26 @@ public enum JobAdmin {
         return try result.scalar(Int64.self) == 1
     }
 
+    /// Jobs of `queue` in the table now, in any of `states` (nil: any state).
+    public static func count(queue: String, states: [JobState]? = nil, on connection: isolated PostgresConnection) throws -> Int {
+        try connection.query("""
+            SELECT count(*) FROM jobs WHERE queue = \(queue) AND (\(states?.map(\.rawValue))::text[] IS NULL OR state = ANY (\(states?.map(\.rawValue))::text[]))
+            """).scalar(Int.self)
+    }
+
+    /// Jobs of `queue` completed within the last hour, from the per-minute counts the workers keep.
+    public static func completedLastHour(queue: String, on connection: isolated PostgresConnection) throws -> Int {
+        try connection.query("""
+            SELECT coalesce(sum(completed), 0)::int8 FROM job_throughput WHERE queue = \(queue) AND bucket >= now() - interval '1 hour'
+            """).scalar(Int.self)
+    }
+
+    /// Worker processes registered now (a worker deregisters when it stops gracefully; the leader
+    /// removes one that went silent).
+    public static func registeredWorkers(on connection: isolated PostgresConnection) throws -> Int {
+        try connection.query("SELECT count(*) FROM job_workers").scalar(Int.self)
+    }
+
     /// One job's stored record.
     public struct JobRecord: Sendable {
         public var id: Int64, queue: String, kind: String, state: JobState

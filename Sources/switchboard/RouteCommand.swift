@@ -1,3 +1,4 @@
+import CommandSupport
 import ArgumentParser
 import Foundation
 import Postgres
@@ -32,18 +33,8 @@ struct RouteCommand: AsyncParsableCommand {
 
         func run() async throws {
             let rows = try await JobsCommand.withConnection(database) { connection in
-                try connection.query("""
-                    SELECT t.name,
-                           (SELECT count(*) FROM conversations c WHERE c.team_id = t.id AND c.status = 'open' AND c.agent_id IS NULL),
-                           (SELECT count(*) FROM conversations c WHERE c.team_id = t.id AND c.status IN ('open', 'pending') AND c.agent_id IS NOT NULL),
-                           (SELECT count(*) FROM team_members m JOIN agents a ON a.id = m.agent_id WHERE m.team_id = t.id AND a.status = 'online'),
-                           (SELECT count(*) FROM team_members m WHERE m.team_id = t.id),
-                           (SELECT count(*) FROM conversations c WHERE c.team_id = t.id AND c.status IN ('open', 'pending')
-                               AND (c.first_response_breached_at IS NOT NULL OR c.resolution_breached_at IS NOT NULL
-                                    OR c.next_response_breached_at IS NOT NULL))
-                      FROM teams t ORDER BY t.name
-                    """).map { row in
-                    [try row.decode(String.self, at: 0)] + (try (1...5).map { index in String(try row.decode(Int.self, at: index)) })
+                try RoutingStatus.teams(on: connection).map { team in
+                    [team.team] + [team.waiting, team.assigned, team.online, team.members, team.breached].map(String.init)
                 }
             }
             let header = ["team", "waiting", "assigned", "online", "members", "breached"]
@@ -63,12 +54,11 @@ struct RouteCommand: AsyncParsableCommand {
         func run() async throws {
             let (last, enable, disable) = (self.last, self.enable, self.disable)
             let rows = try await JobsCommand.withConnection(database) { connection in
-                try connection.query("""
-                    SELECT conversation_id::text, channel, language, coalesce(category, '-'), coalesce(current_rule, '-'),
-                           coalesce(current_team, '-'), coalesce(rule, '-'), coalesce(team, '-'), strategy,
-                           coalesce(first_choice, '-'), CASE WHEN changed THEN 'changed' ELSE '' END
-                      FROM routing_dry_run(\(last)::integer, \(enable), \(disable))
-                    """).map { row in try (0..<11).map { try row.decode(String.self, at: $0) } }
+                try RoutingStatus.dryRun(last: last, enable: enable, disable: disable, on: connection).map { outcome in
+                    [String(outcome.conversationID), outcome.channel.rawValue, outcome.language, outcome.category ?? "-",
+                     outcome.currentRule ?? "-", outcome.currentTeam ?? "-", outcome.rule ?? "-", outcome.team ?? "-", outcome.strategy.rawValue,
+                     outcome.firstChoice ?? "-", outcome.changed ? "changed" : ""]
+                }
             }
             print(TextTable(header: ["conversation", "channel", "lang", "category", "rule now", "team now", "rule", "team", "strategy", "first choice", ""],
                             rows: rows).render())

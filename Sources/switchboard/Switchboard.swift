@@ -1,4 +1,7 @@
+import CommandSupport
 import ArgumentParser
+import Benchmarks
+import Demo
 import EmbeddedPostgres
 import Foundation
 import JobQueue
@@ -48,10 +51,4 @@ struct Switchboard: AsyncParsableCommand {
         FileHandle.standardError.write(Data("switchboard: error: \(oneLine)\n".utf8))
         Foundation.exit(1)
     }
-}
-
-/// A failure a command reports in its own words.
-struct CommandFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
 }

@@ -1,12 +1,12 @@
+import CommandSupport
 import ArgumentParser
 import Foundation
-import Helpdesk
 import Ingest
 import JobQueue
 import Logging
 import Postgres
 import Routing
-import ServiceLifecycle
+import SwitchboardApp
 
 /// `switchboard worker`: runs job queues until SIGTERM/SIGINT.
 struct WorkerCommand: AsyncParsableCommand {
@@ -24,33 +24,29 @@ struct WorkerCommand: AsyncParsableCommand {
     @OptionGroup var options: WorkerOptions
 
     func run() async throws {
-        let configuration = try database.resolve()
-        // Handlers share a pool: ingest batches take a connection per lane, other jobs one each
-        // while they run. Capped, because job slots can be many more than the server's connections.
-        let slots = try options.workerConfiguration().queues.values.reduce(0, +)
-        let pool = PostgresPool(configuration: configuration, options: PostgresPoolOptions(maxConnections: min(max(1, slots), 16)))
-        do {
-            let registry = SwitchboardKinds.registry(pool: pool, ingestBatch: options.ingestBatch, ingestLanes: options.ingestLanes,
-                                                     routeBatch: options.routeBatch, routeLanes: options.routeLanes)
-            // A process running the route queue also reacts to agents and rule changes at once.
-            var services: [any Service] = []
-            var prepare: (@Sendable (isolated PostgresConnection) throws -> Void)?
-            if try options.workerConfiguration().queues[HelpdeskJobs.routeQueue] != nil {
-                prepare = { connection in try RoutingWorker.installSLASchedule(on: connection) }
-                services.append(RoutingReactions(configuration: configuration, pool: pool,
-                                                 sweepInterval: .milliseconds(Int64(options.routingSweep * 1000))))
-            }
-            try await options.run(database: database, configuration: configuration, registry: registry, services: services,
-                                  prepare: prepare)
-        } catch {
-            await pool.shutdown()
-            throw error
+        guard let level = Logger.Level(rawValue: options.logLevel) else { throw ValidationError("unknown --log-level '\(options.logLevel)'") }
+        var configuration = WorkerRoleConfiguration(database: try database.resolve(), worker: try options.workerConfiguration())
+        configuration.migrate = !options.noMigrate
+        configuration.ingest.batchSize = options.ingestBatch
+        configuration.ingest.lanes = options.ingestLanes
+        configuration.routing.batchSize = options.routeBatch
+        configuration.routing.lanes = options.routeLanes
+        configuration.routing.sweepInterval = .milliseconds(Int64(options.routingSweep * 1000))
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
         }
-        await pool.shutdown()
+        if configuration.migrate, let schema = database.effectiveSchema {
+            let connection = try await PostgresConnection.connect(configuration.database)
+            defer { Task { await connection.close() } }
+            try await connection.execute("CREATE SCHEMA IF NOT EXISTS \(identifier: schema)")
+        }
+        try await WorkerRole.prepare(configuration).run()
     }
 }
 
-/// Worker settings shared by every program that runs a `JobWorker`.
+/// The worker's settings as arguments.
 struct WorkerOptions: ParsableArguments {
     @Option(name: .customLong("queue"), help: ArgumentHelp("Queue and concurrency, NAME=N (repeatable; default: default=10).", valueName: "name=n"))
     var queues: [String] = []
@@ -127,33 +123,5 @@ struct WorkerOptions: ParsableArguments {
         configuration.participatesInLeadership = !noLeader
         configuration.vacuumThreshold = vacuumThreshold
         return configuration
-    }
-
-    /// Bootstraps logging, migrates unless told not to, and runs the worker in a service group
-    /// that turns SIGTERM/SIGINT into a graceful shutdown. `services` run alongside the worker;
-    /// `prepare` runs once on a connection after migrating (to install schedules, say).
-    func run(database: DatabaseOptions, configuration: PostgresConfiguration, registry: JobRegistry,
-             services: [any Service] = [], prepare: (@Sendable (isolated PostgresConnection) throws -> Void)? = nil) async throws {
-        guard let level = Logger.Level(rawValue: logLevel) else { throw ValidationError("unknown --log-level '\(logLevel)'") }
-        let workerConfiguration = try workerConfiguration()
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
-        if !noMigrate || prepare != nil {
-            let connection = noMigrate ? try await PostgresConnection.connect(configuration) : try await database.connectMigrated(configuration)
-            do {
-                if let prepare { try await connection.run(prepare) }
-            } catch {
-                await connection.close()
-                throw error
-            }
-            await connection.close()
-        }
-        let logger = Logger(label: "switchboard.worker")
-        let worker = JobWorker(database: configuration, configuration: workerConfiguration, registry: registry, logger: logger)
-        let group = ServiceGroup(services: [worker] + services, gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [], logger: logger)
-        try await group.run()
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Helpdesk
 import Migrations
 import Postgres
 import Routing
@@ -38,23 +39,14 @@ struct RoutingFixture {
     @discardableResult
     func agent(_ name: String, status: String = "online", teams: [Int64] = [], capacity: [String: Int] = ["chat": 3, "email": 12],
                languages: [String: Int] = ["en": 3], categories: [String: Int] = [:]) async throws -> Int64 {
-        let id = try await connection.query("""
-            INSERT INTO agents (email, name, status) VALUES (\(name.lowercased() + "@shop.test"), \(name), \(status)) RETURNING id
-            """).scalar(Int64.self)
-        let memberships = teams.isEmpty ? [try await generalTeam] : teams
-        for team in memberships {
-            try await connection.execute("INSERT INTO team_members (team_id, agent_id) VALUES (\(team), \(id))")
-        }
-        for (channel, maxOpen) in capacity {
-            try await connection.execute("INSERT INTO agent_capacity (agent_id, channel, max_open) VALUES (\(id), \(channel), \(maxOpen))")
-        }
-        for (language, level) in languages {
-            try await connection.execute("INSERT INTO agent_skills (agent_id, kind, value, level) VALUES (\(id), 'language', \(language), \(level))")
-        }
-        for (category, level) in categories {
-            try await connection.execute("INSERT INTO agent_skills (agent_id, kind, value, level) VALUES (\(id), 'category', \(category), \(level))")
-        }
-        return id
+        let teamNames = teams.isEmpty ? ["General"] : try await connection.query("""
+            SELECT name FROM teams t JOIN unnest(\(teams)::bigint[]) WITH ORDINALITY AS x(id, n) ON x.id = t.id ORDER BY x.n
+            """).map { try $0.decode(String.self, at: 0) }
+        let setup = AgentSetup(name, email: name.lowercased() + "@shop.test", status: try #require(AgentStatus(rawValue: status)),
+                               teams: teamNames,
+                               capacity: Dictionary(uniqueKeysWithValues: try capacity.map { (try #require(Channel(rawValue: $0.key)), $0.value) }),
+                               languages: languages, categories: categories)
+        return try await connection.run { connection in try RoutingSetup.add(agents: [setup], on: connection)[0] }
     }
 
     @discardableResult

@@ -96,7 +96,7 @@ struct IdleAgentTests {
         for worker in workers { worker.waitUntilExit() }
         for worker in workers { #expect(worker.terminationStatus == 0) }
 
-        #expect(samples > 40)
+        #expect(samples >= 10, "too few looks at the database to judge: \(samples)")
         #expect(waiting > 900, "the test needs a queue longer than the agents' capacity; \(waiting) waited")
         #expect(overCapacity == 0)
         #expect(stillFree == 0)

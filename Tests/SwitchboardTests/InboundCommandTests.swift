@@ -21,7 +21,7 @@ struct InboundCommandTests {
         func status() async throws -> String {
             try await connection.query("SELECT status FROM inbound_messages WHERE id = \(id)").scalar(String.self)
         }
-        let deadline = ContinuousClock.now + .seconds(20)
+        let deadline = ContinuousClock.now + .seconds(60)
         while try await status() == "received", ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
         #expect(try await status() == "rejected")
         let listed = try await CommandLineTests.run(["inbound", "status"] + url)
@@ -32,7 +32,7 @@ struct InboundCommandTests {
         try await connection.execute("UPDATE ingest_settings SET max_payload_bytes = 1048576")
         let retried = try await CommandLineTests.run(["inbound", "retry", "--rejected", "--code", "too_large"] + url)
         #expect(retried.status == 0 && retried.stdout.contains("1 inbound message(s) queued"), "\(retried.stderr)")
-        let again = ContinuousClock.now + .seconds(20)
+        let again = ContinuousClock.now + .seconds(60)
         while try await status() != "processed", ContinuousClock.now < again { try await Task.sleep(for: .milliseconds(50)) }
         #expect(try await status() == "processed")
         let refused = try await CommandLineTests.run(["inbound", "retry", String(id)] + url)

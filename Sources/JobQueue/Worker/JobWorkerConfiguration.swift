@@ -44,7 +44,8 @@ public struct JobWorkerConfiguration: Sendable {
 
     var heartbeatInterval: Duration { lease / 3 }
 
-    func validate() throws {
+    /// Throws a ``JobQueueError`` saying what is wrong with the configuration.
+    public func validate() throws {
         guard !queues.isEmpty else { throw JobQueueError("a worker needs at least one queue") }
         for (queue, concurrency) in queues where concurrency < 1 || queue.isEmpty {
             throw JobQueueError("queue '\(queue)' needs a name and a concurrency of at least 1, got \(concurrency)")

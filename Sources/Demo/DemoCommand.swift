@@ -1,4 +1,7 @@
-import ArgumentParser
+import CommandSupport
+import SampleData
+import SwitchboardApp
+public import ArgumentParser
 import Foundation
 import JobQueue
 import Logging
@@ -6,8 +9,10 @@ import Migrations
 import Postgres
 
 /// Starts the database, migrates, and shows the Postgres layer working end to end.
-struct DemoCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+public struct DemoCommand: AsyncParsableCommand {
+    public init() {}
+
+    public static let configuration = CommandConfiguration(
         commandName: "demo",
         abstract: "Start the (embedded) database, migrate, and run a visible end-to-end check.",
         discussion: """
@@ -21,7 +26,11 @@ struct DemoCommand: AsyncParsableCommand {
     @OptionGroup var database: DatabaseOptions
     @Option(help: "Seconds the live part runs (default: until Ctrl-C; 0 skips it).") var duration: Double?
 
-    func run() async throws {
+    public func run() async throws {
+        // The screen is for the demo's own lines; what the migrator and the workers log goes to a file.
+        let log = try FileLogHandler.Sink(path: FileManager.default.temporaryDirectory
+            .appending(path: "switchboard-demo-\(getpid()).log").path)
+        LoggingSystem.bootstrap { label in FileLogHandler(label: label, sink: log) }
         let configuration = try database.resolve(announce: true)
         let connection = try await PostgresConnection.connect(configuration)
         let version = try await connection.query("SHOW server_version").scalar(String.self)
@@ -58,7 +67,8 @@ struct DemoCommand: AsyncParsableCommand {
         try await connection.execute("DROP SCHEMA \(identifier: schema) CASCADE")
         await connection.close()
         print("")
-        if failures > 0 { throw CommandFailure("\(failures) demo check(s) failed") }
+        print("The workers' and the migrator's log: \(log.path)")
+        if failures > 0 { throw CommandFailure("\(failures) demo check(s) failed; the log is \(log.path)") }
         print("All checks passed.")
     }
 
@@ -159,22 +169,17 @@ enum DemoChecks {
         },
         Check(name: "the job queue runs 2,000 jobs") { pool, demo in
             try await pool.withConnection { connection in try await Migrator().migrate(on: connection) }
-            var settings = JobWorkerConfiguration(queues: ["demo": 50])
-            settings.shutdownGrace = .seconds(5)
-            let worker = JobWorker(database: demo, configuration: settings, registry: SwitchboardKinds.registry(pool: pool),
-                                   logger: Logger(label: "switchboard.demo", factory: { _ in SwiftLogNoOpLogHandler() }))
-            let running = Task { try await worker.run() }
             let jobs = try (0..<2_000).map { _ in try NewJob(SwitchboardKinds.noop, .init(), JobOptions(queue: "demo")) }
-            let started = ContinuousClock.now
-            _ = try await pool.withConnection { connection in try Jobs.enqueue(many: jobs, on: connection) }
-            var left = 2_000
-            while left > 0, ContinuousClock.now - started < .seconds(30) {
-                try await Task.sleep(for: .milliseconds(10))
-                left = try await pool.query("SELECT count(*) FROM jobs WHERE queue = 'demo'").scalar(Int.self)
+            let (left, elapsed) = try await DemoWorkers.whileRunning(["demo": 50], in: demo) {
+                let started = ContinuousClock.now
+                _ = try await pool.withConnection { connection in try Jobs.enqueue(many: jobs, on: connection) }
+                var left = 2_000
+                while left > 0, ContinuousClock.now - started < .seconds(30) {
+                    try await Task.sleep(for: .milliseconds(10))
+                    left = try await pool.withConnection { try JobAdmin.count(queue: "demo", on: $0) }
+                }
+                return (left, ContinuousClock.now - started)
             }
-            let elapsed = ContinuousClock.now - started
-            worker.beginDraining()
-            try await running.value
             try expect(left == 0, "\(left) of 2,000 jobs still waiting after 30 s")
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
             return "enqueued in one batch, claimed and completed by a worker (\(Int(2_000 / seconds)) jobs/s)"

@@ -1,3 +1,6 @@
+import CommandSupport
+import SampleData
+import SwitchboardApp
 import ArgumentParser
 import Foundation
 import Helpdesk
@@ -64,7 +67,6 @@ struct RouteBench: AsyncParsableCommand {
             results[processes] = (throughput, latency, half, light)
             for worker in workers { worker.interrupt() }
             for worker in workers { worker.waitUntilExit() }
-            try await control.execute("DELETE FROM job_workers")
         }
         let two = results[2]!, four = results[4]!
         figures.append(("assignments_per_s_2proc", two.throughput))
@@ -101,34 +103,40 @@ struct RouteBench: AsyncParsableCommand {
 
     /// 200 agents in 8 teams, their skills and capacity, the rules, and customers.
     private func seed(_ control: PostgresConnection) async throws {
-        _ = try await control.simpleQuery(unsafeSQL: """
-            INSERT INTO teams (name, default_strategy)
-            SELECT 'Team ' || t, (ARRAY['round_robin', 'least_loaded', 'skills', 'sticky'])[1 + t % 4] FROM generate_series(0, 7) t;
-            INSERT INTO agents (email, name, status) SELECT 'agent' || i || '@bench.test', 'Agent ' || i, 'online' FROM generate_series(0, 199) i;
-            INSERT INTO team_members (team_id, agent_id)
-            SELECT t.id, a.id FROM agents a JOIN teams t ON t.name = 'Team ' || (a.id - 1) / 25;
-            INSERT INTO team_members (team_id, agent_id) SELECT (SELECT id FROM teams WHERE name = 'General'), id FROM agents WHERE id % 8 = 0;
-            INSERT INTO agent_skills (agent_id, kind, value, level)
-            SELECT a.id, 'language', (ARRAY['en', 'uk', 'ru', 'pl', 'ar', 'zh'])[1 + (a.id + k) % 6], 1 + (a.id + k) % 5
-              FROM agents a, generate_series(0, 1) k;
-            INSERT INTO agent_skills (agent_id, kind, value, level)
-            SELECT a.id, 'category', c.name, 1 + (a.id + length(c.name)) % 5 FROM agents a, categories c;
-            INSERT INTO agent_capacity (agent_id, channel, max_open)
-            SELECT a.id, ch, 100000 FROM agents a, unnest(routing_channels()) ch;
-            INSERT INTO routing_rules (name, position, tiers, team_id, strategy, priority)
-                SELECT 'vip', 1, '{vip}', id, 'least_loaded', 1 FROM teams WHERE name = 'Team 1';
-            INSERT INTO routing_rules (name, position, keyword_pattern, team_id, strategy)
-                SELECT 'refund words', 2, '\\m(refund|chargeback)', id, 'skills' FROM teams WHERE name = 'Team 2';
-            INSERT INTO routing_rules (name, position, channels, languages, team_id, strategy)
-                SELECT 'chat ' || l, 10 + i, '{chat}', ARRAY[l], t.id, t.default_strategy
-                  FROM unnest(ARRAY['en', 'uk', 'ru', 'pl', 'ar', 'zh']) WITH ORDINALITY AS x(l, i)
-                  JOIN teams t ON t.name = 'Team ' || (i % 8);
-            INSERT INTO routing_rules (name, position, categories, team_id, strategy)
-                SELECT 'returns', 30, '{returns}', id, 'sticky' FROM teams WHERE name = 'Team 3';
-            INSERT INTO customers (store_id, tier) SELECT 1, CASE WHEN i % 20 = 0 THEN 'vip' ELSE 'standard' END
-              FROM generate_series(1, \(customers)) i;
-            ANALYZE;
-            """)
+        let customers = self.customers
+        try await control.run { connection in
+            let strategies: [RoutingStrategy] = [.roundRobin, .leastLoaded, .skills, .sticky]
+            let languages = ["en", "uk", "ru", "pl", "ar", "zh"]
+            try RoutingSetup.add(teams: (0..<8).map { TeamSetup("Team \($0)", defaultStrategy: strategies[$0 % 4]) }, on: connection)
+            let categories = try connection.query("SELECT name FROM categories ORDER BY name").map { try $0.decode(String.self, at: 0) }
+            let capacity = Dictionary(uniqueKeysWithValues: Channel.allCases.map { ($0, 100_000) })
+            var agents: [AgentSetup] = []
+            for n in 1...200 {
+                let teams: [String] = n % 8 == 0 ? ["Team \((n - 1) / 25)", "General"] : ["Team \((n - 1) / 25)"]
+                var spoken: [String: Int] = [:]
+                for k in 0...1 { spoken[languages[(n + k) % 6]] = 1 + (n + k) % 5 }
+                var skills: [String: Int] = [:]
+                for category in categories { skills[category] = 1 + (n + category.count) % 5 }
+                agents.append(AgentSetup("Agent \(n - 1)", email: "agent\(n - 1)@bench.test", status: .online, teams: teams,
+                                         capacity: capacity, languages: spoken, categories: skills))
+            }
+            try RoutingSetup.add(agents: agents, on: connection)
+            try RoutingSetup.add(rules: [
+                RuleSetup("vip", position: 1, team: "Team 1", strategy: .leastLoaded, tiers: ["vip"], priority: 1),
+                RuleSetup("refund words", position: 2, team: "Team 2", strategy: .skills, keywordPattern: "\\m(refund|chargeback)"),
+            ] + languages.enumerated().map { index, language in
+                let team = (index + 1) % 8
+                return RuleSetup("chat \(language)", position: 11 + index, team: "Team \(team)", strategy: strategies[team % 4],
+                                 channels: [.chat], languages: [language])
+            } + [
+                RuleSetup("returns", position: 30, team: "Team 3", strategy: .sticky, categories: ["returns"]),
+            ], on: connection)
+            _ = try connection.simpleQuery(unsafeSQL: """
+                INSERT INTO customers (store_id, tier) SELECT 1, CASE WHEN i % 20 = 0 THEN 'vip' ELSE 'standard' END
+                  FROM generate_series(1, \(customers)) i;
+                ANALYZE;
+                """)
+        }
     }
 
     /// Inserts `count` conversations as ingest leaves them, each with its route job.

@@ -1,16 +1,16 @@
-import Foundation
+public import Foundation
 
 /// Realistic inbound traffic for the demo and `bench ingest`: what shoppers write, in six
 /// languages, on every channel, shaped as the payloads docs/integrations.md defines.
-enum InboundSamples {
-    struct Text {
-        let language: String
-        let subject: String
-        let body: String
+public enum InboundSamples {
+    public struct Text: Sendable {
+        public let language: String
+        public let subject: String
+        public let body: String
     }
 
     /// Questions shoppers ask, a few per language, covering the categories and the automatic answers.
-    static let texts: [Text] = [
+    public static let texts: [Text] = [
         Text(language: "en", subject: "Where is my order?", body: "Hi, I ordered a rain jacket last week and it still hasn't arrived. Where is my order? Thanks"),
         Text(language: "en", subject: "Return policy", body: "Hello, what is your return policy? The shoes are half a size too small."),
         Text(language: "en", subject: "Charged twice", body: "My card was charged twice for the same order, please refund the second payment urgently."),
@@ -32,10 +32,10 @@ enum InboundSamples {
         Text(language: "zh", subject: "付款问题", body: "你好，我付款的时候信用卡被扣款两次，请帮我处理一下退款，谢谢。"),
     ]
 
-    static let channels = ["email", "sms", "chat", "social", "webform", "phone"]
+    public static let channels = ["email", "sms", "chat", "social", "webform", "phone"]
 
     /// The channel mix of `bench ingest`: 30 % email, the rest spread over the other channels.
-    static func channel(for draw: Double) -> String {
+    public static func channel(for draw: Double) -> String {
         switch draw {
         case ..<0.30: "email"
         case ..<0.50: "sms"
@@ -47,11 +47,11 @@ enum InboundSamples {
     }
 
     /// The contact details of simulated customer number `n`.
-    static func phone(_ n: Int) -> String { "+38067\(String(format: "%07d", n % 10_000_000))" }
-    static func email(_ n: Int) -> String { "customer\(n)@example.com" }
+    public static func phone(_ n: Int) -> String { "+38067\(String(format: "%07d", n % 10_000_000))" }
+    public static func email(_ n: Int) -> String { "customer\(n)@example.com" }
 
     /// One payload of `channel` from customer `customer`, saying `text`.
-    static func payload(channel: String, customer: Int, text: Text, sequence: Int) -> Data {
+    public static func payload(channel: String, customer: Int, text: Text, sequence: Int) -> Data {
         func json(_ object: [String: Any]) -> Data { (try? JSONSerialization.data(withJSONObject: object)) ?? Data() }
         switch channel {
         case "email":

@@ -1,3 +1,6 @@
+import CommandSupport
+import SampleData
+import SwitchboardApp
 import Foundation
 import Helpdesk
 import JobQueue
@@ -14,20 +17,12 @@ enum DemoLive {
     /// (nil: until SIGINT). Returns a closing summary.
     static func run(_ pool: PostgresPool, _ demo: PostgresConfiguration, duration: Duration?) async throws -> String {
         try await seed(pool)
-        var settings = JobWorkerConfiguration(queues: [HelpdeskJobs.ingestQueue: 8, HelpdeskJobs.routeQueue: 8])
-        settings.shutdownGrace = .seconds(5)
-        let quiet = Logger(label: "switchboard.demo", factory: { _ in SwiftLogNoOpLogHandler() })
-        let worker = JobWorker(database: demo, configuration: settings, registry: SwitchboardKinds.registry(pool: pool), logger: quiet)
-        let reactions = RoutingReactions(configuration: demo, pool: pool, sweepInterval: .seconds(2), logger: quiet)
-        let running = Task { try await worker.run() }
-        let reacting = Task { try await reactions.run() }
         let started = ContinuousClock.now
         print("\n  live: ingest and routing workers on a stream of messages; agents answer, resolve, and come and go"
               + (duration == nil ? " (Ctrl-C to stop)" : ""))
         // SIGINT stops the traffic instead of the process, so the workers stop and the schema is dropped.
         let interrupts = await UnixSignalsSequence(trapping: .sigint)
-        var failure: (any Error)?
-        do {
+        try await DemoWorkers.whileRunning([HelpdeskJobs.ingestQueue: 8, HelpdeskJobs.routeQueue: 8], in: demo) {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await traffic(pool, since: started) }
                 group.addTask { for await _ in interrupts { return } }
@@ -35,12 +30,7 @@ enum DemoLive {
                 try await group.next()
                 group.cancelAll()
             }
-        } catch { failure = error }
-        worker.beginDraining()
-        reacting.cancel()
-        _ = try? await running.value
-        _ = try? await reacting.value
-        if let failure { throw failure }
+        }
         return try await summary(pool)
     }
 
@@ -62,43 +52,41 @@ enum DemoLive {
     /// Three teams and twelve agents with their languages, skills and capacity; rules for
     /// languages, VIPs and returns; SLA policy escalating to the leads.
     private static func seed(_ pool: PostgresPool) async throws {
-        _ = try await pool.withConnection { connection in
-            try connection.simpleQuery(unsafeSQL: """
-                INSERT INTO teams (name, default_strategy, supervisor_email) VALUES
-                    ('East desk', 'least_loaded', 'east.lead@shop.example'),
-                    ('Polish desk', 'round_robin', 'pl.lead@shop.example'),
-                    ('Returns', 'skills', 'returns.lead@shop.example');
-                INSERT INTO agents (email, name, status) VALUES
-                    ('olena@shop.example', 'Olena', 'online'), ('taras@shop.example', 'Taras', 'online'),
-                    ('irina@shop.example', 'Irina', 'online'), ('marek@shop.example', 'Marek', 'online'),
-                    ('zofia@shop.example', 'Zofia', 'online'), ('amal@shop.example', 'Amal', 'online'),
-                    ('li@shop.example', 'Li Wei', 'online'), ('emma@shop.example', 'Emma', 'online'),
-                    ('john@shop.example', 'John', 'offline'), ('sara@shop.example', 'Sara', 'online'),
-                    ('omar@shop.example', 'Omar', 'online'), ('chen@shop.example', 'Chen', 'away');
-                INSERT INTO agent_skills (agent_id, kind, value, level)
-                SELECT a.id, 'language', l, 4 FROM agents a CROSS JOIN LATERAL unnest(CASE a.name
-                    WHEN 'Olena' THEN '{uk,ru,en}'::text[] WHEN 'Taras' THEN '{uk,en}' WHEN 'Irina' THEN '{ru,uk}'
-                    WHEN 'Marek' THEN '{pl,en}' WHEN 'Zofia' THEN '{pl,uk}' WHEN 'Amal' THEN '{ar,en}' WHEN 'Li Wei' THEN '{zh,en}'
-                    WHEN 'Emma' THEN '{en}' WHEN 'John' THEN '{en}' WHEN 'Sara' THEN '{en,pl}' WHEN 'Omar' THEN '{ar}'
-                    ELSE '{zh}' END) AS l;
-                INSERT INTO agent_skills (agent_id, kind, value, level)
-                SELECT a.id, 'category', c, 3 + a.id % 3 FROM agents a, unnest('{returns,delivery,payment}'::text[]) c WHERE a.id % 2 = 0;
-                INSERT INTO agent_capacity (agent_id, channel, max_open)
-                SELECT a.id, ch, CASE ch WHEN 'chat' THEN 2 WHEN 'email' THEN 6 ELSE 3 END FROM agents a, unnest(routing_channels()) ch;
-                INSERT INTO team_members (team_id, agent_id)
-                SELECT t.id, a.id FROM teams t JOIN agents a ON
-                    (t.name = 'East desk' AND a.name IN ('Olena', 'Taras', 'Irina'))
-                 OR (t.name = 'Polish desk' AND a.name IN ('Marek', 'Zofia', 'Sara'))
-                 OR (t.name = 'Returns' AND a.name IN ('Taras', 'Emma', 'Sara', 'Omar'))
-                 OR (t.name = 'General');
-                INSERT INTO routing_rules (name, position, languages, team_id, strategy)
-                SELECT 'Ukrainian and Russian', 10, '{uk,ru}', id, 'least_loaded' FROM teams WHERE name = 'East desk';
-                INSERT INTO routing_rules (name, position, languages, team_id, strategy)
-                SELECT 'Polish', 20, '{pl}', id, 'round_robin' FROM teams WHERE name = 'Polish desk';
-                INSERT INTO routing_rules (name, position, categories, team_id, strategy, require_language)
-                SELECT 'Returns', 5, '{returns}', id, 'skills', false FROM teams WHERE name = 'Returns';
-                INSERT INTO routing_rules (name, position, tiers, team_id, strategy, priority)
-                SELECT 'VIP', 1, '{vip}', id, 'sticky', 2 FROM teams WHERE name = 'General';
+        try await pool.withConnection { connection in
+            try RoutingSetup.add(teams: [
+                TeamSetup("East desk", defaultStrategy: .leastLoaded, supervisorEmail: "east.lead@shop.example"),
+                TeamSetup("Polish desk", defaultStrategy: .roundRobin, supervisorEmail: "pl.lead@shop.example"),
+                TeamSetup("Returns", defaultStrategy: .skills, supervisorEmail: "returns.lead@shop.example"),
+            ], on: connection)
+            let capacity: [Channel: Int] = Dictionary(uniqueKeysWithValues: Channel.allCases.map { ($0, $0 == .chat ? 2 : $0 == .email ? 6 : 3) })
+            let skilled = ["returns": 4, "delivery": 3, "payment": 5]
+            func agent(_ name: String, _ languages: [String], status: AgentStatus = .online, teams: [String] = [], skills: Bool = false) -> AgentSetup {
+                AgentSetup(name, email: "\(name.split(separator: " ")[0].lowercased())@shop.example", status: status, teams: ["General"] + teams,
+                           capacity: capacity, languages: Dictionary(uniqueKeysWithValues: languages.map { ($0, 4) }),
+                           categories: skills ? skilled : [:])
+            }
+            try RoutingSetup.add(agents: [
+                agent("Olena", ["uk", "ru", "en"], teams: ["East desk"]),
+                agent("Taras", ["uk", "en"], teams: ["East desk", "Returns"], skills: true),
+                agent("Irina", ["ru", "uk"], teams: ["East desk"]),
+                agent("Marek", ["pl", "en"], teams: ["Polish desk"], skills: true),
+                agent("Zofia", ["pl", "uk"], teams: ["Polish desk"]),
+                agent("Amal", ["ar", "en"], skills: true),
+                agent("Li Wei", ["zh", "en"]),
+                agent("Emma", ["en"], teams: ["Returns"], skills: true),
+                agent("John", ["en"], status: .offline),
+                agent("Sara", ["en", "pl"], teams: ["Polish desk", "Returns"], skills: true),
+                agent("Omar", ["ar"], teams: ["Returns"]),
+                agent("Chen", ["zh"], status: .away, skills: true),
+            ], on: connection)
+            try RoutingSetup.add(rules: [
+                RuleSetup("VIP", position: 1, team: "General", strategy: .sticky, tiers: ["vip"], priority: 2),
+                RuleSetup("Returns", position: 5, team: "Returns", strategy: .skills, categories: ["returns"], requireLanguage: false),
+                RuleSetup("Ukrainian and Russian", position: 10, team: "East desk", strategy: .leastLoaded, languages: ["uk", "ru"]),
+                RuleSetup("Polish", position: 20, team: "Polish desk", strategy: .roundRobin, languages: ["pl"]),
+            ], on: connection)
+            // The demo's own pace: VIPs to make the sticky rule visible, SLA clocks short enough to breach.
+            _ = try connection.simpleQuery(unsafeSQL: """
                 UPDATE customers SET tier = 'vip' WHERE id % 5 = 0;
                 UPDATE routing_settings SET default_strategy = 'least_loaded';
                 UPDATE sla_targets SET first_response = interval '30 seconds' WHERE priority <= 2;

@@ -1,43 +1,45 @@
-import ArgumentParser
-import EmbeddedPostgres
-import Foundation
+public import ArgumentParser
+public import EmbeddedPostgres
+public import Foundation
 import Migrations
-import Postgres
+public import Postgres
 
 /// Where the database is: `DATABASE_URL`, or the embedded cluster in `SWITCHBOARD_DATA_DIR`.
 /// The environment is read here, in the executable, and nowhere in the libraries.
-struct DatabaseOptions: ParsableArguments {
+public struct DatabaseOptions: ParsableArguments, Sendable {
+    public init() {}
+
     @Option(name: .customLong("database-url"), help: ArgumentHelp("PostgreSQL URL or conninfo (default: $DATABASE_URL, else the embedded cluster).", valueName: "url"))
-    var databaseURL: String?
+    public var databaseURL: String?
 
     @Option(name: .customLong("data-dir"), help: ArgumentHelp("Embedded cluster directory (default: $SWITCHBOARD_DATA_DIR, else ./.switchboard).", valueName: "path"))
-    var dataDirectory: String?
+    public var dataDirectory: String?
 
     @Option(name: .customLong("schema"), help: ArgumentHelp("Schema to work in (default: $SWITCHBOARD_SCHEMA, else the server's search path).", valueName: "name"))
-    var schema: String?
+    public var schema: String?
 
-    var environment: [String: String] { ProcessInfo.processInfo.environment }
+    public var environment: [String: String] { ProcessInfo.processInfo.environment }
 
-    var explicitURL: String? {
+    public var explicitURL: String? {
         if let databaseURL, !databaseURL.isEmpty { return databaseURL }
         if let url = environment["DATABASE_URL"], !url.isEmpty { return url }
         return nil
     }
 
-    var embedded: EmbeddedPostgres {
+    public var embedded: EmbeddedPostgres {
         let path = dataDirectory ?? environment["SWITCHBOARD_DATA_DIR"] ?? ".switchboard"
         return EmbeddedPostgres(directory: URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)))
     }
 
     /// The schema named by `--schema` or `SWITCHBOARD_SCHEMA`, if any.
-    var effectiveSchema: String? {
+    public var effectiveSchema: String? {
         guard let schema = schema ?? environment["SWITCHBOARD_SCHEMA"], !schema.isEmpty else { return nil }
         return schema
     }
 
     /// Connects and brings the schema up to date (creating the schema named by `--schema` if
     /// missing). Concurrent callers wait for each other.
-    func connectMigrated(_ configuration: PostgresConfiguration) async throws -> PostgresConnection {
+    public func connectMigrated(_ configuration: PostgresConfiguration) async throws -> PostgresConnection {
         let connection = try await PostgresConnection.connect(configuration)
         do {
             if let schema = effectiveSchema { try await connection.execute("CREATE SCHEMA IF NOT EXISTS \(identifier: schema)") }
@@ -50,14 +52,14 @@ struct DatabaseOptions: ParsableArguments {
     }
 
     /// The configuration to connect with, starting the embedded cluster when there is no URL.
-    func resolve(announce: Bool = false) throws -> PostgresConfiguration {
+    public func resolve(announce: Bool = false) throws -> PostgresConfiguration {
         let configuration = try resolveServer(announce: announce)
         guard let schema = effectiveSchema else { return configuration }
         return try configuration.withSearchPath(schema)
     }
 
     /// The server to connect to, ignoring `--schema`.
-    func resolveServer(announce: Bool = false) throws -> PostgresConfiguration {
+    public func resolveServer(announce: Bool = false) throws -> PostgresConfiguration {
         if let url = explicitURL { return try PostgresConfiguration(url) }
         let cluster = embedded
         let started = try cluster.start()
@@ -66,4 +68,10 @@ struct DatabaseOptions: ParsableArguments {
         }
         return try PostgresConfiguration(cluster.connectionString)
     }
+}
+
+/// A failure a command reports in its own words.
+public struct CommandFailure: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
 }

@@ -1,3 +1,6 @@
+import CommandSupport
+import SampleData
+import SwitchboardApp
 import ArgumentParser
 import Foundation
 import Postgres

@@ -1,3 +1,6 @@
+import CommandSupport
+import SampleData
+import SwitchboardApp
 import Foundation
 import Helpdesk
 import JobQueue
@@ -8,21 +11,10 @@ import Postgres
 /// channel (with a repeated delivery and a broken payload), through a real ingest worker.
 enum DemoIngest {
     static func run(_ pool: PostgresPool, _ demo: PostgresConfiguration) async throws -> String {
-        var settings = JobWorkerConfiguration(queues: [HelpdeskJobs.ingestQueue: 8])
-        settings.shutdownGrace = .seconds(5)
-        let worker = JobWorker(database: demo, configuration: settings, registry: SwitchboardKinds.registry(pool: pool),
-                               logger: Logger(label: "switchboard.demo", factory: { _ in SwiftLogNoOpLogHandler() }))
-        let running = Task { try await worker.run() }
-        do {
+        try await DemoWorkers.whileRunning([HelpdeskJobs.ingestQueue: 8], in: demo) {
             try await insertTraffic(pool)
             try await waitUntilHandled(pool)
-        } catch {
-            worker.beginDraining()
-            try? await running.value
-            throw error
         }
-        worker.beginDraining()
-        try await running.value
         return try await report(pool)
     }
 

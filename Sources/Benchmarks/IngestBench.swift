@@ -1,3 +1,6 @@
+import CommandSupport
+import SampleData
+import SwitchboardApp
 import ArgumentParser
 import Foundation
 import Ingest
@@ -61,7 +64,6 @@ struct IngestBench: AsyncParsableCommand {
             if processes == 2 { light = try await measureLatency(configuration, control, traffic, rate: min(lightRate, offered)) }
             for worker in workers { worker.interrupt() }
             for worker in workers { worker.waitUntilExit() }
-            try await control.execute("DELETE FROM job_workers")
         }
         let best = latencies[2]!
         figures.append(("p99_ms", best.p99))

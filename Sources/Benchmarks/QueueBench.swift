@@ -1,3 +1,6 @@
+import CommandSupport
+import SampleData
+import SwitchboardApp
 import ArgumentParser
 import Foundation
 import Histogram
@@ -99,7 +102,7 @@ struct QueueBench: AsyncParsableCommand {
     private func waitForWorker(_ control: PostgresConnection) async throws {
         let deadline = ContinuousClock.now + .seconds(30)
         while ContinuousClock.now < deadline {
-            if try await control.query("SELECT count(*) FROM job_workers").scalar(Int.self) > 0 { return }
+            if try await control.run({ try JobAdmin.registeredWorkers(on: $0) }) > 0 { return }
             try await Task.sleep(for: .milliseconds(50))
         }
         throw CommandFailure("the bench worker process did not register within 30 s")
@@ -138,14 +141,14 @@ struct QueueBench: AsyncParsableCommand {
     }
 
     private func backlog(_ control: PostgresConnection) async throws -> Int {
-        try await control.query("SELECT count(*) FROM jobs WHERE queue = \(Self.queue)").scalar(Int.self)
+        try await control.run { try JobAdmin.count(queue: Self.queue, on: $0) }
     }
 
     /// Jobs of the bench queue completed so far, from the workers' own counts: a tiny table, so
     /// polling it every few milliseconds costs the server nothing (counting the jobs table
     /// would scan its dead tuples and distort the very figure being measured).
     private func completedSoFar(_ control: PostgresConnection) async throws -> Int {
-        try await control.query("SELECT coalesce(sum(completed), 0)::int8 FROM job_throughput WHERE queue = \(Self.queue)").scalar(Int.self)
+        try await control.run { try JobAdmin.completedLastHour(queue: Self.queue, on: $0) }
     }
 
     private func waitUntilCompleted(_ control: PostgresConnection, total: Int) async throws {

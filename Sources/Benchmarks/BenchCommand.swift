@@ -1,12 +1,18 @@
-import ArgumentParser
+import CommandSupport
+import SampleData
+import SwitchboardApp
+public import ArgumentParser
 import Foundation
 import EmbeddedPostgres
 import Histogram
+import JobQueue
 import Migrations
 import Postgres
 
-struct BenchCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+public struct BenchCommand: AsyncParsableCommand {
+    public init() {}
+
+    public static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure throughput and latency on this machine (build with -c release).",
         subcommands: [PostgresBench.self, QueueBench.self, IngestBench.self, RouteBench.self, MemoryBench.self]
@@ -256,7 +262,7 @@ enum BenchLoad {
                             refill: (Int) async throws -> Void) async throws -> (window: Date, elapsed: Double) {
         func waiting() async throws -> Int {
             // An index-only count over the claim index: polling it does not weigh on the figure.
-            try await control.query("SELECT count(*) FROM jobs WHERE state = 'available' AND queue = \(queue)").scalar(Int.self)
+            try await control.run { try JobAdmin.count(queue: queue, states: [.available], on: $0) }
         }
         while try await waiting() < 2_000 { try await refill(200) }
         let window = try await control.query("SELECT clock_timestamp()").scalar(Date.self)
@@ -305,7 +311,7 @@ enum BenchLoad {
     /// Waits until no job of `queue` is left (two minutes at most).
     static func drain(_ control: PostgresConnection, queue: String) async throws {
         let deadline = ContinuousClock.now + .seconds(120)
-        while try await control.query("SELECT count(*) FROM jobs WHERE queue = \(queue)").scalar(Int.self) > 0 {
+        while try await control.run({ try JobAdmin.count(queue: queue, on: $0) }) > 0 {
             guard ContinuousClock.now < deadline else { throw CommandFailure("the \(queue) backlog did not drain within 120 s") }
             try await Task.sleep(for: .milliseconds(100))
         }
@@ -315,7 +321,7 @@ enum BenchLoad {
     static func waitForWorkers(_ control: PostgresConnection, count: Int, andThen ready: () async throws -> Bool = { true }) async throws {
         let deadline = ContinuousClock.now + .seconds(30)
         while ContinuousClock.now < deadline {
-            if try await control.query("SELECT count(*) FROM job_workers").scalar(Int.self) >= count, try await ready() { return }
+            if try await control.run({ try JobAdmin.registeredWorkers(on: $0) }) >= count, try await ready() { return }
             try await Task.sleep(for: .milliseconds(100))
         }
         throw CommandFailure("the bench workers did not register within 30 s")

@@ -1,9 +1,14 @@
 /// Left-aligned columns, as wide as their widest cell, for terminal output.
-struct TextTable {
-    var header: [String]
-    var rows: [[String]]
+public struct TextTable {
+    public var header: [String]
+    public var rows: [[String]]
 
-    func render() -> String {
+    public init(header: [String], rows: [[String]] = []) {
+        self.header = header
+        self.rows = rows
+    }
+
+    public func render() -> String {
         let all = [header] + rows
         let widths = header.indices.map { column in all.map { $0.indices.contains(column) ? $0[column].count : 0 }.max() ?? 0 }
         return all.map { cells in

@@ -1,0 +1,28 @@
+public import Ingest
+public import JobQueue
+import Logging
+public import Postgres
+public import Routing
+
+/// The job kinds a Switchboard worker runs: the queue's own no-op, and each worker role's kinds
+/// (ingest and routing now; notify and survey join here).
+public enum SwitchboardKinds {
+    public struct Empty: Codable, Sendable {
+        public init() {}
+    }
+
+    /// Does nothing: for benchmarks and for checking that a deployment's workers run jobs.
+    public static let noop = JobKind<Empty>("switchboard.noop", timeout: .seconds(10))
+
+    /// Every handler; those that need the database take connections from `pool`.
+    public static func registry(pool: PostgresPool, ingest: WorkerRoleConfiguration.Ingest = .init(),
+                                routing: WorkerRoleConfiguration.Routing = .init()) -> JobRegistry {
+        var registry = JobRegistry()
+        registry.register(noop) { _, _ in }
+        IngestWorker.register(into: &registry, pool: pool, batchSize: ingest.batchSize, lanes: ingest.lanes,
+                              logger: Logger(label: "switchboard.ingest"))
+        RoutingWorker.register(into: &registry, pool: pool, batchSize: routing.batchSize, lanes: routing.lanes,
+                               logger: Logger(label: "switchboard.routing"))
+        return registry
+    }
+}

@@ -1,0 +1,100 @@
+public import JobQueue
+public import Logging
+import Helpdesk
+import Migrations
+public import Postgres
+import Routing
+public import ServiceLifecycle
+public import UnixSignals
+import Ingest
+
+/// What a worker process runs, from its queues to its routing sweep. The defaults suit most
+/// deployments; `switchboard worker` fills it from its arguments.
+public struct WorkerRoleConfiguration: Sendable {
+    /// How the ingest queue's jobs are batched.
+    public struct Ingest: Sendable {
+        /// Inbound messages per ingest transaction at most.
+        public var batchSize = IngestWorker.defaultBatchSize
+        /// Ingest batches at once (one connection each).
+        public var lanes = IngestWorker.defaultLanes
+        public init() {}
+    }
+
+    /// How the route queue's jobs are batched, and how often waiting conversations are offered.
+    public struct Routing: Sendable {
+        /// Conversations per routing transaction at most.
+        public var batchSize = RoutingWorker.defaultBatchSize
+        /// Routing batches at once (one connection each).
+        public var lanes = RoutingWorker.defaultLanes
+        /// How often waiting conversations are offered to agents with room (notifications act at once).
+        public var sweepInterval: Duration = .seconds(5)
+        public init() {}
+    }
+
+    public var database: PostgresConfiguration
+    public var worker: JobWorkerConfiguration
+    public var ingest = Ingest()
+    public var routing = Routing()
+    /// Apply pending migrations and changed definitions before starting.
+    public var migrate = true
+    /// Connections the handlers share at most: job slots can be many more than the server's connections.
+    public var maximumPoolSize = 16
+
+    public init(database: PostgresConfiguration, worker: JobWorkerConfiguration) {
+        self.database = database
+        self.worker = worker
+    }
+
+    /// Whether this process runs the route queue, and with it routing's live reactions.
+    public var runsRouting: Bool { worker.queues[HelpdeskJobs.routeQueue] != nil }
+}
+
+/// A worker process, built from its configuration as services: the handlers' pool (shut down
+/// last), the job worker (claims, outcomes, leases, leader maintenance), and routing's live
+/// reactions when the process runs the route queue. `switchboard worker`, the demo and the tests
+/// start workers this one way.
+public struct WorkerRole: Sendable {
+    public let configuration: WorkerRoleConfiguration
+    public let pool: PostgresPool
+    public let worker: JobWorker
+    public let services: [any Service]
+    let logger: Logger
+
+    /// Migrates (unless told not to), installs the schedules of the roles it runs, and builds
+    /// the services; nothing runs until ``run(signals:)`` or a group of the caller's runs them.
+    public static func prepare(_ configuration: WorkerRoleConfiguration,
+                               logger: Logger = Logger(label: "switchboard.worker")) async throws -> WorkerRole {
+        try configuration.worker.validate()
+        let connection = try await PostgresConnection.connect(configuration.database)
+        do {
+            if configuration.migrate { try await Migrator().migrate(on: connection) }
+            if configuration.runsRouting { try await connection.run { try RoutingWorker.installSLASchedule(on: $0) } }
+        } catch {
+            await connection.close()
+            throw error
+        }
+        await connection.close()
+        let slots = configuration.worker.queues.values.reduce(0, +)
+        let pool = PostgresPool(configuration: configuration.database,
+                                options: PostgresPoolOptions(maxConnections: min(max(1, slots), configuration.maximumPoolSize)))
+        let registry = SwitchboardKinds.registry(pool: pool, ingest: configuration.ingest, routing: configuration.routing)
+        let worker = JobWorker(database: configuration.database, configuration: configuration.worker, registry: registry, logger: logger)
+        var services: [any Service] = [PoolService(pool), worker]
+        if configuration.runsRouting {
+            services.append(RoutingReactions(configuration: configuration.database, pool: pool,
+                                             sweepInterval: configuration.routing.sweepInterval, logger: Logger(label: "switchboard.routing")))
+        }
+        return WorkerRole(configuration: configuration, pool: pool, worker: worker, services: services, logger: logger)
+    }
+
+    /// The services in one group: graceful shutdown on one of `signals` (or
+    /// `triggerGracefulShutdown()`) stops them in reverse order, the pool last.
+    public func serviceGroup(signals: [UnixSignal] = [.sigterm, .sigint]) -> ServiceGroup {
+        ServiceGroup(services: services, gracefulShutdownSignals: signals, cancellationSignals: [], logger: logger)
+    }
+
+    /// Runs every service until one of `signals` arrives or the task is cancelled.
+    public func run(signals: [UnixSignal] = [.sigterm, .sigint]) async throws {
+        try await serviceGroup(signals: signals).run()
+    }
+}
