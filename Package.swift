@@ -109,7 +109,7 @@ let package = Package(
         // Inbound payloads of every channel into one shape, or a rejection that says why.
         .target(
             name: "InboundParsing",
-            dependencies: ["EmailParsing", "Identity", "TextTrimming"],
+            dependencies: ["Helpdesk", "EmailParsing", "Identity", "TextTrimming"],
             swiftSettings: strict
         ),
         // The job queue: knows nothing of helpdesks.
@@ -263,7 +263,7 @@ let package = Package(
         ),
         .testTarget(
             name: "InboundParsingTests",
-            dependencies: ["InboundParsing"],
+            dependencies: ["InboundParsing", "Helpdesk"],
             swiftSettings: strict
         ),
         .testTarget(

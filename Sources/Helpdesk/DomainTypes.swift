@@ -32,3 +32,17 @@ public enum RoutingStrategy: String, PostgresTextEnum, Codable {
     /// Nobody is picked: the conversation waits in its team's queue for a person to assign it.
     case manual
 }
+
+/// What ingest made of an inbound row (`inbound_messages.status`). docs/integrations.md.
+public enum InboundStatus: String, PostgresTextEnum, Codable {
+    /// Inserted by an integration, not ingested yet.
+    case received
+    /// A customer message in a conversation.
+    case processed
+    /// A repeated delivery of a message already ingested.
+    case duplicate
+    /// An auto-reply or bounce.
+    case automated
+    /// Kept with a reject code and reason: the payload could not be used.
+    case rejected
+}

@@ -1,11 +1,6 @@
 public import Postgres
 public import Foundation
 
-/// Where an inbound row stands.
-public enum InboundStatus: String, Sendable, CaseIterable {
-    case received, processed, duplicate, automated, rejected
-}
-
 /// One inbound row as operators see it (no payload: it may hold personal data).
 public struct InboundSummary: Sendable {
     public let id: Int64

@@ -1,8 +1,5 @@
+public import Helpdesk
 
-/// The channels inbound messages arrive on, as stored in `inbound_messages.channel`.
-public enum Channel: String, Sendable, CaseIterable, Codable {
-    case email, sms, chat, social, webform, phone
-}
 
 /// Who wrote: whatever the channel tells, normalised (E.164 phones, lower-case emails).
 public struct Sender: Sendable, Equatable {

@@ -1,3 +1,4 @@
+public import Helpdesk
 public import Foundation
 import EmailParsing
 import Identity

@@ -1,3 +1,4 @@
+public import Helpdesk
 public import Postgres
 public import Logging
 import Foundation
@@ -6,7 +7,7 @@ import InboundParsing
 /// What ingesting one inbound row did.
 public enum IngestOutcome: Sendable, Equatable {
     /// The row was already handled (a repeated job); its status.
-    case alreadyHandled(status: String)
+    case alreadyHandled(status: InboundStatus)
     /// Kept and marked rejected with this code.
     case rejected(code: String)
     /// A repeated delivery of a message already in a conversation.
@@ -43,7 +44,7 @@ public struct InboundIngestor: Sendable {
     /// Ingests row `id`. Safe to run again for the same row (jobs are at-least-once): a handled
     /// row is left alone. Bad input never throws; it ends as a rejected row.
     public func ingest(_ id: Int64, on connection: isolated PostgresConnection) async throws -> IngestOutcome {
-        guard let outcome = try await ingest([id], on: connection)[id] else { throw IngestError("inbound message \(id) does not exist") }
+        guard let outcome = try await ingest([id], on: connection)[id] else { throw IngestError(.missingRow, "inbound message \(id) does not exist") }
         return try outcome.get()
     }
 
@@ -63,8 +64,8 @@ public struct InboundIngestor: Sendable {
              WHERE i.id = ANY (\(ids))
             """) {
             let id = try row.decode(Int64.self, at: 0)
-            let status = try row.decode(String.self, at: 1)
-            guard status == "received" else { outcomes[id] = .success(.alreadyHandled(status: status)); continue }
+            let status = try row.decode(InboundStatus.self, at: 1)
+            guard status == .received else { outcomes[id] = .success(.alreadyHandled(status: status)); continue }
             let parser = InboundParser(maximumBytes: try row.decode(Int.self, at: 4), defaultRegion: try row.decode(String?.self, at: 5))
             do {
                 let message = try Self.parse(channel: try row.decode(String.self, at: 2), size: try row.decode(Int?.self, at: 3),
@@ -80,7 +81,7 @@ public struct InboundIngestor: Sendable {
             }
         }
         for id in ids where outcomes[id] == nil && !parsed.ids.contains(id) {
-            outcomes[id] = .failure(IngestError("inbound message \(id) does not exist"))
+            outcomes[id] = .failure(IngestError(.missingRow, "inbound message \(id) does not exist"))
         }
         guard !parsed.ids.isEmpty || !rejections.ids.isEmpty else { return outcomes }
 
@@ -158,23 +159,25 @@ public struct InboundIngestor: Sendable {
 
     private func outcome(of row: PostgresRow, inbound id: Int64, answers: inout Answers,
                          on connection: isolated PostgresConnection) throws -> IngestOutcome {
-        let outcome = try row.decode(String.self, at: 1)
-        let conversationID = try row.decode(Int64?.self, at: 2)
-        let messageID = try row.decode(Int64?.self, at: 3)
-        switch outcome {
-        case "rejected":
+        let text = try row.decode(String.self, "o_outcome")
+        let conversationID = try row.decode(Int64?.self, "o_conversation_id")
+        let messageID = try row.decode(Int64?.self, "o_message_id")
+        let placement: ConversationOutcome.Placement
+        switch BatchOutcome(text) {
+        case .rejected:
             return .rejected(code: try connection.query("SELECT reject_code FROM inbound_messages WHERE id = \(id)").scalar(String.self))
-        case "duplicate": return .duplicate(messageID: messageID, conversationID: conversationID)
-        case "automated": return .automated(conversationID: conversationID)
-        case "deferred": return .deferred
-        case let other where other.hasPrefix("already_"): return .alreadyHandled(status: String(other.dropFirst("already_".count)))
-        default: break
+        case .duplicate: return .duplicate(messageID: messageID, conversationID: conversationID)
+        case .automated: return .automated(conversationID: conversationID)
+        case .deferred: return .deferred
+        case .alreadyHandled(let status): return .alreadyHandled(status: status)
+        case .placed(let placed): placement = placed
+        case nil: throw IngestError(.unexpectedResult, "ingest returned '\(text)' for inbound message \(id)")
         }
-        guard let conversationID, let messageID, let placement = ConversationOutcome.Placement(rawValue: outcome) else {
-            throw IngestError("ingest returned '\(outcome)' without a conversation for inbound message \(id)")
+        guard let conversationID, let messageID else {
+            throw IngestError(.unexpectedResult, "ingest returned '\(text)' without a conversation for inbound message \(id)")
         }
-        if let intent = try row.decode(String?.self, at: 5), let locale = try row.decode(String?.self, at: 6),
-           let template = try row.decode(String?.self, at: 7), let context = try row.decode(String?.self, at: 8) {
+        if let intent = try row.decode(String?.self, "o_answer_intent"), let locale = try row.decode(String?.self, "o_answer_locale"),
+           let template = try row.decode(String?.self, "o_answer_template"), let context = try row.decode(String?.self, "o_answer_context") {
             do {
                 let body = try AutoAnswerRenderer.render(template: template, contextJSON: context)
                 answers.inbound[id] = answers.questions.count
@@ -195,12 +198,49 @@ public struct InboundIngestor: Sendable {
             }
         }
         return .conversation(ConversationOutcome(placement: placement, conversationID: conversationID, messageID: messageID,
-                                                 customerID: try row.decode(Int64.self, at: 4), autoAnswered: nil))
+                                                 customerID: try row.decode(Int64.self, "o_customer_id"), autoAnswered: nil))
     }
 }
 
-/// An ingest step failed for a reason that is not the input's fault (missing row, database).
+/// An ingest step failed for a reason that is not the input's fault: a code to switch on, and a
+/// message that says why.
 public struct IngestError: Error, CustomStringConvertible, Sendable {
+    public enum Code: String, Sendable {
+        /// The inbound message or order event is gone (deleted by an admin): no retry can help.
+        case missingRow
+        /// The database answered something ingest cannot account for.
+        case unexpectedResult
+    }
+
+    public let code: Code
     public let description: String
-    public init(_ description: String) { self.description = description }
+    public init(_ code: Code, _ description: String) {
+        self.code = code
+        self.description = description
+    }
+}
+
+/// What `ingest_batch()` says it did with one row (its `o_outcome`).
+enum BatchOutcome: Equatable {
+    case rejected, duplicate, automated, deferred
+    /// `already_<status>`: a repeated job found the row handled.
+    case alreadyHandled(InboundStatus)
+    case placed(ConversationOutcome.Placement)
+
+    init?(_ text: String) {
+        switch text {
+        case "rejected": self = .rejected
+        case "duplicate": self = .duplicate
+        case "automated": self = .automated
+        case "deferred": self = .deferred
+        default:
+            if text.hasPrefix("already_"), let status = InboundStatus(rawValue: String(text.dropFirst("already_".count))) {
+                self = .alreadyHandled(status)
+            } else if let placement = ConversationOutcome.Placement(rawValue: text) {
+                self = .placed(placement)
+            } else {
+                return nil
+            }
+        }
+    }
 }

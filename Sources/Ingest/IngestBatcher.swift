@@ -17,7 +17,7 @@ public struct IngestBatcher: Sendable {
             }
             var items: [Int64: JobBatcher<IngestOutcome>.ItemResult] = [:]
             for id in ids {
-                switch results[id] ?? .failure(IngestError("inbound message \(id) does not exist")) {
+                switch results[id] ?? .failure(IngestError(.missingRow, "inbound message \(id) does not exist")) {
                 case .success(.deferred): items[id] = .deferred
                 case let result: items[id] = .finished(result.mapError { $0 })
                 }

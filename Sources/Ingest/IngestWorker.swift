@@ -20,7 +20,7 @@ public enum IngestWorker {
         registry.register(HelpdeskJobs.ingest) { args, _ in
             do {
                 _ = try await batcher.ingest(args.inboundID)
-            } catch let error as IngestError {
+            } catch let error as IngestError where error.code == .missingRow {
                 // The row is gone (deleted by an admin): nothing a retry could fix.
                 throw JobDiscard(error.description)
             }
@@ -28,7 +28,7 @@ public enum IngestWorker {
         registry.register(HelpdeskJobs.orderEvent) { args, _ in
             do {
                 _ = try await pool.withConnection { connection in try await applier.apply(args.orderEventID, on: connection) }
-            } catch let error as IngestError {
+            } catch let error as IngestError where error.code == .missingRow {
                 throw JobDiscard(error.description)
             }
         }

@@ -23,7 +23,7 @@ public struct OrderEventApplier: Sendable {
         guard let row = try connection.query("""
             SELECT e.payload->'customer'->>'email', e.payload->'customer'->>'phone', s.default_region
               FROM order_events e CROSS JOIN ingest_settings s WHERE e.id = \(id)
-            """).first else { throw IngestError("order event \(id) does not exist") }
+            """).first else { throw IngestError(.missingRow, "order event \(id) does not exist") }
         let region = try row.decode(String?.self, at: 2)
         var notes: [String] = []
         // A contact that does not normalise is left out (the order still counts); the audit says so.
@@ -36,7 +36,7 @@ public struct OrderEventApplier: Sendable {
         let note = notes.joined(separator: "; ")
         return try await connection.transaction { connection in
             let result = try connection.query("SELECT o_status, o_order_id, o_reason FROM apply_order_event(\(id), \(email), \(phone))")
-            guard let row = result.first else { throw IngestError("apply_order_event returned nothing for order event \(id)") }
+            guard let row = result.first else { throw IngestError(.unexpectedResult, "apply_order_event returned nothing for order event \(id)") }
             if try row.decode(String.self, at: 0) == "rejected" {
                 let reason = try row.decode(String?.self, at: 2) ?? "rejected"
                 logger.info("order event rejected", metadata: ["order_event.id": "\(id)", "reason": "\(reason)"])

@@ -19,7 +19,7 @@ public struct CronExpression: Sendable, Equatable, CustomStringConvertible {
         description = text
         let fields = text.split(whereSeparator: \.isWhitespace).map(String.init)
         guard fields.count == 5 || fields.count == 6 else {
-            throw JobQueueError("cron expression '\(text)' has \(fields.count) fields; expected 5 (minute hour day month weekday) or 6 (with seconds first)")
+            throw JobQueueError(.invalidSchedule, "cron expression '\(text)' has \(fields.count) fields; expected 5 (minute hour day month weekday) or 6 (with seconds first)")
         }
         let f = fields.count == 6 ? fields : ["0"] + fields
         seconds = try Self.parse(f[0], name: "second", range: 0...59, text: text)
@@ -39,7 +39,7 @@ public struct CronExpression: Sendable, Equatable, CustomStringConvertible {
 
     private static func parse(_ field: String, name: String, range: ClosedRange<Int>, text: String,
                               names: [String] = []) throws -> Set<Int> {
-        func bad(_ why: String) -> JobQueueError { JobQueueError("cron expression '\(text)': \(name) field '\(field)' \(why)") }
+        func bad(_ why: String) -> JobQueueError { JobQueueError(.invalidSchedule, "cron expression '\(text)': \(name) field '\(field)' \(why)") }
         func value(_ token: String) throws -> Int {
             if let number = Int(token) {
                 guard range.contains(number) else { throw bad("has \(number) outside \(range.lowerBound)-\(range.upperBound)") }

@@ -29,13 +29,13 @@ public enum JobAdmin {
             SELECT target.state FROM target
             """)
         guard let state = try result.first.map({ try $0.decode(String.self, at: 0) }) else {
-            throw JobQueueError("no job with id \(id)")
+            throw JobQueueError(.noSuchJob, "no job with id \(id)")
         }
         switch JobState(rawValue: state) {
         case .scheduled?, .available?: return .cancelled
         case .running?: return .stopRequested
         case let finished?: return .alreadyFinished(finished)
-        case nil: throw JobQueueError("job \(id) is in an unknown state '\(state)'")
+        case nil: throw JobQueueError(.unexpected, "job \(id) is in an unknown state '\(state)'")
         }
     }
 
@@ -55,16 +55,16 @@ public enum JobAdmin {
                 woken AS (SELECT pg_notify(\(Jobs.wakeChannel), queue) FROM changed)
                 SELECT before.state, (SELECT count(*) FROM woken) FROM before
                 """)
-            guard let row = result.first else { throw JobQueueError("no job with id \(id)") }
+            guard let row = result.first else { throw JobQueueError(.noSuchJob, "no job with id \(id)") }
             state = try row.decode(String.self, at: 0)
         } catch let error as PostgresError where error.isUniqueViolation {
-            throw JobQueueError("job \(id) cannot be retried: another live job holds its unique key")
+            throw JobQueueError(.wrongState, "job \(id) cannot be retried: another live job holds its unique key")
         }
         switch state {
         case "dead", "cancelled", "completed", "scheduled": return
-        case "available": throw JobQueueError("job \(id) is already available")
-        case "running": throw JobQueueError("job \(id) is running")
-        default: throw JobQueueError("job \(id) is in state \(state) and cannot be retried")
+        case "available": throw JobQueueError(.wrongState, "job \(id) is already available")
+        case "running": throw JobQueueError(.wrongState, "job \(id) is running")
+        default: throw JobQueueError(.wrongState, "job \(id) is in state \(state) and cannot be retried")
         }
     }
 

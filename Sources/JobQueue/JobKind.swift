@@ -107,7 +107,7 @@ public struct NewJob: Sendable {
     public init(kind: String, argumentsJSON: String, _ options: JobOptions = .init()) throws {
         guard let data = argumentsJSON.data(using: .utf8),
               (try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])) != nil else {
-            throw JobQueueError("job arguments are not valid JSON: \(argumentsJSON.prefix(80))")
+            throw JobQueueError(.invalidJob, "job arguments are not valid JSON: \(argumentsJSON.prefix(80))")
         }
         self.kind = kind
         self.args = argumentsJSON

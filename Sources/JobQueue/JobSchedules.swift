@@ -8,7 +8,7 @@ public enum JobSchedules {
                                  queue: String = "default", priority: Int16 = 0,
                                  on connection: isolated PostgresConnection) throws {
         _ = try CronExpression(cron)
-        guard !name.isEmpty else { throw JobQueueError("a schedule needs a name") }
+        guard !name.isEmpty else { throw JobQueueError(.invalidSchedule, "a schedule needs a name") }
         let json = try JobCoding.encode(args)
         try connection.execute("""
             INSERT INTO job_schedules (name, cron, queue, kind, args, priority, max_attempts)

@@ -136,7 +136,7 @@ public enum Jobs {
             RETURNING id
             """)
         guard result.count == jobs.count else {
-            throw JobQueueError("enqueue inserted \(result.count) of \(jobs.count) jobs")
+            throw JobQueueError(.unexpected, "enqueue inserted \(result.count) of \(jobs.count) jobs")
         }
         let outcomes = try result.map { EnqueueOutcome.enqueued(try $0.decode(Int64.self, at: 0)) }
         JobMetrics.shared.enqueued(queue: options.queue, outcomes.count)
@@ -146,16 +146,35 @@ public enum Jobs {
     private static func validate(_ job: NewJob) throws {
         let queue = job.options.queue
         guard !queue.isEmpty, queue.utf8.count <= 100 else {
-            throw JobQueueError("queue name must be 1 to 100 bytes, got \(queue.utf8.count)")
+            throw JobQueueError(.invalidJob, "queue name must be 1 to 100 bytes, got \(queue.utf8.count)")
         }
-        guard !job.kind.isEmpty else { throw JobQueueError("job kind must not be empty") }
-        guard job.maxAttempts >= 1 else { throw JobQueueError("max attempts must be at least 1, got \(job.maxAttempts)") }
-        if let key = job.options.uniqueKey, key.isEmpty { throw JobQueueError("a unique key must not be empty (use nil for none)") }
+        guard !job.kind.isEmpty else { throw JobQueueError(.invalidJob, "job kind must not be empty") }
+        guard job.maxAttempts >= 1 else { throw JobQueueError(.invalidJob, "max attempts must be at least 1, got \(job.maxAttempts)") }
+        if let key = job.options.uniqueKey, key.isEmpty { throw JobQueueError(.invalidJob, "a unique key must not be empty (use nil for none)") }
     }
 }
 
-/// A job-queue operation refused or failed, with a message that says why.
+/// A job-queue operation refused or failed: a code to switch on, and a message that says why.
 public struct JobQueueError: Error, CustomStringConvertible, Sendable {
+    public enum Code: String, Sendable {
+        /// A job to enqueue is not valid (queue name, kind, attempts, unique key, arguments).
+        case invalidJob
+        /// A cron expression or schedule is not valid.
+        case invalidSchedule
+        /// A worker's configuration is not valid.
+        case invalidConfiguration
+        /// No job has the id.
+        case noSuchJob
+        /// The job's state does not allow the operation.
+        case wrongState
+        /// The database did something the queue cannot account for.
+        case unexpected
+    }
+
+    public let code: Code
     public let description: String
-    public init(_ description: String) { self.description = description }
+    public init(_ code: Code, _ description: String) {
+        self.code = code
+        self.description = description
+    }
 }

@@ -62,10 +62,27 @@ public struct AppliedDefinition: Sendable {
     public let appliedAt: Date
 }
 
-/// Why migrating stopped.
+/// Why migrating stopped: a code to switch on, and a message that says what to do.
 public struct MigrationError: Error, CustomStringConvertible, Sendable {
+    public enum Code: String, Sendable {
+        /// Two migrations share a version, or two definitions files a name.
+        case duplicate
+        /// The database has a migration this build does not know: it is newer.
+        case unknownMigration
+        /// An applied migration's text changed since.
+        case editedMigration
+        /// A migration failed and was rolled back.
+        case migrationFailed
+        /// A definitions file failed; no definitions file of the run was applied.
+        case definitionsFailed
+    }
+
+    public let code: Code
     public let description: String
-    public init(_ description: String) { self.description = description }
+    public init(_ code: Code, _ description: String) {
+        self.code = code
+        self.description = description
+    }
 }
 
 /// What ``Migrator/migrate(on:)`` did.
@@ -179,13 +196,13 @@ public struct Migrator: Sendable {
         let checksums = try Self.checksums(of: migrations.map(\.sql), connection)
         let known = Set(migrations.map(\.version))
         if let unknown = applied.values.filter({ !known.contains($0.version) }).min(by: { $0.version < $1.version }) {
-            throw MigrationError("the database has migration \(Migration(version: unknown.version, name: unknown.name, sql: "").id) that this build of switchboard does not know: run a newer switchboard")
+            throw MigrationError(.unknownMigration, "the database has migration \(Migration(version: unknown.version, name: unknown.name, sql: "").id) that this build of switchboard does not know: run a newer switchboard")
         }
         for (migration, checksum) in zip(migrations, checksums) {
             if let done = applied[migration.version] {
                 if done.checksum != checksum {
                     guard migration.previousChecksums.contains(done.checksum) else {
-                        throw MigrationError("migration \(migration.id) was edited after it was applied (checksum in the database \(done.checksum.prefix(12))…, in this build \(checksum.prefix(12))…); migrations are forward-only: restore the applied text and put the change in a new migration")
+                        throw MigrationError(.editedMigration, "migration \(migration.id) was edited after it was applied (checksum in the database \(done.checksum.prefix(12))…, in this build \(checksum.prefix(12))…); migrations are forward-only: restore the applied text and put the change in a new migration")
                     }
                     // The same schema from a declared later text: the ledger records the text in force.
                     try connection.execute("UPDATE switchboard_migrations SET checksum = \(checksum) WHERE version = \(migration.version)")
@@ -204,7 +221,7 @@ public struct Migrator: Sendable {
                         """)
                 }
             } catch let error as PostgresError {
-                throw MigrationError("migration \(migration.id) failed\(Self.lineDescription(of: error, in: migration.sql)): \(error)")
+                throw MigrationError(.migrationFailed, "migration \(migration.id) failed\(Self.lineDescription(of: error, in: migration.sql)): \(error)")
             }
             logger.info("applied migration", metadata: ["migration": "\(migration.id)"])
             report.applied.append(migration)
@@ -224,7 +241,7 @@ public struct Migrator: Sendable {
                 do {
                     try connection.simpleQuery(unsafeSQL: definition.sql)
                 } catch let error as PostgresError {
-                    throw MigrationError("sql/definitions/\(definition.fileName) failed\(Self.lineDescription(of: error, in: definition.sql)): \(error); no definitions file was applied")
+                    throw MigrationError(.definitionsFailed, "sql/definitions/\(definition.fileName) failed\(Self.lineDescription(of: error, in: definition.sql)): \(error); no definitions file was applied")
                 }
                 try connection.execute("""
                     INSERT INTO switchboard_definitions (name, checksum, duration_ms) VALUES (\(definition.name), \(checksum), \(Self.milliseconds(since: started)))
@@ -262,11 +279,11 @@ public struct Migrator: Sendable {
     private func checkNamesAreUnique() throws {
         var seen: Set<Int> = []
         for migration in migrations where !seen.insert(migration.version).inserted {
-            throw MigrationError("two migrations have version \(migration.version)")
+            throw MigrationError(.duplicate, "two migrations have version \(migration.version)")
         }
         var names: Set<String> = []
         for definition in definitions where !names.insert(definition.name).inserted {
-            throw MigrationError("two definitions files are named \(definition.fileName)")
+            throw MigrationError(.duplicate, "two definitions files are named \(definition.fileName)")
         }
     }
 

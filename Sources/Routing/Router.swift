@@ -1,3 +1,4 @@
+public import Helpdesk
 public import Postgres
 public import Logging
 import Foundation
@@ -20,18 +21,18 @@ public struct RoutingDecision: Sendable, Equatable {
     public var teamID: Int64
     public var agentID: Int64?
     public var rule: String
-    public var strategy: String
+    public var strategy: RoutingStrategy
     public var reason: String
 }
 
 extension RoutingDecision {
-    /// A row of (decision id, conversation id, outcome, team id, agent id, rule, strategy, reason).
+    /// A row of `routing_decisions` (or a function returning its columns), by column name.
     fileprivate init(row: PostgresRow) throws {
-        self.init(id: try row.decode(Int64.self, at: 0), conversationID: try row.decode(Int64.self, at: 1),
-                  outcome: try row.decode(Outcome.self, at: 2),
-                  teamID: try row.decode(Int64.self, at: 3), agentID: try row.decode(Int64?.self, at: 4),
-                  rule: try row.decode(String.self, at: 5), strategy: try row.decode(String.self, at: 6),
-                  reason: try row.decode(String.self, at: 7))
+        self.init(id: try row.decode(Int64.self, "id"), conversationID: try row.decode(Int64.self, "conversation_id"),
+                  outcome: try row.decode(Outcome.self, "outcome"),
+                  teamID: try row.decode(Int64.self, "team_id"), agentID: try row.decode(Int64?.self, "agent_id"),
+                  rule: try row.decode(String.self, "rule_name"), strategy: try row.decode(RoutingStrategy.self, "strategy"),
+                  reason: try row.decode(String.self, "reason"))
     }
 }
 
@@ -86,14 +87,14 @@ public struct Router: Sendable {
         try await connection.retryingTransient { connection in
             // Durability as in route(_:cause:on:).
             let rows = try connection.query("""
-                SELECT d.decision_id, d.conversation_id, d.outcome, d.team_id, d.agent_id, d.rule_name, d.strategy, d.reason
+                SELECT d.decision_id AS id, d.conversation_id, d.outcome, d.team_id, d.agent_id, d.rule_name, d.strategy, d.reason
                   FROM set_config('synchronous_commit', 'off', true) AS durability,
                        LATERAL route_conversations(\(ids), \(cause)) d
                 """)
             var results: [Int64: BatchRouting] = [:]
             for row in rows {
-                let id = try row.decode(Int64.self, at: 1)
-                switch try row.decode(String.self, at: 2) {
+                let id = try row.decode(Int64.self, "conversation_id")
+                switch try row.decode(String.self, "outcome") {
                 case "skipped": results[id] = .skipped
                 case "deferred": results[id] = .deferred
                 case "missing": results[id] = .missing

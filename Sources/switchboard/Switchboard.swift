@@ -29,17 +29,7 @@ struct Switchboard: AsyncParsableCommand {
             } else {
                 try command.run()
             }
-        } catch let error as PostgresError {
-            fail(error.description)
-        } catch let error as PostgresDecodingError {
-            fail(error.description)
-        } catch let error as EmbeddedPostgresError {
-            fail(error.description)
-        } catch let error as MigrationError {
-            fail(error.description)
-        } catch let error as JobQueueError {
-            fail(error.description)
-        } catch let error as CommandFailure {
+        } catch let error as any ReportedError {
             fail(error.description)
         } catch {
             exit(withError: error)

@@ -1,3 +1,4 @@
+import Helpdesk
 import Foundation
 import InboundParsing
 import Testing

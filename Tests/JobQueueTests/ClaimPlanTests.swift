@@ -25,9 +25,9 @@ struct ClaimPlanTests {
                     _ = try WorkerStatements.complete([1], worker: worker, retain: false, on: connection)
                     _ = try WorkerStatements.change([Self.failure(1)], worker: worker, on: connection)
                     _ = try WorkerStatements.heartbeat(worker: worker, inFlight: 0, lease: .seconds(30), on: connection)
-                    _ = try Maintenance.promoteScheduled(on: connection)
-                    _ = try Maintenance.rescueExpiredLeases(on: connection)
-                    try Maintenance.deleteFinished(retainCompleted: .zero, retainDead: .zero, on: connection)
+                    _ = try ScheduledJobPromoter.promote(on: connection)
+                    _ = try LeaseRescuer.rescue(on: connection)
+                    try RetentionCleaner.deleteFinished(retainCompleted: .zero, retainDead: .zero, on: connection)
                 }
                 try connection.execute("INSERT INTO jobs (kind) SELECT 'noop' FROM generate_series(1, 5000)")
 
@@ -45,10 +45,10 @@ struct ClaimPlanTests {
                 reads["heartbeat"] = try await rowsRead(of: "jobs", on: connection) {
                     _ = try WorkerStatements.heartbeat(worker: worker, inFlight: 64, lease: .seconds(30), on: $0)
                 }
-                reads["promote scheduled"] = try await rowsRead(of: "jobs", on: connection) { _ = try Maintenance.promoteScheduled(on: $0) }
-                reads["rescue expired leases"] = try await rowsRead(of: "jobs", on: connection) { _ = try Maintenance.rescueExpiredLeases(on: $0) }
+                reads["promote scheduled"] = try await rowsRead(of: "jobs", on: connection) { _ = try ScheduledJobPromoter.promote(on: $0) }
+                reads["rescue expired leases"] = try await rowsRead(of: "jobs", on: connection) { _ = try LeaseRescuer.rescue(on: $0) }
                 reads["delete finished"] = try await rowsRead(of: "jobs", on: connection) {
-                    try Maintenance.deleteFinished(retainCompleted: .zero, retainDead: .zero, on: $0)
+                    try RetentionCleaner.deleteFinished(retainCompleted: .zero, retainDead: .zero, on: $0)
                 }
                 return reads
             }

@@ -47,6 +47,7 @@ struct DefinitionsTests {
             }
             #expect(error?.description.contains("sql/definitions/broken.sql failed at line 3") == true)
             #expect(error?.description.contains("42601") == true)
+            #expect(error?.code == .definitionsFailed)
             // answer.sql's new text came first in the same step: it was rolled back with it.
             #expect(try await connection.query("SELECT answer()").scalar(Int.self) == 1)
             let status = try await Migrator(migrations: [table], definitions: [answer(2), broken]).status(on: connection)

@@ -36,6 +36,7 @@ struct MigratorTests {
             let error = await #expect(throws: MigrationError.self) { try await Migrator(migrations: [edited, second], definitions: []).migrate(on: connection) }
             #expect(error?.description.contains("0001_customers was edited after it was applied") == true)
             #expect(error?.description.contains("forward-only") == true)
+            #expect(error?.code == .editedMigration)
             // Nothing after the refusal ran.
             #expect(try await connection.query("SELECT to_regclass('applied_log') IS NULL").scalar(Bool.self))
         }

@@ -18,8 +18,7 @@ public final class JobWorker: Service, Sendable {
 
     private struct State {
         var workerID: Int64?
-        var draining = false
-        var flushing = true
+        var phase = WorkerPhase.running
         var running: [Int64: JobRun] = [:]
         var inFlight: [String: Int] = [:]
         /// Queue → free slots at which its claim loop wants waking.
@@ -84,16 +83,18 @@ public final class JobWorker: Service, Sendable {
                     group.addTask { await self.heartbeatLoop(control) }
                     group.addTask { await self.watchdogLoop() }
                     if configuration.participatesInLeadership {
+                        let vacuum = JobsVacuum(configuration: .init(threshold: configuration.vacuumThreshold),
+                                                connection: ManagedConnection(configuration: withName("vacuum"), logger: logger), logger: logger)
                         let maintenance = Maintenance(
-                            configuration: configuration,
-                            connection: ManagedConnection(configuration: withName("leader"), logger: logger),
-                            metrics: metrics, logger: logger, workerID: { [self] in workerID },
-                            isStopping: { [self] in state.withLock { $0.draining } }, wake: maintenanceSignal,
-                            vacuum: JobsVacuum(connection: ManagedConnection(configuration: withName("vacuum"), logger: logger), logger: logger,
-                                               threshold: configuration.vacuumThreshold))
+                            election: LeaderElection(configuration: .init(lease: configuration.leaderLease)),
+                            chores: Maintenance.chores(for: configuration, vacuum: vacuum),
+                            context: MaintenanceContext(connection: ManagedConnection(configuration: withName("leader"), logger: logger),
+                                                        logger: logger, metrics: metrics),
+                            workerID: { [self] in workerID }, isStopping: { [self] in state.withLock { $0.phase.isShuttingDown } },
+                            wake: maintenanceSignal, vacuum: vacuum)
                         group.addTask { await maintenance.run() }
                     }
-                    while !state.withLock({ $0.draining }) { await shutdownSignal.wait(timeout: .seconds(1)) }
+                    while !state.withLock({ $0.phase.isShuttingDown }) { await shutdownSignal.wait(timeout: .seconds(1)) }
                     await shutDown(control: control)
                     listener?.stop()
                     group.cancelAll()
@@ -113,7 +114,7 @@ public final class JobWorker: Service, Sendable {
 
     /// Stops claiming and starts the shutdown sequence (what SIGTERM does).
     public func beginDraining() {
-        let first = state.withLock { state in defer { state.draining = true }; return !state.draining }
+        let first = state.withLock { $0.phase.drain() }
         guard first else { return }
         logger.info("shutting down: no new claims", metadata: ["running": "\(runningCount)"])
         shutdownSignal.signal()
@@ -128,7 +129,7 @@ public final class JobWorker: Service, Sendable {
         return configuration
     }
 
-    private var isDraining: Bool { state.withLock { $0.draining } }
+    private var isDraining: Bool { state.withLock { $0.phase.isShuttingDown } }
 
     // MARK: Registration and shutdown
 
@@ -167,7 +168,7 @@ public final class JobWorker: Service, Sendable {
             flushSignal.signal()
             try? await Task.sleep(for: .milliseconds(10))
         }
-        state.withLock { $0.flushing = false }
+        state.withLock { $0.phase.stop() }
         flushSignal.signal()
         heartbeatSignal.signal()
         if let id = workerID {
@@ -304,7 +305,7 @@ public final class JobWorker: Service, Sendable {
         let drained = state.withLock { state -> Bool in
             state.running[run.job.id] = nil
             state.outcomes.append((run, outcome))
-            return state.draining && state.running.isEmpty
+            return state.phase.isShuttingDown && state.running.isEmpty
         }
         flushSignal.signal()
         if drained { drainedSignal.signal() }
@@ -327,7 +328,7 @@ public final class JobWorker: Service, Sendable {
         let limit = configuration.completionBatchLimit
         while true {
             let batch = state.withLock { state -> [(run: JobRun, outcome: JobOutcome)]? in
-                if state.outcomes.isEmpty { return state.flushing ? [] : nil }
+                if state.outcomes.isEmpty { return state.phase.writesOutcomes ? [] : nil }
                 let count = min(limit, state.outcomes.count)
                 defer { state.outcomes.removeFirst(count) }
                 return Array(state.outcomes.prefix(count))
@@ -416,9 +417,9 @@ public final class JobWorker: Service, Sendable {
     // MARK: Leases
 
     private func heartbeatLoop(_ control: ManagedConnection) async {
-        while state.withLock({ $0.flushing }), !Task.isCancelled {
+        while state.withLock({ $0.phase.writesOutcomes }), !Task.isCancelled {
             await heartbeatSignal.wait(timeout: configuration.heartbeatInterval)
-            guard let worker = workerID, state.withLock({ $0.flushing }) else { return }
+            guard let worker = workerID, state.withLock({ $0.phase.writesOutcomes }) else { return }
             let inFlight = runningCount
             do {
                 let stops = try await control.run { [configuration] connection -> [Int64]? in
@@ -441,7 +442,7 @@ public final class JobWorker: Service, Sendable {
 
     /// Fails runs that passed their kind's timeout and cancels their handler.
     private func watchdogLoop() async {
-        while state.withLock({ $0.flushing }), !Task.isCancelled {
+        while state.withLock({ $0.phase.writesOutcomes }), !Task.isCancelled {
             try? await Task.sleep(for: .milliseconds(200))
             let now = ContinuousClock.now
             let late = state.withLock { $0.running.values.filter { $0.deadline <= now } }

@@ -46,12 +46,12 @@ public struct JobWorkerConfiguration: Sendable {
 
     /// Throws a ``JobQueueError`` saying what is wrong with the configuration.
     public func validate() throws {
-        guard !queues.isEmpty else { throw JobQueueError("a worker needs at least one queue") }
+        guard !queues.isEmpty else { throw JobQueueError(.invalidConfiguration, "a worker needs at least one queue") }
         for (queue, concurrency) in queues where concurrency < 1 || queue.isEmpty {
-            throw JobQueueError("queue '\(queue)' needs a name and a concurrency of at least 1, got \(concurrency)")
+            throw JobQueueError(.invalidConfiguration, "queue '\(queue)' needs a name and a concurrency of at least 1, got \(concurrency)")
         }
-        guard claimBatchLimit >= 1, completionBatchLimit >= 1 else { throw JobQueueError("batch limits must be at least 1") }
-        guard lease >= .seconds(1) else { throw JobQueueError("the lease must be at least 1 s") }
-        guard leaderLease >= .seconds(1) else { throw JobQueueError("the leader lease must be at least 1 s") }
+        guard claimBatchLimit >= 1, completionBatchLimit >= 1 else { throw JobQueueError(.invalidConfiguration, "batch limits must be at least 1") }
+        guard lease >= .seconds(1) else { throw JobQueueError(.invalidConfiguration, "the lease must be at least 1 s") }
+        guard leaderLease >= .seconds(1) else { throw JobQueueError(.invalidConfiguration, "the leader lease must be at least 1 s") }
     }
 }
