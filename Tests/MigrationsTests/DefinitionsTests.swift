@@ -132,6 +132,9 @@ struct DefinitionsTests {
         // jit = off beside enable_seqscan = off (issue 15: agents idle while customers waited).
         "function offer_waiting(bigint)", "function offer_waiting_all()",
         "function record_auto_answers(bigint[],text[],text[],text[])",
+        // One definition of eligibility and of the decision's reason for both routing paths.
+        "function routing_ineligibility(", "function routing_reason(", "function routing_candidates(",
+        "function route_conversation(", "function route_conversations(",
     ]
 
     /// Every function, view, trigger, constraint, index and column of the schema, as the server

@@ -16,6 +16,40 @@ SELECT d.id AS decision_id, d.conversation_id, d.decided_at, d.cause, d.rule_nam
   JOIN teams t ON t.id = d.team_id
   LEFT JOIN agents a ON a.id = d.agent_id;
 
+-- Why an agent may not take a conversation now, or NULL when they may: the one definition of
+-- eligibility, for route_conversation (through routing_candidates) and route_conversations alike.
+-- A single expression, so PostgreSQL inlines it into the calling statement.
+CREATE OR REPLACE FUNCTION routing_ineligibility(p_status text, p_channel text, p_live integer, p_max_open integer,
+                                                 p_language text, p_language_level smallint, p_require_language boolean,
+                                                 p_category text, p_skill_level smallint, p_require_skill boolean)
+RETURNS text LANGUAGE sql STABLE AS $$
+    SELECT CASE
+        WHEN p_status <> 'online' THEN p_status
+        WHEN coalesce(p_max_open, 0) = 0 THEN 'takes no ' || p_channel || ' conversations'
+        WHEN p_live >= p_max_open THEN format('at capacity on %s (%s of %s)', p_channel, p_live, p_max_open)
+        WHEN p_require_language AND p_language <> 'unknown' AND p_language_level IS NULL THEN 'does not speak ' || p_language
+        WHEN p_require_skill AND p_category IS NOT NULL AND p_skill_level IS NULL THEN 'no skill in ' || p_category
+    END
+$$;
+
+-- Why a decision went the way it did, in the words the decision log keeps: the one definition,
+-- for route_conversation and route_conversations alike.
+CREATE OR REPLACE FUNCTION routing_reason(p_plan routing_plan, p_agent bigint, p_previous bigint, p_last_agent bigint,
+                                          p_eligible boolean)
+RETURNS text LANGUAGE sql IMMUTABLE AS $$
+    SELECT CASE
+        WHEN p_plan.strategy = 'manual' THEN 'manual strategy: waits in the team queue for an agent to take it'
+        WHEN NOT p_eligible THEN 'no eligible agent: waits in the team queue'
+        WHEN p_agent IS NULL THEN 'every eligible agent filled up meanwhile: waits in the team queue'
+        WHEN p_agent = p_previous AND p_previous = p_last_agent THEN 'back to the agent it had before'
+        WHEN p_agent = p_previous THEN 'sticky: the customer''s previous agent'
+        WHEN p_previous IS NOT NULL THEN format('%s; the previous agent is not eligible', p_plan.strategy)
+        WHEN p_plan.strategy = 'round_robin' THEN 'round robin: fewest turns in the team'
+        WHEN p_plan.strategy = 'skills' THEN 'skills: highest language and category level'
+        ELSE 'least loaded: lowest share of capacity in use'
+    END
+$$;
+
 -- Every member of team p_team_id as a candidate for a conversation on p_channel in p_language
 -- and p_category: eligible, or the reason they are not.
 CREATE OR REPLACE FUNCTION routing_candidates(p_team_id bigint, p_channel text, p_language text, p_category text,
@@ -35,14 +69,9 @@ LANGUAGE sql STABLE AS $$
            (SELECT s.level FROM agent_skills s WHERE s.agent_id = a.id AND s.kind = 'language' AND s.value = p_language) AS language_level,
            (SELECT s.level FROM agent_skills s WHERE s.agent_id = a.id AND s.kind = 'category' AND s.value = p_category) AS skill_level
            OFFSET 0) x
-      CROSS JOIN LATERAL (SELECT CASE
-           WHEN a.status <> 'online' THEN a.status
-           WHEN coalesce((x.capacity).max_open, 0) = 0 THEN 'takes no ' || p_channel || ' conversations'
-           WHEN (x.capacity).live >= (x.capacity).max_open
-               THEN format('at capacity on %s (%s of %s)', p_channel, (x.capacity).live, (x.capacity).max_open)
-           WHEN p_require_language AND p_language <> 'unknown' AND x.language_level IS NULL THEN 'does not speak ' || p_language
-           WHEN p_require_skill AND p_category IS NOT NULL AND x.skill_level IS NULL THEN 'no skill in ' || p_category
-           END AS note) r
+      CROSS JOIN LATERAL (SELECT routing_ineligibility(a.status, p_channel, (x.capacity).live, (x.capacity).max_open,
+                                                       p_language, x.language_level, p_require_language,
+                                                       p_category, x.skill_level, p_require_skill) AS note) r
      WHERE tm.team_id = p_team_id
 $$;
 
@@ -162,11 +191,7 @@ BEGIN
                       c.last_assigned_at NULLS FIRST,
                       c.agent_id) k;
 
-    IF v_plan.strategy = 'manual' THEN
-        v_reason := 'manual strategy: waits in the team queue for an agent to take it';
-    ELSIF v_order IS NULL THEN
-        v_reason := 'no eligible agent: waits in the team queue';
-    ELSE
+    IF v_plan.strategy <> 'manual' AND v_order IS NOT NULL THEN
         -- The ranking read capacity without locks: take the first whose capacity row, locked
         -- now, still has room. Least loaded and skills first skip rows another routing
         -- transaction holds (it is giving that agent a conversation this very moment: the next
@@ -193,15 +218,8 @@ BEGIN
                 v_list.notes[array_position(v_list.ids, v_candidate)] := 'filled up meanwhile';
             END LOOP;
         END IF;
-        v_reason := CASE
-            WHEN v_agent IS NULL THEN 'every eligible agent filled up meanwhile: waits in the team queue'
-            WHEN v_agent = v_previous AND v_previous = v_conv.last_agent_id THEN 'back to the agent it had before'
-            WHEN v_agent = v_previous THEN 'sticky: the customer''s previous agent'
-            WHEN v_previous IS NOT NULL THEN format('%s; the previous agent is not eligible', v_plan.strategy)
-            WHEN v_plan.strategy = 'round_robin' THEN 'round robin: fewest turns in the team'
-            WHEN v_plan.strategy = 'skills' THEN 'skills: highest language and category level'
-            ELSE 'least loaded: lowest share of capacity in use' END;
     END IF;
+    v_reason := routing_reason(v_plan, v_agent, v_previous, v_conv.last_agent_id, v_order IS NOT NULL);
 
     -- One update (a second one in the same transaction would re-check every foreign key). SLA
     -- clocks start when the conversation was opened (or reopened), in the policy's hours.
@@ -394,15 +412,9 @@ BEGIN
                                             v_cap_live[(m.slot_base + v_channel_at)] AS live,
                                             v_cap_max[(m.slot_base + v_channel_at)] AS max_open,
                                             v_cap_last[(m.slot_base + v_channel_at)] AS last_assigned_at) x
-                 CROSS JOIN LATERAL (SELECT CASE
-                       WHEN m.status <> 'online' THEN m.status
-                       WHEN coalesce(x.max_open, 0) = 0 THEN 'takes no ' || v_conv.channel || ' conversations'
-                       WHEN x.live >= x.max_open THEN format('at capacity on %s (%s of %s)', v_conv.channel, x.live, x.max_open)
-                       WHEN v_plan.require_language AND v_conv.language <> 'unknown' AND x.language_level IS NULL
-                           THEN 'does not speak ' || v_conv.language
-                       WHEN v_plan.require_skill AND v_conv.category IS NOT NULL AND x.skill_level IS NULL
-                           THEN 'no skill in ' || v_conv.category
-                       END AS note) r
+                 CROSS JOIN LATERAL (SELECT routing_ineligibility(m.status, v_conv.channel, x.live, x.max_open,
+                                                                  v_conv.language, x.language_level, v_plan.require_language,
+                                                                  v_conv.category, x.skill_level, v_plan.require_skill) AS note) r
                  ORDER BY r.note IS NOT NULL,
                           m.agent_id IS DISTINCT FROM v_previous[v_i],
                           CASE v_plan.strategy WHEN 'round_robin' THEN m.turns END,
@@ -418,11 +430,7 @@ BEGIN
             v_state[v_i] := 'deferred';
             CONTINUE;
         END IF;
-        IF v_plan.strategy = 'manual' THEN
-            v_reasons[v_i] := 'manual strategy: waits in the team queue for an agent to take it';
-        ELSIF v_eligible IS NULL THEN
-            v_reasons[v_i] := 'no eligible agent: waits in the team queue';
-        ELSE
+        IF v_plan.strategy <> 'manual' AND v_eligible IS NOT NULL THEN
             -- The first in rank whose capacity row this transaction holds (or takes now
             -- without waiting) and that still has room. A row another transaction holds is
             -- passed over for least loaded and skills (the next in rank is as good); the
@@ -463,15 +471,8 @@ BEGIN
                     v_team_members[v_idx].turns := v_member.turns + 1;
                 END IF;
             END IF;
-            v_reasons[v_i] := CASE
-                WHEN v_agent IS NULL THEN 'every eligible agent filled up meanwhile: waits in the team queue'
-                WHEN v_agent = v_previous[v_i] AND v_previous[v_i] = v_conv.last_agent_id THEN 'back to the agent it had before'
-                WHEN v_agent = v_previous[v_i] THEN 'sticky: the customer''s previous agent'
-                WHEN v_previous[v_i] IS NOT NULL THEN format('%s; the previous agent is not eligible', v_plan.strategy)
-                WHEN v_plan.strategy = 'round_robin' THEN 'round robin: fewest turns in the team'
-                WHEN v_plan.strategy = 'skills' THEN 'skills: highest language and category level'
-                ELSE 'least loaded: lowest share of capacity in use' END;
         END IF;
+        v_reasons[v_i] := routing_reason(v_plan, v_agent, v_previous[v_i], v_conv.last_agent_id, v_eligible IS NOT NULL);
         v_state[v_i] := 'decided';
         v_agents[v_i] := v_agent;
         v_lists[v_i] := v_list;
