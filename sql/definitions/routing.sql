@@ -17,8 +17,7 @@ SELECT d.id AS decision_id, d.conversation_id, d.decided_at, d.cause, d.rule_nam
   LEFT JOIN agents a ON a.id = d.agent_id;
 
 -- Why an agent may not take a conversation now, or NULL when they may: the one definition of
--- eligibility, for routing (route_conversations, which route_conversation uses too) and for
--- routing_candidates (the dry run's first choice).
+-- eligibility, for route_conversation (through routing_candidates) and route_conversations alike.
 -- A single expression, so PostgreSQL inlines it into the calling statement.
 CREATE OR REPLACE FUNCTION routing_ineligibility(p_status text, p_channel text, p_live integer, p_max_open integer,
                                                  p_language text, p_language_level smallint, p_require_language boolean,
@@ -52,8 +51,7 @@ RETURNS text LANGUAGE sql IMMUTABLE AS $$
 $$;
 
 -- Every member of team p_team_id as a candidate for a conversation on p_channel in p_language
--- and p_category: eligible, or the reason they are not. For routing_dry_run and for admins in
--- psql; routing itself ranks in route_conversations.
+-- and p_category: eligible, or the reason they are not.
 CREATE OR REPLACE FUNCTION routing_candidates(p_team_id bigint, p_channel text, p_language text, p_category text,
                                    p_require_language boolean, p_require_skill boolean)
 RETURNS TABLE (agent_id bigint, agent text, eligible boolean, note text, live integer, max_open integer,
@@ -143,15 +141,24 @@ END $$;
 -- Conversations that are not open and unassigned are left alone (returns null): a route job
 -- may arrive after an agent already took it.
 CREATE OR REPLACE FUNCTION route_conversation(p_conversation_id bigint, p_cause text DEFAULT 'route') RETURNS routing_decisions
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql
+-- Custom plans would be planned again on every call (the candidates query alone plans in ~2 ms)
+-- for no better plan: its lookups are all by key.
+SET plan_cache_mode = force_generic_plan
+AS $$
 DECLARE
-    v_conv     conversations;
-    v_plan     routing_plan;
-    v_decision routing_decisions;
-    v_decision_id bigint;
+    v_conv       conversations;
+    v_plan       routing_plan;
+    v_calendar   bigint;
+    v_first_response interval;
+    v_resolution interval;
+    v_previous   bigint;
+    v_list       routing_candidate_list;
+    v_order      bigint[];
+    v_agent      bigint;
+    v_candidate  bigint;
+    v_reason     text;
 BEGIN
-    -- Where a batch passes over what another transaction holds, one conversation alone waits:
-    -- for the conversation, for its team's round robin turn, and (p_wait) for capacity rows.
     SELECT * INTO v_conv FROM conversations WHERE id = p_conversation_id FOR UPDATE;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'no conversation %', p_conversation_id USING ERRCODE = 'no_data_found';
@@ -159,15 +166,79 @@ BEGIN
     IF v_conv.status <> 'open' OR v_conv.agent_id IS NOT NULL THEN
         RETURN NULL;
     END IF;
+
     v_plan := routing_plan_for(v_conv);
+    v_previous := routing_previous_agent(v_conv, v_plan.strategy);
+
     IF v_plan.strategy = 'round_robin' THEN
+        -- Turns are read and taken one assignment at a time per team, so they stay even.
         PERFORM 1 FROM teams WHERE id = v_plan.team_id FOR NO KEY UPDATE;
     END IF;
-    SELECT r.decision_id INTO v_decision_id FROM route_conversations(ARRAY[p_conversation_id], p_cause, true) r;
-    -- A statement of its own: the one above logged the decision, and a statement sees only
-    -- what was there when it began.
-    SELECT d.* INTO v_decision FROM routing_decisions d WHERE d.id = v_decision_id;
-    RETURN v_decision;
+
+    -- One sort; the aggregates keep the subquery's order.
+    SELECT array_agg(k.agent_id), array_agg(k.note), array_agg(k.live), array_agg(k.max_open),
+           array_agg(k.agent_id) FILTER (WHERE k.eligible)
+      INTO v_list.ids, v_list.notes, v_list.live, v_list.max_open, v_order
+      FROM (SELECT c.agent_id, c.note, c.live, c.max_open, c.eligible
+              FROM routing_candidates(v_plan.team_id, v_conv.channel, v_conv.language, v_conv.category,
+                                      v_plan.require_language, v_plan.require_skill) c
+             ORDER BY NOT c.eligible,
+                      c.agent_id IS DISTINCT FROM v_previous,
+                      CASE v_plan.strategy WHEN 'round_robin' THEN c.round_robin_turns END,
+                      CASE v_plan.strategy WHEN 'skills' THEN -(c.language_level + c.skill_level) END,
+                      c.live::float8 / nullif(c.max_open, 0),
+                      c.live,
+                      c.last_assigned_at NULLS FIRST,
+                      c.agent_id) k;
+
+    IF v_plan.strategy <> 'manual' AND v_order IS NOT NULL THEN
+        -- The ranking read capacity without locks: take the first whose capacity row, locked
+        -- now, still has room. Least loaded and skills first skip rows another routing
+        -- transaction holds (it is giving that agent a conversation this very moment: the next
+        -- in rank is as good); round robin (serialised per team already) and the previous
+        -- agent are waited for, so turns stay even and sticky stays sticky.
+        v_agent := NULL;
+        IF v_plan.strategy IN ('least_loaded', 'skills') THEN
+            FOREACH v_candidate IN ARRAY v_order LOOP
+                IF v_candidate = v_previous THEN
+                    PERFORM 1 FROM agent_capacity
+                      WHERE agent_id = v_candidate AND channel = v_conv.channel AND live < max_open FOR UPDATE;
+                ELSE
+                    PERFORM 1 FROM agent_capacity
+                      WHERE agent_id = v_candidate AND channel = v_conv.channel AND live < max_open FOR UPDATE SKIP LOCKED;
+                END IF;
+                IF FOUND THEN v_agent := v_candidate; EXIT; END IF;
+            END LOOP;
+        END IF;
+        IF v_agent IS NULL THEN
+            FOREACH v_candidate IN ARRAY v_order LOOP
+                PERFORM 1 FROM agent_capacity
+                  WHERE agent_id = v_candidate AND channel = v_conv.channel AND live < max_open FOR UPDATE;
+                IF FOUND THEN v_agent := v_candidate; EXIT; END IF;
+                v_list.notes[array_position(v_list.ids, v_candidate)] := 'filled up meanwhile';
+            END LOOP;
+        END IF;
+    END IF;
+    v_reason := routing_reason(v_plan, v_agent, v_previous, v_conv.last_agent_id, v_order IS NOT NULL);
+
+    -- One update (a second one in the same transaction would re-check every foreign key). SLA
+    -- clocks start when the conversation was opened (or reopened), in the policy's hours.
+    SELECT p.calendar_id, t.first_response, t.resolution INTO v_calendar, v_first_response, v_resolution
+      FROM sla_policies p LEFT JOIN sla_targets t ON t.policy_id = p.id AND t.priority = v_plan.priority
+     WHERE p.id = v_plan.sla_policy_id;
+    UPDATE conversations
+       SET team_id = v_plan.team_id, priority = v_plan.priority, routing_rule_id = v_plan.rule_id,
+           routing_strategy = v_plan.strategy, sla_policy_id = v_plan.sla_policy_id, routed_at = now(),
+           first_response_due_at = CASE WHEN first_response_at IS NULL
+               THEN coalesce(first_response_due_at, business_time_add(v_calendar, created_at, v_first_response))
+               ELSE first_response_due_at END,
+           resolution_due_at = coalesce(resolution_due_at,
+               business_time_add(v_calendar, coalesce(reopened_at, created_at), v_resolution)),
+           agent_id = v_agent, assigned_at = CASE WHEN v_agent IS NULL THEN NULL ELSE now() END,
+           updated_at = now()
+     WHERE id = v_conv.id;
+    PERFORM routing_count_turn(v_plan, v_agent);
+    RETURN routing_record(v_conv.id, v_plan, v_agent, p_cause, v_reason, v_list);
 END $$;
 
 -- Routes the conversations p_ids as route_conversation would route each, in one transaction:
@@ -181,8 +252,7 @@ END $$;
 --                      which waits.
 -- Conversations, round robin teams and capacity rows are locked without waiting (SKIP LOCKED),
 -- so batches running side by side do not queue behind one another or deadlock.
-DROP FUNCTION IF EXISTS route_conversations(bigint[], text);
-CREATE OR REPLACE FUNCTION route_conversations(p_ids bigint[], p_cause text DEFAULT 'route', p_wait boolean DEFAULT false)
+CREATE OR REPLACE FUNCTION route_conversations(p_ids bigint[], p_cause text DEFAULT 'route')
 RETURNS TABLE (conversation_id bigint, outcome text, decision_id bigint, team_id bigint, agent_id bigint,
                rule_name text, strategy text, reason text)
 LANGUAGE plpgsql
@@ -237,7 +307,6 @@ DECLARE
     v_max         integer;
     v_wait        boolean;
     v_busy        boolean;
-    v_pass        integer;
 BEGIN
     -- Conversations another transaction holds are deferred, not waited for.
     v_convs := ARRAY(SELECT x FROM conversations x WHERE x.id = ANY (p_ids) ORDER BY x.id FOR UPDATE SKIP LOCKED);
@@ -365,39 +434,28 @@ BEGIN
             -- The first in rank whose capacity row this transaction holds (or takes now
             -- without waiting) and that still has room. A row another transaction holds is
             -- passed over for least loaded and skills (the next in rank is as good); the
-            -- previous agent and the round robin's next are waited for: by deferring in a
-            -- batch, by waiting for the row with p_wait (route_conversation), which then waits
-            -- in a second pass, in rank, for the rows it passed over.
-            FOR v_pass IN 1 .. CASE WHEN p_wait THEN 2 ELSE 1 END LOOP
-                EXIT WHEN v_pass = 2 AND (v_agent IS NOT NULL OR NOT v_busy);
-                v_busy := false;
-                FOREACH v_idx IN ARRAY v_eligible LOOP
-                    v_member := v_team_members[v_idx];
-                    v_slot := v_member.slot_base + v_channel_at;
-                    v_wait := v_member.agent_id = v_previous[v_i] OR v_plan.strategy NOT IN ('least_loaded', 'skills');
-                    IF NOT v_cap_locked[v_slot] THEN
-                        IF p_wait AND (v_wait OR v_pass = 2) THEN
-                            SELECT c.live, c.max_open INTO v_live, v_max FROM agent_capacity c
-                             WHERE c.agent_id = v_member.agent_id AND c.channel = v_conv.channel FOR UPDATE;
-                        ELSE
-                            SELECT c.live, c.max_open INTO v_live, v_max FROM agent_capacity c
-                             WHERE c.agent_id = v_member.agent_id AND c.channel = v_conv.channel FOR UPDATE SKIP LOCKED;
-                        END IF;
-                        IF NOT FOUND THEN
-                            v_busy := true;
-                            EXIT WHEN v_wait;
-                            CONTINUE;
-                        END IF;
-                        v_cap_locked[v_slot] := true;
-                        v_cap_live[v_slot] := v_live;
-                        v_cap_max[v_slot] := v_max;
+            -- previous agent and the round robin's next are waited for by deferring.
+            FOREACH v_idx IN ARRAY v_eligible LOOP
+                v_member := v_team_members[v_idx];
+                v_slot := v_member.slot_base + v_channel_at;
+                v_wait := v_member.agent_id = v_previous[v_i] OR v_plan.strategy NOT IN ('least_loaded', 'skills');
+                IF NOT v_cap_locked[v_slot] THEN
+                    SELECT c.live, c.max_open INTO v_live, v_max FROM agent_capacity c
+                     WHERE c.agent_id = v_member.agent_id AND c.channel = v_conv.channel FOR UPDATE SKIP LOCKED;
+                    IF NOT FOUND THEN
+                        v_busy := true;
+                        EXIT WHEN v_wait;
+                        CONTINUE;
                     END IF;
-                    IF v_cap_live[v_slot] < v_cap_max[v_slot] THEN
-                        v_agent := v_member.agent_id;
-                        EXIT;
-                    END IF;
-                    v_list.notes[array_position(v_list.ids, v_member.agent_id)] := 'filled up meanwhile';
-                END LOOP;
+                    v_cap_locked[v_slot] := true;
+                    v_cap_live[v_slot] := v_live;
+                    v_cap_max[v_slot] := v_max;
+                END IF;
+                IF v_cap_live[v_slot] < v_cap_max[v_slot] THEN
+                    v_agent := v_member.agent_id;
+                    EXIT;
+                END IF;
+                v_list.notes[array_position(v_list.ids, v_member.agent_id)] := 'filled up meanwhile';
             END LOOP;
             IF v_agent IS NULL AND v_busy THEN
                 v_state[v_i] := 'deferred';
