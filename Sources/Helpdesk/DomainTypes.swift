@@ -46,3 +46,8 @@ public enum InboundStatus: String, PostgresTextEnum, Codable {
     /// Kept with a reject code and reason: the payload could not be used.
     case rejected
 }
+
+/// What ingest made of an order event (`order_events.status`).
+public enum OrderEventStatus: String, PostgresTextEnum, Codable {
+    case received, applied, rejected
+}

@@ -1,3 +1,4 @@
+import Helpdesk
 public import Postgres
 public import Logging
 import Foundation
@@ -34,15 +35,16 @@ public struct OrderEventApplier: Sendable {
             do { return try ContactNormalisation.phone(raw, defaultRegion: region) } catch { notes.append("customer.phone ignored: \(error)"); return nil }
         }
         let note = notes.joined(separator: "; ")
-        return try await connection.transaction { connection in
+        // A deadlock with a concurrent ingest of the same customer runs the whole transaction again.
+        return try await connection.retryingTransient { connection in try await connection.transaction { connection in
             let result = try connection.query("SELECT o_status, o_order_id, o_reason FROM apply_order_event(\(id), \(email), \(phone))")
             guard let row = result.first else { throw IngestError(.unexpectedResult, "apply_order_event returned nothing for order event \(id)") }
-            if try row.decode(String.self, at: 0) == "rejected" {
-                let reason = try row.decode(String?.self, at: 2) ?? "rejected"
+            if try row.decode(OrderEventStatus.self, "o_status") == .rejected {
+                let reason = try row.decode(String?.self, "o_reason") ?? "rejected"
                 logger.info("order event rejected", metadata: ["order_event.id": "\(id)", "reason": "\(reason)"])
                 return .rejected(reason: reason)
             }
-            let orderID = try row.decode(Int64.self, at: 1)
+            let orderID = try row.decode(Int64.self, "o_order_id")
             if !note.isEmpty {
                 try connection.query("""
                     INSERT INTO audit_events (kind, actor_kind, order_id, detail)
@@ -51,6 +53,6 @@ public struct OrderEventApplier: Sendable {
                     """)
             }
             return .applied(orderID: orderID)
-        }
+        } }
     }
 }
