@@ -46,7 +46,7 @@ public enum InboundAdmin {
     public static func counts(on connection: isolated PostgresConnection) throws -> [InboundStatus: Int] {
         var counts: [InboundStatus: Int] = [:]
         for row in try connection.query("SELECT status, count(*) FROM inbound_messages GROUP BY status") {
-            if let status = InboundStatus(rawValue: try row.decode(String.self, at: 0)) { counts[status] = try row.decode(Int.self, at: 1) }
+            counts[try row.decode(InboundStatus.self, "status")] = try row.decode(Int.self, "count")
         }
         return counts
     }
@@ -57,11 +57,11 @@ public enum InboundAdmin {
               FROM inbound_messages WHERE \(subquery: condition) ORDER BY id DESC LIMIT \(limit)
             """).map { row in
             InboundSummary(
-                id: try row.decode(Int64.self, at: 0), channel: try row.decode(String?.self, at: 1),
-                externalID: try row.decode(String?.self, at: 2),
-                status: InboundStatus(rawValue: try row.decode(String.self, at: 3)) ?? .received,
-                rejectCode: try row.decode(String?.self, at: 4), rejectReason: try row.decode(String?.self, at: 5),
-                conversationID: try row.decode(Int64?.self, at: 6), receivedAt: try row.decode(Date.self, at: 7))
+                id: try row.decode(Int64.self, "id"), channel: try row.decode(String?.self, "channel"),
+                externalID: try row.decode(String?.self, "external_id"),
+                status: try row.decode(InboundStatus.self, "status"),
+                rejectCode: try row.decode(String?.self, "reject_code"), rejectReason: try row.decode(String?.self, "reject_reason"),
+                conversationID: try row.decode(Int64?.self, "conversation_id"), receivedAt: try row.decode(Date.self, "received_at"))
         }
     }
 }

@@ -132,14 +132,13 @@ public enum JobAdmin {
     /// The stored record of job `id`, or nil.
     public static func job(_ id: Int64, on connection: isolated PostgresConnection) throws -> JobRecord? {
         let result = try connection.query("""
-            SELECT id, queue, kind, state, attempt, max_attempts, errors::text, locked_by FROM jobs WHERE id = \(id)
+            SELECT id, queue, kind, state, attempt, max_attempts, errors::text AS errors, locked_by FROM jobs WHERE id = \(id)
             """)
         return try result.first.map { row in
-            JobRecord(id: try row.decode(Int64.self, at: 0), queue: try row.decode(String.self, at: 1),
-                      kind: try row.decode(String.self, at: 2),
-                      state: JobState(rawValue: try row.decode(String.self, at: 3)) ?? .dead,
-                      attempt: try row.decode(Int.self, at: 4), maxAttempts: try row.decode(Int.self, at: 5),
-                      errors: try row.decode(String.self, at: 6), lockedBy: try row.decode(Int64?.self, at: 7))
+            JobRecord(id: try row.decode(Int64.self, "id"), queue: try row.decode(String.self, "queue"),
+                      kind: try row.decode(String.self, "kind"), state: try row.decode(JobState.self, "state"),
+                      attempt: try row.decode(Int.self, "attempt"), maxAttempts: try row.decode(Int.self, "max_attempts"),
+                      errors: try row.decode(String.self, "errors"), lockedBy: try row.decode(Int64?.self, "locked_by"))
         }
     }
 }

@@ -1,3 +1,4 @@
+public import Postgres
 public import Foundation
 
 /// A kind of job and the type of its arguments. Declare one per kind and use it both to enqueue
@@ -118,7 +119,7 @@ public struct NewJob: Sendable {
 }
 
 /// A job's state as stored in `jobs.state`.
-public enum JobState: String, Sendable, CaseIterable, Codable {
+public enum JobState: String, PostgresTextEnum, Codable {
     case scheduled, available, running, completed, dead, cancelled
 }
 

@@ -1,13 +1,16 @@
 /// A Swift enum stored as one of a fixed set of text values (a column with a CHECK … IN (…)):
-/// bound as text, decoded with an error that names the column and the unknown value.
+/// bound as text, decoded with an error that names the column and the unknown value, and
+/// printed as its stored text (`round_robin`, not `roundRobin`).
 ///
 /// ```swift
 /// enum Channel: String, PostgresTextEnum { case email, sms, chat }
 /// ```
-public protocol PostgresTextEnum: RawRepresentable, CaseIterable, PostgresEncodable, PostgresDecodable, PostgresArrayElement
-    where RawValue == String {}
+public protocol PostgresTextEnum: RawRepresentable, CaseIterable, CustomStringConvertible, PostgresEncodable, PostgresDecodable,
+    PostgresArrayElement where RawValue == String {}
 
 extension PostgresTextEnum {
+    public var description: String { rawValue }
+
     public static var postgresDataType: PostgresDataType { .unspecified }
     public var postgresValue: PostgresBind.Value? { .text(rawValue) }
 

@@ -1,3 +1,4 @@
+public import Helpdesk
 public import Postgres
 public import Foundation
 
@@ -20,7 +21,7 @@ public struct RoutingExplanation: Sendable {
         public var cause: String
         public var rule: String
         public var team: String
-        public var strategy: String
+        public var strategy: RoutingStrategy
         public var priority: Int
         public var outcome: String
         public var agent: String?
@@ -29,8 +30,8 @@ public struct RoutingExplanation: Sendable {
     }
 
     public var conversationID: Int64
-    public var status: String
-    public var channel: String
+    public var status: ConversationStatus
+    public var channel: Channel
     public var language: String
     public var category: String?
     public var priority: Int
@@ -43,27 +44,27 @@ public struct RoutingExplanation: Sendable {
     /// Loads conversation `id`'s explanation; nil when there is no such conversation.
     public static func load(_ id: Int64, on connection: isolated PostgresConnection) throws -> RoutingExplanation? {
         guard let row = try connection.query("""
-            SELECT c.status, c.channel, c.language, c.category, c.priority, t.name, a.name,
+            SELECT c.status, c.channel, c.language, c.category, c.priority, t.name AS team, a.name AS agent,
                    c.first_response_due_at, c.resolution_due_at
               FROM conversations c LEFT JOIN teams t ON t.id = c.team_id LEFT JOIN agents a ON a.id = c.agent_id
              WHERE c.id = \(id)
             """).first else { return nil }
         var explanation = RoutingExplanation(
-            conversationID: id, status: try row.decode(String.self, at: 0), channel: try row.decode(String.self, at: 1),
-            language: try row.decode(String.self, at: 2), category: try row.decode(String?.self, at: 3),
-            priority: try row.decode(Int.self, at: 4), team: try row.decode(String?.self, at: 5),
-            agent: try row.decode(String?.self, at: 6), firstResponseDue: try row.decode(Date?.self, at: 7),
-            resolutionDue: try row.decode(Date?.self, at: 8), decisions: [])
+            conversationID: id, status: try row.decode(ConversationStatus.self, "status"), channel: try row.decode(Channel.self, "channel"),
+            language: try row.decode(String.self, "language"), category: try row.decode(String?.self, "category"),
+            priority: try row.decode(Int.self, "priority"), team: try row.decode(String?.self, "team"),
+            agent: try row.decode(String?.self, "agent"), firstResponseDue: try row.decode(Date?.self, "first_response_due_at"),
+            resolutionDue: try row.decode(Date?.self, "resolution_due_at"), decisions: [])
         for row in try connection.query("""
-            SELECT decided_at, cause, rule_name, team, strategy, priority, outcome, agent, reason, candidates::text
+            SELECT decided_at, cause, rule_name, team, strategy, priority, outcome, agent, reason, candidates::text AS candidates
               FROM routing_explanations WHERE conversation_id = \(id) ORDER BY decision_id
             """) {
             explanation.decisions.append(Decision(
-                decidedAt: try row.decode(Date.self, at: 0), cause: try row.decode(String.self, at: 1),
-                rule: try row.decode(String.self, at: 2), team: try row.decode(String.self, at: 3),
-                strategy: try row.decode(String.self, at: 4), priority: try row.decode(Int.self, at: 5),
-                outcome: try row.decode(String.self, at: 6), agent: try row.decode(String?.self, at: 7),
-                reason: try row.decode(String.self, at: 8), candidates: try Self.candidates(try row.decode(String.self, at: 9))))
+                decidedAt: try row.decode(Date.self, "decided_at"), cause: try row.decode(String.self, "cause"),
+                rule: try row.decode(String.self, "rule_name"), team: try row.decode(String.self, "team"),
+                strategy: try row.decode(RoutingStrategy.self, "strategy"), priority: try row.decode(Int.self, "priority"),
+                outcome: try row.decode(String.self, "outcome"), agent: try row.decode(String?.self, "agent"),
+                reason: try row.decode(String.self, "reason"), candidates: try Self.candidates(try row.decode(String.self, "candidates"))))
         }
         return explanation
     }
