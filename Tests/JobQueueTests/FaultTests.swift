@@ -95,8 +95,11 @@ struct FaultTests {
     @Test("kill -9 mid-batch: every job runs at least once and completes exactly once; nothing stays running")
     func killNineMidBatch() async throws {
         try await Self.withFixture("kill9") { fixture, workers in
-            // Jobs of 100 ms keep the worker mid-batch nearly all the time, so the kill catches some.
-            try await Self.enqueue(fixture, count: 1000, RecordArgs(sleepMS: 100))
+            // Jobs of 100 to 180 ms keep the worker mid-batch all the time, so the kill catches
+            // some: with equal durations a whole batch could finish, and its outcomes be written,
+            // before the next claim (a starved CI machine hit that gap).
+            let jobs = try (0..<1000).map { try NewJob(Self.record, RecordArgs(sleepMS: 100 + ($0 % 5) * 20)) }
+            _ = try await fixture.connection.run { connection in try Jobs.enqueue(many: jobs, on: connection) }
             let first = try workers.start(queues: "default=20")
             try await eventually("the first worker is under way") {
                 let runs = try await fixture.count("SELECT count(*) FROM test_runs")
