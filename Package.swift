@@ -285,7 +285,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SwitchboardTests",
-            dependencies: ["Postgres", "TestSupport", "Helpdesk", "Routing"],
+            dependencies: ["Postgres", "TestSupport", "Helpdesk", "Routing", "JobQueue", "SwitchboardApp"],
             swiftSettings: strict
         ),
     ]
