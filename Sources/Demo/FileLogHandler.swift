@@ -7,7 +7,7 @@ struct FileLogHandler: LogHandler {
     /// The open file, shared by every logger of the process.
     final class Sink: Sendable {
         let path: String
-        private let handle: Mutex<FileHandle?>
+        private let handle: Mutex<FileHandle>
 
         init(path: String) throws {
             guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else {
@@ -18,7 +18,7 @@ struct FileLogHandler: LogHandler {
         }
 
         func write(_ line: String) {
-            handle.withLock { $0?.write(Data(line.utf8)) }
+            handle.withLock { $0.write(Data(line.utf8)) }
         }
     }
 

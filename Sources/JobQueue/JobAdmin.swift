@@ -104,7 +104,7 @@ public enum JobAdmin {
     /// Jobs of `queue` in the table now, in any of `states` (nil: any state).
     public static func count(queue: String, states: [JobState]? = nil, on connection: isolated PostgresConnection) throws -> Int {
         try connection.query("""
-            SELECT count(*) FROM jobs WHERE queue = \(queue) AND (\(states?.map(\.rawValue))::text[] IS NULL OR state = ANY (\(states?.map(\.rawValue))::text[]))
+            SELECT count(*) FROM jobs WHERE queue = \(queue) AND (\(states)::text[] IS NULL OR state = ANY (\(states)::text[]))
             """).scalar(Int.self)
     }
 

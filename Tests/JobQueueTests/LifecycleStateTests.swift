@@ -37,8 +37,6 @@ struct LifecycleStateTests {
         #expect(change3 == .none)
         #expect(leadership.isLeading(at: start + .seconds(5.5)))
         // Renewals failing (database unreachable): the lease runs out on its own.
-        let change4 = leadership.renewalFailed()
-        #expect(change4 == .none)
         #expect(leadership.isLeading(at: start + .seconds(5.9)) && !leadership.isLeading(at: start + .seconds(6)))
         // Held again after the lapse, though the database kept this process's row: elected anew.
         let change5 = leadership.renewed(held: true, newly: false, at: start + .seconds(7), lease: lease)

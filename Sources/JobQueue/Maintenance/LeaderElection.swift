@@ -59,8 +59,4 @@ struct Leadership: Equatable, Sendable {
         if !held && wasLeading { return .lost }
         return .none
     }
-
-    /// A renewal that failed (the database was unreachable): the lease runs out on its own, and
-    /// this process stops leading when it does, whatever another process does meanwhile.
-    mutating func renewalFailed() -> Change { .none }
 }

@@ -64,7 +64,7 @@ struct Maintenance: Sendable {
                     case .none: break
                     }
                 } catch {
-                    _ = leadership.renewalFailed()
+                    // The lease runs out on its own: this process stops leading when it does.
                     logger.warning("leader election failed: \(error)")
                 }
             }

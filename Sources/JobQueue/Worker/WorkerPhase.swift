@@ -28,7 +28,7 @@ enum WorkerPhase: Equatable, Sendable {
         return true
     }
 
-    /// Ends outcome writing. Stopping a running worker drains it on the way.
+    /// Ends outcome writing; claiming too, if the worker was still running.
     mutating func stop() {
         self = .stopped
     }
