@@ -135,6 +135,9 @@ struct DefinitionsTests {
         // One definition of eligibility and of the decision's reason for both routing paths.
         "function routing_ineligibility(", "function routing_reason(", "function routing_candidates(",
         "function route_conversation(", "function route_conversations(",
+        // Routing in steps both paths share: one ranking, one way to apply a decision (issue 15).
+        "function routing_rank(", "function routing_apply(", "function routing_take(",
+        "function routing_batch_members(", "function routing_batch_decide_team(",
     ]
 
     /// Every function, view, trigger, constraint, index and column of the schema, as the server

@@ -136,6 +136,90 @@ BEGIN
              ORDER BY c.assigned_at DESC NULLS LAST, c.id DESC LIMIT 1);
 END $$;
 
+-- Where a candidate stands for a conversation, as a sort key (ascending): the one ranking of
+-- both routing paths. Eligible agents first, then the agent the conversation goes back to, then
+-- by strategy (round robin: fewest turns in the team; skills: highest language plus category
+-- level), then the lowest share of capacity in use, the fewest live conversations, the longest
+-- since an assignment (never assigned first), and the lowest id. A single expression, so
+-- PostgreSQL inlines it into the ORDER BY that calls it.
+CREATE OR REPLACE FUNCTION routing_rank(p_strategy text, p_eligible boolean, p_previous boolean, p_turns bigint,
+                                        p_language_level smallint, p_skill_level smallint, p_live integer,
+                                        p_max_open integer, p_last_assigned_at timestamptz, p_agent_id bigint)
+RETURNS float8[] LANGUAGE sql IMMUTABLE AS $$
+    SELECT ARRAY[CASE WHEN p_eligible THEN 0 ELSE 1 END::float8,
+                 CASE WHEN p_previous THEN 0 ELSE 1 END::float8,
+                 CASE WHEN p_strategy = 'round_robin' THEN p_turns ELSE 0 END::float8,
+                 CASE WHEN p_strategy = 'skills' THEN -(coalesce(p_language_level, 0) + coalesce(p_skill_level, 0)) ELSE 0 END::float8,
+                 coalesce(coalesce(p_live, 0)::float8 / nullif(coalesce(p_max_open, 0), 0), 'Infinity'::float8),
+                 coalesce(p_live, 0)::float8,
+                 coalesce(extract(epoch FROM p_last_assigned_at)::float8, '-Infinity'::float8),
+                 p_agent_id::float8]
+$$;
+
+-- Applies routing decisions: conversation p_ids[i] takes plan p_plans[i]'s team, priority, rule,
+-- strategy and SLA due times, and agent p_agents[i] (null: it waits in the team queue); round
+-- robin turns are counted. Both routing paths end here. One update of the conversations (the
+-- capacity trigger counts each assignment; a second update in the same transaction would
+-- re-check every foreign key). SLA clocks start when the conversation was opened (or
+-- reopened), in the policy's hours.
+CREATE OR REPLACE FUNCTION routing_apply(p_ids bigint[], p_plans routing_plan[], p_agents bigint[]) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE conversations c
+       SET team_id = (x.plan).team_id, priority = (x.plan).priority, routing_rule_id = (x.plan).rule_id,
+           routing_strategy = (x.plan).strategy, sla_policy_id = (x.plan).sla_policy_id, routed_at = now(),
+           first_response_due_at = CASE WHEN c.first_response_at IS NULL
+               THEN coalesce(c.first_response_due_at, business_time_add(p.calendar_id, c.created_at, t.first_response))
+               ELSE c.first_response_due_at END,
+           resolution_due_at = coalesce(c.resolution_due_at,
+               business_time_add(p.calendar_id, coalesce(c.reopened_at, c.created_at), t.resolution)),
+           agent_id = x.agent, assigned_at = CASE WHEN x.agent IS NULL THEN NULL ELSE now() END,
+           updated_at = now()
+      FROM (SELECT p_ids[i] AS id, p_plans[i] AS plan, p_agents[i] AS agent FROM generate_subscripts(p_ids, 1) i) x
+      LEFT JOIN sla_policies p ON p.id = (x.plan).sla_policy_id
+      LEFT JOIN sla_targets t ON t.policy_id = p.id AND t.priority = (x.plan).priority
+     WHERE c.id = x.id;
+
+    UPDATE team_members tm SET round_robin_turns = tm.round_robin_turns + x.turns
+      FROM (SELECT (p_plans[i]).team_id, p_agents[i] AS agent, count(*) AS turns
+              FROM generate_subscripts(p_ids, 1) i
+             WHERE p_agents[i] IS NOT NULL AND (p_plans[i]).strategy = 'round_robin'
+             GROUP BY 1, 2) x
+     WHERE tm.team_id = x.team_id AND tm.agent_id = x.agent;
+END $$;
+
+-- The first of p_order (the eligible candidates, best first) whose capacity row on p_channel,
+-- locked now, still has room; candidates found full are noted in p_list. The ranking read
+-- capacity without locks. Least loaded and skills first skip rows another routing transaction
+-- holds (it is giving that agent a conversation this very moment: the next in rank is as good);
+-- round robin (serialised per team already) and the previous agent are waited for, so turns
+-- stay even and sticky stays sticky.
+CREATE OR REPLACE FUNCTION routing_take(p_order bigint[], p_channel text, p_previous bigint, p_strategy text,
+                                        INOUT p_list routing_candidate_list, OUT o_agent bigint)
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_candidate bigint;
+BEGIN
+    IF p_strategy IN ('least_loaded', 'skills') THEN
+        FOREACH v_candidate IN ARRAY p_order LOOP
+            IF v_candidate = p_previous THEN
+                PERFORM 1 FROM agent_capacity
+                  WHERE agent_id = v_candidate AND channel = p_channel AND live < max_open FOR UPDATE;
+            ELSE
+                PERFORM 1 FROM agent_capacity
+                  WHERE agent_id = v_candidate AND channel = p_channel AND live < max_open FOR UPDATE SKIP LOCKED;
+            END IF;
+            IF FOUND THEN o_agent := v_candidate; RETURN; END IF;
+        END LOOP;
+    END IF;
+    FOREACH v_candidate IN ARRAY p_order LOOP
+        PERFORM 1 FROM agent_capacity
+          WHERE agent_id = v_candidate AND channel = p_channel AND live < max_open FOR UPDATE;
+        IF FOUND THEN o_agent := v_candidate; RETURN; END IF;
+        p_list.notes[array_position(p_list.ids, v_candidate)] := 'filled up meanwhile';
+    END LOOP;
+END $$;
+
 -- Routes one conversation: the matching rule sets team, priority and SLA due times; the rule's
 -- strategy picks an eligible agent with capacity, or the conversation waits in the team queue.
 -- Conversations that are not open and unassigned are left alone (returns null): a route job
@@ -147,17 +231,13 @@ LANGUAGE plpgsql
 SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
-    v_conv       conversations;
-    v_plan       routing_plan;
-    v_calendar   bigint;
-    v_first_response interval;
-    v_resolution interval;
-    v_previous   bigint;
-    v_list       routing_candidate_list;
-    v_order      bigint[];
-    v_agent      bigint;
-    v_candidate  bigint;
-    v_reason     text;
+    v_conv     conversations;
+    v_plan     routing_plan;
+    v_previous bigint;
+    v_list     routing_candidate_list;
+    v_order    bigint[];
+    v_taken    record;
+    v_agent    bigint;
 BEGIN
     SELECT * INTO v_conv FROM conversations WHERE id = p_conversation_id FOR UPDATE;
     IF NOT FOUND THEN
@@ -169,7 +249,6 @@ BEGIN
 
     v_plan := routing_plan_for(v_conv);
     v_previous := routing_previous_agent(v_conv, v_plan.strategy);
-
     IF v_plan.strategy = 'round_robin' THEN
         -- Turns are read and taken one assignment at a time per team, so they stay even.
         PERFORM 1 FROM teams WHERE id = v_plan.team_id FOR NO KEY UPDATE;
@@ -182,63 +261,136 @@ BEGIN
       FROM (SELECT c.agent_id, c.note, c.live, c.max_open, c.eligible
               FROM routing_candidates(v_plan.team_id, v_conv.channel, v_conv.language, v_conv.category,
                                       v_plan.require_language, v_plan.require_skill) c
-             ORDER BY NOT c.eligible,
-                      c.agent_id IS DISTINCT FROM v_previous,
-                      CASE v_plan.strategy WHEN 'round_robin' THEN c.round_robin_turns END,
-                      CASE v_plan.strategy WHEN 'skills' THEN -(c.language_level + c.skill_level) END,
-                      c.live::float8 / nullif(c.max_open, 0),
-                      c.live,
-                      c.last_assigned_at NULLS FIRST,
-                      c.agent_id) k;
+             ORDER BY routing_rank(v_plan.strategy, c.eligible, c.agent_id = v_previous, c.round_robin_turns,
+                                   c.language_level, c.skill_level, c.live, c.max_open, c.last_assigned_at, c.agent_id)) k;
 
     IF v_plan.strategy <> 'manual' AND v_order IS NOT NULL THEN
-        -- The ranking read capacity without locks: take the first whose capacity row, locked
-        -- now, still has room. Least loaded and skills first skip rows another routing
-        -- transaction holds (it is giving that agent a conversation this very moment: the next
-        -- in rank is as good); round robin (serialised per team already) and the previous
-        -- agent are waited for, so turns stay even and sticky stays sticky.
-        v_agent := NULL;
-        IF v_plan.strategy IN ('least_loaded', 'skills') THEN
-            FOREACH v_candidate IN ARRAY v_order LOOP
-                IF v_candidate = v_previous THEN
-                    PERFORM 1 FROM agent_capacity
-                      WHERE agent_id = v_candidate AND channel = v_conv.channel AND live < max_open FOR UPDATE;
-                ELSE
-                    PERFORM 1 FROM agent_capacity
-                      WHERE agent_id = v_candidate AND channel = v_conv.channel AND live < max_open FOR UPDATE SKIP LOCKED;
-                END IF;
-                IF FOUND THEN v_agent := v_candidate; EXIT; END IF;
-            END LOOP;
-        END IF;
-        IF v_agent IS NULL THEN
-            FOREACH v_candidate IN ARRAY v_order LOOP
-                PERFORM 1 FROM agent_capacity
-                  WHERE agent_id = v_candidate AND channel = v_conv.channel AND live < max_open FOR UPDATE;
-                IF FOUND THEN v_agent := v_candidate; EXIT; END IF;
-                v_list.notes[array_position(v_list.ids, v_candidate)] := 'filled up meanwhile';
-            END LOOP;
-        END IF;
+        SELECT * INTO v_taken FROM routing_take(v_order, v_conv.channel, v_previous, v_plan.strategy, v_list);
+        v_list := v_taken.p_list;
+        v_agent := v_taken.o_agent;
     END IF;
-    v_reason := routing_reason(v_plan, v_agent, v_previous, v_conv.last_agent_id, v_order IS NOT NULL);
+    PERFORM routing_apply(ARRAY[v_conv.id], ARRAY[v_plan], ARRAY[v_agent]);
+    RETURN routing_record(v_conv.id, v_plan, v_agent, p_cause,
+                          routing_reason(v_plan, v_agent, v_previous, v_conv.last_agent_id, v_order IS NOT NULL),
+                          v_list);
+END $$;
 
-    -- One update (a second one in the same transaction would re-check every foreign key). SLA
-    -- clocks start when the conversation was opened (or reopened), in the policy's hours.
-    SELECT p.calendar_id, t.first_response, t.resolution INTO v_calendar, v_first_response, v_resolution
-      FROM sla_policies p LEFT JOIN sla_targets t ON t.policy_id = p.id AND t.priority = v_plan.priority
-     WHERE p.id = v_plan.sla_policy_id;
-    UPDATE conversations
-       SET team_id = v_plan.team_id, priority = v_plan.priority, routing_rule_id = v_plan.rule_id,
-           routing_strategy = v_plan.strategy, sla_policy_id = v_plan.sla_policy_id, routed_at = now(),
-           first_response_due_at = CASE WHEN first_response_at IS NULL
-               THEN coalesce(first_response_due_at, business_time_add(v_calendar, created_at, v_first_response))
-               ELSE first_response_due_at END,
-           resolution_due_at = coalesce(resolution_due_at,
-               business_time_add(v_calendar, coalesce(reopened_at, created_at), v_resolution)),
-           agent_id = v_agent, assigned_at = CASE WHEN v_agent IS NULL THEN NULL ELSE now() END,
-           updated_at = now()
-     WHERE id = v_conv.id;
-    PERFORM routing_count_turn(v_plan, v_agent);
-    RETURN routing_record(v_conv.id, v_plan, v_agent, p_cause, v_reason, v_list);
+-- What a batch routes with: every member of the teams of its plans p_plans (status, turns,
+-- skills), in team then agent order, and their capacity on the channels their team's
+-- conversations came by, in a grid of the batch's agents × channels p_channels: a member's
+-- capacity on p_channels[k] is at slot_base + k (null where there is no need or no row).
+CREATE OR REPLACE FUNCTION routing_batch_members(p_convs conversations[], p_plans routing_plan[], p_channels text[],
+    OUT o_members routing_member[], OUT o_live integer[], OUT o_max_open integer[], OUT o_last_assigned_at timestamptz[])
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    WITH n AS (SELECT (p_plans[i]).team_id, (p_convs[i]).channel FROM generate_subscripts(p_convs, 1) i),
+         m AS (SELECT tm.team_id, tm.agent_id, tm.round_robin_turns FROM team_members tm
+                WHERE tm.team_id = ANY (ARRAY(SELECT DISTINCT n.team_id FROM n))),
+         a AS (SELECT d.agent_id, (row_number() OVER (ORDER BY d.agent_id))::integer AS ax
+                 FROM (SELECT DISTINCT m.agent_id FROM m) d),
+         needs AS (SELECT DISTINCT m.agent_id, n.channel FROM n JOIN m ON m.team_id = n.team_id),
+         grid AS (SELECT a.ax, ch.n, c.live, c.max_open, c.last_assigned_at
+                    FROM a CROSS JOIN unnest(p_channels) WITH ORDINALITY AS ch(name, n)
+                    LEFT JOIN (needs JOIN agent_capacity c ON c.agent_id = needs.agent_id AND c.channel = needs.channel)
+                           ON needs.agent_id = a.agent_id AND needs.channel = ch.name),
+         cap AS (SELECT array_agg(grid.live ORDER BY grid.ax, grid.n) AS live,
+                        array_agg(grid.max_open ORDER BY grid.ax, grid.n) AS max_open,
+                        array_agg(grid.last_assigned_at ORDER BY grid.ax, grid.n) AS last_assigned_at
+                   FROM grid)
+    SELECT (SELECT cap.live FROM cap), (SELECT cap.max_open FROM cap), (SELECT cap.last_assigned_at FROM cap),
+           (SELECT array_agg(ROW(m.team_id, ag.id, ag.name, ag.status, m.round_robin_turns, s.languages, s.language_levels,
+                                 s.categories, s.category_levels, (a.ax - 1) * cardinality(p_channels))::routing_member
+                             ORDER BY m.team_id, ag.id)
+              FROM m JOIN a ON a.agent_id = m.agent_id JOIN agents ag ON ag.id = m.agent_id
+              LEFT JOIN agent_skill_sets s ON s.agent_id = m.agent_id)
+      INTO o_live, o_max_open, o_last_assigned_at, o_members;
+END $$;
+
+-- Decides a batch's conversations of one team (p_at: their indexes into p_convs, the most urgent
+-- then the oldest first) as route_conversation would decide each, from the team's members
+-- p_members and the batch's capacity grid (routing_batch_members), which counts the batch's own
+-- assignments; p_locked marks the grid's rows this transaction holds. Each becomes 'decided'
+-- (with its agent, reason and candidates) or 'deferred': it is routed round robin but this
+-- transaction could not lock the team (p_rr_locked false), or another transaction holds the
+-- agent it must wait for (the previous agent, the round robin's next). A capacity row another transaction holds is passed over for least loaded and
+-- skills: the next in rank is as good.
+CREATE OR REPLACE FUNCTION routing_batch_decide_team(p_convs conversations[], p_plans routing_plan[], p_previous bigint[],
+    p_customers bigint[], p_at integer[], p_members routing_member[], p_channels text[], p_rr_locked boolean,
+    INOUT p_live integer[], INOUT p_max_open integer[], INOUT p_last_assigned_at timestamptz[], INOUT p_locked boolean[],
+    INOUT p_state text[], INOUT p_agents bigint[], INOUT p_reasons text[], INOUT p_lists routing_candidate_list[])
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_i integer; v_at integer; v_idx integer; v_slot integer;
+    v_conv conversations; v_plan routing_plan; v_previous bigint; v_agent bigint;
+    v_list routing_candidate_list; v_eligible integer[]; v_member routing_member;
+    v_live integer; v_max integer; v_busy boolean;
+BEGIN
+    FOREACH v_i IN ARRAY p_at LOOP
+        v_conv := p_convs[v_i];
+        v_plan := p_plans[v_i];
+        IF v_plan.strategy = 'round_robin' AND NOT p_rr_locked THEN
+            p_state[v_i] := 'deferred';
+            CONTINUE;
+        END IF;
+        v_at := array_position(p_channels, v_conv.channel);
+        -- Sticky: a conversation of the customer assigned earlier in this batch is their latest.
+        v_previous := p_previous[v_i];
+        IF v_plan.strategy = 'sticky' AND v_conv.last_agent_id IS NULL THEN
+            v_previous := coalesce((SELECT p_agents[j] FROM generate_subscripts(p_customers, 1) j
+                                     WHERE p_customers[j] = v_conv.customer_id AND p_agents[j] IS NOT NULL
+                                     ORDER BY j DESC LIMIT 1), v_previous);
+        END IF;
+        SELECT array_agg(k.agent_id), array_agg(k.note), array_agg(k.live), array_agg(k.max_open),
+               array_agg(k.idx) FILTER (WHERE k.note IS NULL)
+          INTO v_list.ids, v_list.notes, v_list.live, v_list.max_open, v_eligible
+          FROM (SELECT m.agent_id, m.n::integer AS idx, r.note, coalesce(x.live, 0) AS live, coalesce(x.max_open, 0) AS max_open
+                  FROM unnest(p_members) WITH ORDINALITY
+                       AS m(team_id, agent_id, agent, status, turns, languages, language_levels, categories, category_levels, slot_base, n)
+                 CROSS JOIN LATERAL (SELECT m.language_levels[array_position(m.languages, v_conv.language)] AS language_level,
+                                            m.category_levels[array_position(m.categories, v_conv.category)] AS skill_level,
+                                            p_live[m.slot_base + v_at] AS live, p_max_open[m.slot_base + v_at] AS max_open,
+                                            p_last_assigned_at[m.slot_base + v_at] AS last_assigned_at) x
+                 CROSS JOIN LATERAL (SELECT routing_ineligibility(m.status, v_conv.channel, x.live, x.max_open,
+                                                                  v_conv.language, x.language_level, v_plan.require_language,
+                                                                  v_conv.category, x.skill_level, v_plan.require_skill) AS note) r
+                 ORDER BY routing_rank(v_plan.strategy, r.note IS NULL, m.agent_id = v_previous, m.turns, x.language_level,
+                                       x.skill_level, x.live, x.max_open, x.last_assigned_at, m.agent_id)) k;
+        v_agent := NULL;
+        v_busy := false;
+        IF v_plan.strategy <> 'manual' AND v_eligible IS NOT NULL THEN
+            FOREACH v_idx IN ARRAY v_eligible LOOP
+                v_member := p_members[v_idx];
+                v_slot := v_member.slot_base + v_at;
+                IF NOT p_locked[v_slot] THEN
+                    SELECT c.live, c.max_open INTO v_live, v_max FROM agent_capacity c
+                     WHERE c.agent_id = v_member.agent_id AND c.channel = v_conv.channel FOR UPDATE SKIP LOCKED;
+                    IF NOT FOUND THEN
+                        v_busy := true;
+                        EXIT WHEN v_member.agent_id = v_previous OR v_plan.strategy NOT IN ('least_loaded', 'skills');
+                        CONTINUE;
+                    END IF;
+                    p_locked[v_slot] := true; p_live[v_slot] := v_live; p_max_open[v_slot] := v_max;
+                END IF;
+                IF p_live[v_slot] < p_max_open[v_slot] THEN v_agent := v_member.agent_id; EXIT; END IF;
+                v_list.notes[array_position(v_list.ids, v_member.agent_id)] := 'filled up meanwhile';
+            END LOOP;
+            IF v_agent IS NULL AND v_busy THEN
+                p_state[v_i] := 'deferred';
+                CONTINUE;
+            END IF;
+            IF v_agent IS NOT NULL THEN
+                p_live[v_slot] := p_live[v_slot] + 1;
+                p_last_assigned_at[v_slot] := now();
+                IF v_plan.strategy = 'round_robin' THEN
+                    p_members[v_idx].turns := v_member.turns + 1;
+                END IF;
+            END IF;
+        END IF;
+        p_state[v_i] := 'decided';
+        p_agents[v_i] := v_agent;
+        p_lists[v_i] := v_list;
+        p_reasons[v_i] := routing_reason(v_plan, v_agent, v_previous, v_conv.last_agent_id, v_eligible IS NOT NULL);
+    END LOOP;
 END $$;
 
 -- Routes the conversations p_ids as route_conversation would route each, in one transaction:
@@ -259,58 +411,15 @@ LANGUAGE plpgsql
 SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
-    v_convs       conversations[];
-    v_plans       routing_plan[];
-    v_previous    bigint[];
-    v_order       integer[];
-    v_need_team   bigint[];
-    v_rr_teams    bigint[];
-    -- The batch's assignments so far, for sticky.
-    v_assigned_customer     bigint[];
-    v_assigned_conversation bigint[];
-    v_assigned_agent        bigint[];
-    v_need_channel text[];
-    v_team        bigint;
-    v_team_members routing_member[];
-    v_channels    text[];
-    v_team_ids    bigint[];
-    -- Capacity of every (agent, channel) of the batch's teams and channels; live counts this
-    -- batch's own assignments; locked: this transaction holds the row.
-    v_cap_live    integer[];
-    v_cap_max     integer[];
-    v_cap_last    timestamptz[];
-    v_cap_locked  boolean[];
-    v_members     routing_member[];
-    -- The members of team v_slice_team[k] are v_members[v_slice_lo[k] : v_slice_hi[k]].
-    v_slice_team  bigint[];
-    v_slice_lo    integer[];
-    v_slice_hi    integer[];
-    -- Per conversation (same index as v_convs).
-    v_state       text[];
-    v_agents      bigint[];
-    v_reasons     text[];
-    v_lists       routing_candidate_list[];
-    v_conv        conversations;
-    v_plan        routing_plan;
-    v_list        routing_candidate_list;
-    v_eligible    integer[];
-    v_i           integer;
-    v_k           integer;
-    v_lo          integer;
-    v_hi          integer;
-    v_channel_at  integer;
-    v_idx         integer;
-    v_slot        integer;
-    v_member      routing_member;
-    v_agent       bigint;
-    v_live        integer;
-    v_max         integer;
-    v_wait        boolean;
-    v_busy        boolean;
+    v_convs conversations[]; v_plans routing_plan[]; v_previous bigint[]; v_customers bigint[];
+    v_channels text[]; v_rr_teams bigint[]; v_members routing_member[];
+    v_live integer[]; v_max_open integer[]; v_last timestamptz[]; v_locked boolean[];
+    v_state text[]; v_agents bigint[]; v_reasons text[]; v_lists routing_candidate_list[];
+    v_team record;
+    v_decided integer[];
 BEGIN
     -- Conversations another transaction holds are deferred, not waited for.
     v_convs := ARRAY(SELECT x FROM conversations x WHERE x.id = ANY (p_ids) ORDER BY x.id FOR UPDATE SKIP LOCKED);
-
     RETURN QUERY
     SELECT x.id, CASE WHEN EXISTS (SELECT 1 FROM conversations c WHERE c.id = x.id) THEN 'deferred' ELSE 'missing' END,
            NULL::bigint, NULL::bigint, NULL::bigint, NULL::text, NULL::text, NULL::text
@@ -329,189 +438,39 @@ BEGIN
     FOR v_i IN 1 .. cardinality(v_convs) LOOP
         v_plans[v_i] := routing_plan_for(v_convs[v_i]);
         v_previous[v_i] := routing_previous_agent(v_convs[v_i], (v_plans[v_i]).strategy);
+        v_customers[v_i] := (v_convs[v_i]).customer_id;
     END LOOP;
-
-    -- Team by team (teams share few agents), the most urgent first, then the oldest.
-    SELECT array_agg(i ORDER BY (v_plans[i]).team_id, (v_plans[i]).priority, (v_convs[i]).id),
-           array_agg((v_plans[i]).team_id), array_agg((v_convs[i]).channel)
-      INTO v_order, v_need_team, v_need_channel
-      FROM generate_subscripts(v_convs, 1) i;
-    SELECT array_agg(DISTINCT x) INTO v_channels FROM unnest(v_need_channel) x;
-    SELECT array_agg(DISTINCT x) INTO v_team_ids FROM unnest(v_need_team) x;
-
+    v_channels := ARRAY(SELECT DISTINCT c.channel FROM unnest(v_convs) c ORDER BY 1);
     -- Round robin turns are read and taken one team at a time, as in route_conversation; a
     -- team another transaction holds defers its round robin conversations instead of waiting.
     v_rr_teams := ARRAY(SELECT t.id FROM teams t
                          WHERE t.id IN (SELECT (p).team_id FROM unnest(v_plans) p WHERE (p).strategy = 'round_robin')
                          ORDER BY t.id FOR NO KEY UPDATE SKIP LOCKED);
+    SELECT * INTO v_members, v_live, v_max_open, v_last FROM routing_batch_members(v_convs, v_plans, v_channels);
+    v_locked := array_fill(false, ARRAY[coalesce(cardinality(v_live), 0)]);
 
-    -- One read of every member of the batch's teams: status, turns, skills, and capacity on the
-    -- channels their team's conversations came by, in a grid of agents × the batch's channels.
-    WITH m AS (SELECT tm.team_id, tm.agent_id, tm.round_robin_turns FROM team_members tm WHERE tm.team_id = ANY (v_team_ids)),
-         a AS (SELECT d.agent_id, (row_number() OVER (ORDER BY d.agent_id))::integer AS ax
-                 FROM (SELECT DISTINCT m.agent_id FROM m) d),
-         needs AS (SELECT DISTINCT m.agent_id, n.channel
-                     FROM unnest(v_need_team, v_need_channel) AS n(team_id, channel) JOIN m ON m.team_id = n.team_id),
-         grid AS (SELECT a.ax, ch.n, c.live, c.max_open, c.last_assigned_at
-                    FROM a CROSS JOIN unnest(v_channels) WITH ORDINALITY AS ch(name, n)
-                    LEFT JOIN (needs JOIN agent_capacity c ON c.agent_id = needs.agent_id AND c.channel = needs.channel)
-                           ON needs.agent_id = a.agent_id AND needs.channel = ch.name),
-         cap AS (SELECT array_agg(grid.live ORDER BY grid.ax, grid.n) AS live,
-                        array_agg(grid.max_open ORDER BY grid.ax, grid.n) AS max_open,
-                        array_agg(grid.last_assigned_at ORDER BY grid.ax, grid.n) AS last_assigned_at
-                   FROM grid)
-    SELECT (SELECT cap.live FROM cap), (SELECT cap.max_open FROM cap), (SELECT cap.last_assigned_at FROM cap),
-           (SELECT array_agg(ROW(m.team_id, ag.id, ag.name, ag.status, m.round_robin_turns, s.languages, s.language_levels,
-                                 s.categories, s.category_levels, (a.ax - 1) * cardinality(v_channels))::routing_member
-                             ORDER BY m.team_id, ag.id)
-              FROM m JOIN a ON a.agent_id = m.agent_id JOIN agents ag ON ag.id = m.agent_id
-              LEFT JOIN agent_skill_sets s ON s.agent_id = m.agent_id)
-      INTO v_cap_live, v_cap_max, v_cap_last, v_members;
-    v_cap_locked := array_fill(false, ARRAY[coalesce(cardinality(v_cap_live), 0)]);
-    SELECT array_agg(x.team_id ORDER BY x.team_id), array_agg(x.lo ORDER BY x.team_id), array_agg(x.hi ORDER BY x.team_id)
-      INTO v_slice_team, v_slice_lo, v_slice_hi
-      FROM (SELECT m.team_id, min(m.n)::integer AS lo, max(m.n)::integer AS hi
-              FROM unnest(v_members) WITH ORDINALITY AS m(team_id, agent_id, agent, status, turns, languages, language_levels,
-                                                          categories, category_levels, slot_base, n)
-             GROUP BY m.team_id) x;
-
-    FOREACH v_i IN ARRAY v_order LOOP
-        v_conv := v_convs[v_i];
-        v_plan := v_plans[v_i];
-        v_channel_at := array_position(v_channels, v_conv.channel);
-        IF v_team IS DISTINCT FROM v_plan.team_id THEN
-            v_team := v_plan.team_id;
-            v_k := array_position(v_slice_team, v_team);
-            v_lo := coalesce(v_slice_lo[v_k], 1);
-            v_hi := coalesce(v_slice_hi[v_k], 0);
-            v_team_members := v_members[v_lo:v_hi];
-        END IF;
-
-        -- Sticky: a conversation of the same customer assigned earlier in this batch is the
-        -- customer's latest (the newest such one, as route_conversation's lookup would find).
-        IF v_plan.strategy = 'sticky' AND v_conv.last_agent_id IS NULL AND v_assigned_customer IS NOT NULL THEN
-            SELECT a.agent INTO v_agent
-              FROM unnest(v_assigned_customer, v_assigned_conversation, v_assigned_agent) AS a(customer, conversation, agent)
-             WHERE a.customer = v_conv.customer_id
-             ORDER BY a.conversation DESC LIMIT 1;
-            IF FOUND THEN
-                v_previous[v_i] := v_agent;
-            END IF;
-        END IF;
-        -- The candidates, ranked as in route_conversation, with the batch's own assignments
-        -- counted in their load.
-        SELECT array_agg(k.agent_id), array_agg(k.note), array_agg(k.live), array_agg(k.max_open),
-               array_agg(k.idx) FILTER (WHERE k.note IS NULL)
-          INTO v_list.ids, v_list.notes, v_list.live, v_list.max_open, v_eligible
-          FROM (SELECT m.agent_id, m.n::integer AS idx, r.note,
-                       coalesce(v_cap_live[(m.slot_base + v_channel_at)], 0) AS live, coalesce(v_cap_max[(m.slot_base + v_channel_at)], 0) AS max_open
-                  FROM unnest(v_team_members) WITH ORDINALITY
-                       AS m(team_id, agent_id, agent, status, turns, languages, language_levels, categories, category_levels, slot_base, n)
-                 CROSS JOIN LATERAL (SELECT m.language_levels[array_position(m.languages, v_conv.language)] AS language_level,
-                                            m.category_levels[array_position(m.categories, v_conv.category)] AS skill_level,
-                                            v_cap_live[(m.slot_base + v_channel_at)] AS live,
-                                            v_cap_max[(m.slot_base + v_channel_at)] AS max_open,
-                                            v_cap_last[(m.slot_base + v_channel_at)] AS last_assigned_at) x
-                 CROSS JOIN LATERAL (SELECT routing_ineligibility(m.status, v_conv.channel, x.live, x.max_open,
-                                                                  v_conv.language, x.language_level, v_plan.require_language,
-                                                                  v_conv.category, x.skill_level, v_plan.require_skill) AS note) r
-                 ORDER BY r.note IS NOT NULL,
-                          m.agent_id IS DISTINCT FROM v_previous[v_i],
-                          CASE v_plan.strategy WHEN 'round_robin' THEN m.turns END,
-                          CASE v_plan.strategy WHEN 'skills' THEN -(coalesce(x.language_level, 0) + coalesce(x.skill_level, 0)) END,
-                          coalesce(x.live, 0)::float8 / nullif(coalesce(x.max_open, 0), 0),
-                          coalesce(x.live, 0),
-                          x.last_assigned_at NULLS FIRST,
-                          m.agent_id) k;
-
-        v_agent := NULL;
-        v_busy := false;
-        IF v_plan.strategy = 'round_robin' AND NOT v_plan.team_id = ANY (v_rr_teams) THEN
-            v_state[v_i] := 'deferred';
-            CONTINUE;
-        END IF;
-        IF v_plan.strategy <> 'manual' AND v_eligible IS NOT NULL THEN
-            -- The first in rank whose capacity row this transaction holds (or takes now
-            -- without waiting) and that still has room. A row another transaction holds is
-            -- passed over for least loaded and skills (the next in rank is as good); the
-            -- previous agent and the round robin's next are waited for by deferring.
-            FOREACH v_idx IN ARRAY v_eligible LOOP
-                v_member := v_team_members[v_idx];
-                v_slot := v_member.slot_base + v_channel_at;
-                v_wait := v_member.agent_id = v_previous[v_i] OR v_plan.strategy NOT IN ('least_loaded', 'skills');
-                IF NOT v_cap_locked[v_slot] THEN
-                    SELECT c.live, c.max_open INTO v_live, v_max FROM agent_capacity c
-                     WHERE c.agent_id = v_member.agent_id AND c.channel = v_conv.channel FOR UPDATE SKIP LOCKED;
-                    IF NOT FOUND THEN
-                        v_busy := true;
-                        EXIT WHEN v_wait;
-                        CONTINUE;
-                    END IF;
-                    v_cap_locked[v_slot] := true;
-                    v_cap_live[v_slot] := v_live;
-                    v_cap_max[v_slot] := v_max;
-                END IF;
-                IF v_cap_live[v_slot] < v_cap_max[v_slot] THEN
-                    v_agent := v_member.agent_id;
-                    EXIT;
-                END IF;
-                v_list.notes[array_position(v_list.ids, v_member.agent_id)] := 'filled up meanwhile';
-            END LOOP;
-            IF v_agent IS NULL AND v_busy THEN
-                v_state[v_i] := 'deferred';
-                CONTINUE;
-            END IF;
-            IF v_agent IS NOT NULL THEN
-                v_assigned_customer := v_assigned_customer || v_conv.customer_id;
-                v_assigned_conversation := v_assigned_conversation || v_conv.id;
-                v_assigned_agent := v_assigned_agent || v_agent;
-                v_cap_live[v_slot] := v_cap_live[v_slot] + 1;
-                v_cap_last[v_slot] := now();
-                IF v_plan.strategy = 'round_robin' THEN
-                    v_team_members[v_idx].turns := v_member.turns + 1;
-                END IF;
-            END IF;
-        END IF;
-        v_reasons[v_i] := routing_reason(v_plan, v_agent, v_previous[v_i], v_conv.last_agent_id, v_eligible IS NOT NULL);
-        v_state[v_i] := 'decided';
-        v_agents[v_i] := v_agent;
-        v_lists[v_i] := v_list;
+    -- Team by team (teams share few agents), the most urgent first, then the oldest.
+    FOR v_team IN SELECT (v_plans[i]).team_id AS id, array_agg(i ORDER BY (v_plans[i]).priority, (v_convs[i]).id) AS at
+                    FROM generate_subscripts(v_convs, 1) i GROUP BY 1 ORDER BY 1 LOOP
+        SELECT * INTO v_live, v_max_open, v_last, v_locked, v_state, v_agents, v_reasons, v_lists
+          FROM routing_batch_decide_team(v_convs, v_plans, v_previous, v_customers, v_team.at,
+                   ARRAY(SELECT v_members[n] FROM generate_subscripts(v_members, 1) n WHERE (v_members[n]).team_id = v_team.id ORDER BY n),
+                   v_channels, coalesce(v_team.id = ANY (v_rr_teams), false),
+                   v_live, v_max_open, v_last, v_locked, v_state, v_agents, v_reasons, v_lists);
     END LOOP;
 
     RETURN QUERY
     SELECT (v_convs[i]).id, 'deferred', NULL::bigint, NULL::bigint, NULL::bigint, NULL::text, NULL::text, NULL::text
       FROM generate_subscripts(v_convs, 1) i
      WHERE v_state[i] = 'deferred';
-
-    -- One update of the decided conversations (the capacity trigger counts each assignment
-    -- against the rows this transaction holds), as route_conversation's.
-    UPDATE conversations c
-       SET team_id = (x.plan).team_id, priority = (x.plan).priority, routing_rule_id = (x.plan).rule_id,
-           routing_strategy = (x.plan).strategy, sla_policy_id = (x.plan).sla_policy_id, routed_at = now(),
-           first_response_due_at = CASE WHEN c.first_response_at IS NULL
-               THEN coalesce(c.first_response_due_at, business_time_add(p.calendar_id, c.created_at, t.first_response))
-               ELSE c.first_response_due_at END,
-           resolution_due_at = coalesce(c.resolution_due_at,
-               business_time_add(p.calendar_id, coalesce(c.reopened_at, c.created_at), t.resolution)),
-           agent_id = x.agent, assigned_at = CASE WHEN x.agent IS NULL THEN NULL ELSE now() END,
-           updated_at = now()
-      FROM (SELECT (v_convs[i]).id, v_plans[i] AS plan, v_agents[i] AS agent
-              FROM generate_subscripts(v_convs, 1) i WHERE v_state[i] = 'decided') x
-      LEFT JOIN sla_policies p ON p.id = (x.plan).sla_policy_id
-      LEFT JOIN sla_targets t ON t.policy_id = p.id AND t.priority = (x.plan).priority
-     WHERE c.id = x.id;
-
-    UPDATE team_members tm SET round_robin_turns = tm.round_robin_turns + x.turns
-      FROM (SELECT (v_plans[i]).team_id, v_agents[i] AS agent, count(*) AS turns
-              FROM generate_subscripts(v_convs, 1) i
-             WHERE v_state[i] = 'decided' AND v_agents[i] IS NOT NULL AND (v_plans[i]).strategy = 'round_robin'
-             GROUP BY 1, 2) x
-     WHERE tm.team_id = x.team_id AND tm.agent_id = x.agent;
-
+    v_decided := ARRAY(SELECT i FROM generate_subscripts(v_convs, 1) i WHERE v_state[i] = 'decided' ORDER BY i);
+    PERFORM routing_apply(ARRAY(SELECT (v_convs[i]).id FROM unnest(v_decided) WITH ORDINALITY AS d(i, n) ORDER BY n),
+                          ARRAY(SELECT v_plans[i] FROM unnest(v_decided) WITH ORDINALITY AS d(i, n) ORDER BY n),
+                          ARRAY(SELECT v_agents[i] FROM unnest(v_decided) WITH ORDINALITY AS d(i, n) ORDER BY n));
     RETURN QUERY
     SELECT d.conversation_id, d.outcome, d.id, d.team_id, d.agent_id, d.rule_name, d.strategy, d.reason
       FROM routing_log(ARRAY(SELECT routing_decision((v_convs[i]).id, v_plans[i], v_agents[i], p_cause, v_reasons[i], v_lists[i])
-                               FROM generate_subscripts(v_convs, 1) i WHERE v_state[i] = 'decided' ORDER BY i)) d;
+                               FROM unnest(v_decided) WITH ORDINALITY AS d(i, n) ORDER BY n)) d;
 END $$;
 
 -- Gives agent p_agent_id waiting conversations of their teams, most urgent and oldest first,
