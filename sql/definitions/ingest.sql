@@ -148,11 +148,8 @@ CREATE OR REPLACE FUNCTION ingest_message(p_inbound_id bigint, m jsonb,
     OUT o_outcome text, OUT o_conversation_id bigint, OUT o_message_id bigint, OUT o_customer_id bigint,
     OUT o_answer_intent text, OUT o_answer_locale text, OUT o_answer_template text, OUT o_answer_context jsonb)
 LANGUAGE plpgsql
--- As ingest_batch's, so that the steps both call are planned alike whichever comes first.
-SET jit = off
-SET enable_hashjoin = off
-SET enable_mergejoin = off
-SET enable_seqscan = off
+-- Its lookups are all by key. Called by ingest_batch, it runs with the batch's settings (no
+-- JIT, hash and merge joins or sequential scans), and so do the steps it shares with the batch.
 SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
@@ -200,23 +197,26 @@ BEGIN
     PERFORM lock_customer(o_customer_id);
     SELECT * INTO v_place FROM ingest_find_conversation(v_store.id, o_customer_id, v_replied, m);
 
-    -- The message's scratch row (a batch has added it already) becomes the only current one.
-    PERFORM ingest_items_ready();
-    IF NOT EXISTS (SELECT 1 FROM ingest_items WHERE inbound_id = p_inbound_id) THEN
-        PERFORM ingest_items_add(ARRAY[p_inbound_id], ARRAY[m]);
+    -- The message's scratch row (ingest_batch added it already) is the one current row while
+    -- the steps run.
+    IF to_regclass('pg_temp.ingest_items') IS NULL THEN
+        PERFORM ingest_items_ready();
     END IF;
-    UPDATE ingest_items SET current = false WHERE current;
-    UPDATE ingest_items
-       SET current = true, store_id = v_store.id, customer_id = o_customer_id, conversation_id = v_place.o_conversation_id,
-           placement = CASE WHEN v_place.o_conversation_id IS NULL THEN 'new_conversation'
-                            WHEN v_place.o_status = 'resolved' THEN 'reopened' ELSE 'threaded' END,
-           placed_by = coalesce(v_place.o_how, 'new')
-     WHERE inbound_id = p_inbound_id;
+    FOR v_attempt IN 1 .. 2 LOOP
+        UPDATE ingest_items
+           SET current = true, store_id = v_store.id, customer_id = o_customer_id, conversation_id = v_place.o_conversation_id,
+               placement = CASE WHEN v_place.o_conversation_id IS NULL THEN 'new_conversation'
+                                WHEN v_place.o_status = 'resolved' THEN 'reopened' ELSE 'threaded' END,
+               placed_by = coalesce(v_place.o_how, 'new')
+         WHERE inbound_id = p_inbound_id;
+        EXIT WHEN FOUND;
+        PERFORM ingest_items_add(ARRAY[p_inbound_id], ARRAY[m]);
+    END LOOP;
     PERFORM ingest_current_items();
-    SELECT w.placement, w.conversation_id, w.message_id, CASE WHEN w.answer_context IS NOT NULL THEN w.intent END,
-           w.answer_locale, w.answer_template, w.answer_context
-      INTO o_outcome, o_conversation_id, o_message_id, o_answer_intent, o_answer_locale, o_answer_template, o_answer_context
-      FROM ingest_items w WHERE w.current;
+    UPDATE ingest_items w SET current = false WHERE w.current
+    RETURNING w.placement, w.conversation_id, w.message_id, CASE WHEN w.answer_context IS NOT NULL THEN w.intent END,
+              w.answer_locale, w.answer_template, w.answer_context
+         INTO o_outcome, o_conversation_id, o_message_id, o_answer_intent, o_answer_locale, o_answer_template, o_answer_context;
 END $$;
 
 -- Ingests a batch of parsed messages in the calling transaction, with the same outcome as
@@ -265,6 +265,7 @@ BEGIN
         SELECT w.inbound_id, 'deferred'::text, NULL::bigint, NULL::bigint, w.customer_id, NULL::text, NULL::text, NULL::text, NULL::jsonb
           FROM ingest_items w WHERE w.deferred ORDER BY w.ord;
 
+    UPDATE ingest_items SET current = false WHERE current;
     SELECT array_agg(inbound_id ORDER BY ord), array_agg(m ORDER BY ord) INTO v_slow_ids, v_slow_messages
       FROM ingest_items WHERE NOT fast AND NOT deferred;
     FOR v_i IN 1 .. coalesce(cardinality(v_slow_ids), 0) LOOP
@@ -302,7 +303,8 @@ BEGIN
         INSERT INTO messages (store_id, conversation_id, direction, author_kind, channel, subject, body_text, language,
                               email_message_id, in_reply_to, "references", details)
         SELECT store_id, conversation_id, 'outbound', 'bot', channel, subject, body, locale,
-               CASE WHEN channel IN ('email', 'webform') THEN '<' || gen_random_uuid() || '@' || mail_domain || '>' END,
+               -- Without brackets, as ingest reads the ids a customer's reply names.
+               CASE WHEN channel IN ('email', 'webform') THEN gen_random_uuid() || '@' || mail_domain END,
                question_email_id,
                CASE WHEN question_email_id IS NULL THEN question_references ELSE question_references || question_email_id END,
                jsonb_build_object('intent', intent, 'answers_message_id', question)

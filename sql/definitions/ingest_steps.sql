@@ -18,8 +18,7 @@ BEGIN
             conversation_id bigint, placement text, placed_by text, message_id bigint,
             needs_category boolean, linked_order_id bigint, category text, category_score numeric,
             intent text, intent_score numeric, runner_up numeric, urgent boolean NOT NULL DEFAULT false,
-            answer_order_id bigint, answer_locale text, answer_template text, answer_context jsonb, skip_reason text,
-            hints text[]
+            answer_order_id bigint, answer_locale text, answer_template text, answer_context jsonb, skip_reason text
         ) ON COMMIT DELETE ROWS;
     END IF;
 END $$;
@@ -140,13 +139,15 @@ END $$;
 -- transaction is storing right now fails the call (serialization_failure): retrying sees it.
 CREATE OR REPLACE FUNCTION ingest_store_messages() RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
-    UPDATE conversations c
-       SET status = 'open', reopen_count = c.reopen_count + 1, reopened_at = now(), resolved_at = NULL
-      FROM ingest_items w
-     WHERE w.current AND w.placement = 'reopened' AND c.id = w.conversation_id;
+    WITH reopened AS (
+        UPDATE conversations c
+           SET status = 'open', reopen_count = c.reopen_count + 1, reopened_at = now(), resolved_at = NULL
+          FROM ingest_items w
+         WHERE w.current AND w.placement = 'reopened' AND c.id = w.conversation_id
+        RETURNING w.ord, w.conversation_id, w.customer_id, w.placed_by, w.inbound_id)
     INSERT INTO audit_events (kind, conversation_id, customer_id, detail)
-    SELECT 'conversation_reopened', w.conversation_id, w.customer_id, jsonb_build_object('by', w.placed_by, 'inbound_id', w.inbound_id)
-      FROM ingest_items w WHERE w.current AND w.placement = 'reopened' ORDER BY w.ord;
+    SELECT 'conversation_reopened', r.conversation_id, r.customer_id, jsonb_build_object('by', r.placed_by, 'inbound_id', r.inbound_id)
+      FROM reopened r ORDER BY r.ord;
 
     WITH created AS (
         INSERT INTO conversations (store_id, customer_id, channel, thread_key, subject, language)
@@ -179,22 +180,24 @@ END $$;
 -- when it names one.
 CREATE OR REPLACE FUNCTION ingest_link_orders() RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
-    UPDATE ingest_items w
-       SET linked_order_id = CASE WHEN cardinality(w.order_candidates) > 0 THEN
-                                 (SELECT o.id FROM orders o
-                                   WHERE o.store_id = w.store_id AND o.number = ANY (w.order_candidates)
-                                     AND o.customer_id = w.customer_id
-                                   ORDER BY o.placed_at DESC LIMIT 1) END,
-           needs_category = c.category IS NULL,
-           category = CASE WHEN c.category IS NULL AND EXISTS (SELECT 1 FROM categories WHERE name = lower(nullif(w.m->>'topic', '')))
-                           THEN lower(w.m->>'topic') END
-      FROM conversations c
-     WHERE w.current AND c.id = w.conversation_id;
+    WITH linked AS (
+        UPDATE ingest_items w
+           SET linked_order_id = CASE WHEN cardinality(w.order_candidates) > 0 THEN
+                                     (SELECT o.id FROM orders o
+                                       WHERE o.store_id = w.store_id AND o.number = ANY (w.order_candidates)
+                                         AND o.customer_id = w.customer_id
+                                       ORDER BY o.placed_at DESC LIMIT 1) END,
+               needs_category = c.category IS NULL,
+               category = CASE WHEN c.category IS NULL AND EXISTS (SELECT 1 FROM categories WHERE name = lower(nullif(w.m->>'topic', '')))
+                               THEN lower(w.m->>'topic') END
+          FROM conversations c
+         WHERE w.current AND c.id = w.conversation_id
+        RETURNING w.ord, w.conversation_id, w.customer_id, w.linked_order_id, c.order_id AS previous_order_id)
     INSERT INTO audit_events (kind, conversation_id, customer_id, order_id, detail)
-    SELECT 'order_linked', w.conversation_id, w.customer_id, o.id, jsonb_build_object('order_number', o.number)
-      FROM ingest_items w JOIN conversations c ON c.id = w.conversation_id JOIN orders o ON o.id = w.linked_order_id
-     WHERE w.current AND c.order_id IS DISTINCT FROM o.id
-     ORDER BY w.ord;
+    SELECT 'order_linked', l.conversation_id, l.customer_id, o.id, jsonb_build_object('order_number', o.number)
+      FROM linked l JOIN orders o ON o.id = l.linked_order_id
+     WHERE l.previous_order_id IS DISTINCT FROM o.id
+     ORDER BY l.ord;
 END $$;
 
 -- Whether an admin's text rule (its store, language and pattern) applies to a message of store
@@ -258,6 +261,10 @@ END $$;
 -- nothing is said.
 CREATE OR REPLACE FUNCTION ingest_choose_answers() RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
+    -- Most messages one by one are not a new conversation's first: no intent, nothing to do.
+    IF NOT EXISTS (SELECT 1 FROM ingest_items WHERE current AND intent IS NOT NULL) THEN
+        RETURN;
+    END IF;
     UPDATE ingest_items w
        SET skip_reason = 'not confident'
       FROM ingest_settings s
@@ -309,31 +316,30 @@ END $$;
 -- preferred locale when they had none.
 CREATE OR REPLACE FUNCTION ingest_update_conversations() RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
-    UPDATE ingest_items w
-       SET hints = ARRAY(SELECT DISTINCT hint FROM unnest(
-                       c.priority_hints
-                       || CASE WHEN cu.tier = 'vip' THEN ARRAY['vip'] ELSE '{}'::text[] END
-                       || CASE WHEN w.urgent THEN ARRAY['urgent_words'] ELSE '{}'::text[] END
-                       || CASE WHEN (SELECT o.total FROM orders o WHERE o.id = coalesce(w.linked_order_id, w.answer_order_id, c.order_id))
-                                    >= s.high_order_value THEN ARRAY['high_order_value'] ELSE '{}'::text[] END
-                   ) AS hint ORDER BY 1)
-      FROM conversations c, customers cu, ingest_settings s
-     WHERE w.current AND c.id = w.conversation_id AND cu.id = w.customer_id;
-
+    WITH hinted AS (
+        SELECT w.conversation_id, ARRAY(SELECT DISTINCT hint FROM unnest(
+                   c.priority_hints
+                   || CASE WHEN cu.tier = 'vip' THEN ARRAY['vip'] ELSE '{}'::text[] END
+                   || CASE WHEN w.urgent THEN ARRAY['urgent_words'] ELSE '{}'::text[] END
+                   || CASE WHEN (SELECT o.total FROM orders o WHERE o.id = coalesce(w.linked_order_id, w.answer_order_id, c.order_id))
+                                >= s.high_order_value THEN ARRAY['high_order_value'] ELSE '{}'::text[] END
+               ) AS hint ORDER BY 1) AS hints
+          FROM ingest_items w, conversations c, customers cu, ingest_settings s
+         WHERE w.current AND c.id = w.conversation_id AND cu.id = w.customer_id)
     UPDATE conversations c
        SET status = CASE WHEN c.status = 'pending' THEN 'open' ELSE c.status END,
            language = CASE WHEN c.language = 'unknown' THEN w.language ELSE c.language END,
            subject = coalesce(c.subject, w.subject),
            category = coalesce(c.category, w.category),
            category_score = CASE WHEN c.category IS NULL THEN w.category_score ELSE c.category_score END,
-           priority = least(c.priority, 3 - least(2, cardinality(w.hints))),
-           priority_hints = w.hints,
+           priority = least(c.priority, 3 - least(2, cardinality(h.hints))),
+           priority_hints = h.hints,
            order_id = coalesce(w.linked_order_id, w.answer_order_id, c.order_id),
            message_count = c.message_count + 1,
            last_message_at = now(),
            last_customer_message_at = now(),
            updated_at = now()
-      FROM ingest_items w
+      FROM ingest_items w JOIN hinted h ON h.conversation_id = w.conversation_id
      WHERE w.current AND c.id = w.conversation_id;
 
     -- By the batch's ids, as in ingest_add_customers.
