@@ -150,11 +150,32 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // libcurl's SMTP client behind a C function (Debian: libcurl4-openssl-dev).
+        .systemLibrary(
+            name: "CCurl",
+            path: "Sources/CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        .target(
+            name: "CCurlShim",
+            dependencies: ["CCurl"],
+            path: "Sources/CCurlShim"
+        ),
+        // The notification worker: outbox rows out through SMTP providers, every step recorded.
+        .target(
+            name: "Notify",
+            dependencies: [
+                "Helpdesk", "JobQueue", "Postgres", "CCurlShim", "CGMimeShim",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         // Each role of a Switchboard process built from a configuration struct into services.
         .target(
             name: "SwitchboardApp",
             dependencies: [
-                "Postgres", "Migrations", "JobQueue", "Helpdesk", "Ingest", "Routing",
+                "Postgres", "Migrations", "JobQueue", "Helpdesk", "Ingest", "Routing", "Notify",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -243,6 +264,12 @@ let package = Package(
             name: "RoutingTests",
             dependencies: ["Routing", "Helpdesk", "JobQueue", "Postgres", "Migrations", "TestSupport",
                            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "NotifyTests",
+            dependencies: ["Notify", "Ingest", "Helpdesk", "EmailParsing", "JobQueue", "Postgres", "Migrations", "TestSupport"],
+            exclude: ["smtp_peer.py"],
             swiftSettings: strict
         ),
         .testTarget(

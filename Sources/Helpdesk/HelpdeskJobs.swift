@@ -26,21 +26,33 @@ public struct SLACheckJobArguments: Codable, Sendable, Equatable {
     public init() {}
 }
 
+/// Arguments of a `notify` job: the outbox row to send.
+public struct NotifyJobArguments: Codable, Sendable, Equatable {
+    public var outboxID: Int64
+    public init(outboxID: Int64) { self.outboxID = outboxID }
+    enum CodingKeys: String, CodingKey { case outboxID = "outbox_id" }
+}
+
 /// The job kinds the workers exchange. Arguments carry ids only: personal data stays in the
 /// domain tables, so erasing a customer never has to touch the queue's history.
 ///
-/// The database enqueues most of these itself (triggers on `inbound_messages` and
-/// `order_events`, `request_route()`), so the names here must match the SQL in
+/// The database enqueues most of these itself (triggers on `inbound_messages`, `order_events`
+/// and `outbox`, `request_route()`), so the names here must match the SQL in
 /// `sql/migrations`.
 public enum HelpdeskJobs {
     /// Queue of the ingest worker: inbound messages and order events.
     public static let ingestQueue = "ingest"
     /// Queue of the routing worker.
     public static let routeQueue = "route"
+    /// Queue of the notification worker: outbox rows (trigger on `outbox`).
+    public static let notifyQueue = "notify"
 
     public static let ingest = JobKind<IngestJobArguments>("ingest", timeout: .seconds(60), maxAttempts: 10)
     public static let orderEvent = JobKind<OrderEventJobArguments>("order_event", timeout: .seconds(60), maxAttempts: 10)
     public static let route = JobKind<RouteJobArguments>("route", timeout: .seconds(30), maxAttempts: 25)
+    /// Retries are the notification worker's own (snoozes, up to the outbox row's deadline), so
+    /// the queue's attempts only count crashes and timeouts.
+    public static let notify = JobKind<NotifyJobArguments>("notify", timeout: .seconds(120), maxAttempts: 25)
     /// Enqueued every minute by the leader (`job_schedules` row `sla_check`), on the route queue.
     public static let slaCheck = JobKind<SLACheckJobArguments>("sla_check", timeout: .seconds(120), maxAttempts: 3)
 }

@@ -1,4 +1,4 @@
-public import Helpdesk
+import Helpdesk
 public import Foundation
 import EmailParsing
 import Identity

@@ -1,11 +1,12 @@
-public import Ingest
+import Ingest
+import Notify
 public import JobQueue
 import Logging
 public import Postgres
-public import Routing
+import Routing
 
 /// The job kinds a Switchboard worker runs: the queue's own no-op, and each worker role's kinds
-/// (ingest and routing now; notify and survey join here).
+/// (ingest, routing and notify; surveys join here).
 public enum SwitchboardKinds {
     public struct Empty: Codable, Sendable {
         public init() {}
@@ -23,6 +24,7 @@ public enum SwitchboardKinds {
                               logger: Logger(label: "switchboard.ingest"))
         RoutingWorker.register(into: &registry, pool: pool, batchSize: routing.batchSize, lanes: routing.lanes,
                                logger: Logger(label: "switchboard.routing"))
+        NotifyWorker.register(into: &registry, pool: pool, notifier: Notifier(logger: Logger(label: "switchboard.notify")))
         return registry
     }
 }

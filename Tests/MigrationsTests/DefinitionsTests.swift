@@ -148,6 +148,11 @@ struct DefinitionsTests {
         "function ingest_update_conversations(", "function ingest_record_outcomes(", "function ingest_current_items(",
         "function ingest_stored_copy(", "function ingest_live_conversation(", "function ingest_resolved_conversation(",
         "function ingest_replied_conversation(", "function ingest_find_conversation(", "function ingest_record_automatic(",
+        // The notification worker (0011_notify.sql, sql/definitions/notify.sql).
+        "column notify_", "constraint notify_", "index CREATE INDEX notify_", "index CREATE UNIQUE INDEX notify_",
+        "column outbox provider_id ", "column outbox provider_message_id ", "column outbox email_message_id ",
+        "column outbox sending_at ", "constraint outbox outbox_provider_id_fkey ", "trigger CREATE TRIGGER outbox_enqueue ",
+        "view notify_history", "function notify_", "function enqueue_notify_jobs(",
     ]
 
     /// Every function, view, trigger, constraint, index and column of the schema, as the server

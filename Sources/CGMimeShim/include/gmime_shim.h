@@ -48,6 +48,31 @@ const char *sb_mime_part_filename(sb_mime_message *message, int index);
 /// The decoded size in bytes (after base64 or quoted-printable).
 size_t sb_mime_part_size(sb_mime_message *message, int index);
 
+/// A message to compose. Strings are UTF-8; NULL where optional.
+typedef struct {
+    const char *from_name;         // optional display name
+    const char *from_address;
+    const char *to_name;           // optional
+    const char *to_address;
+    const char *reply_to;          // optional address
+    const char *subject;           // optional
+    const char *message_id;        // without angle brackets
+    const char *in_reply_to;       // optional, without brackets
+    const char *references;        // optional: ids without brackets, separated by spaces
+    long long date;                // Unix seconds
+    const char *text;              // the text/plain body
+    const char *html;              // optional: with it, multipart/alternative of text and HTML
+    const char *const *header_names;   // further headers (Auto-Submitted, List-Unsubscribe…)
+    const char *const *header_values;
+    int header_count;
+} sb_mime_outgoing;
+
+/// Composes `outgoing` as RFC 5322 bytes with CRLF line ends: names and subject RFC 2047-encoded
+/// where they are not ASCII, bodies UTF-8 in quoted-printable or base64 as GMime judges best.
+/// Returns NULL on failure; free the bytes with sb_mime_free_bytes.
+char *sb_mime_compose(const sb_mime_outgoing *outgoing, size_t *length);
+void sb_mime_free_bytes(char *bytes);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,117 @@
+import CGMimeShim
+public import Foundation
+
+/// An email to compose. Addresses are bare (`emma@example.com`); message ids have no brackets.
+public struct OutgoingMail: Sendable {
+    public var fromName: String?
+    public var fromAddress: String
+    public var toName: String?
+    public var toAddress: String
+    public var replyTo: String?
+    public var subject: String?
+    public var messageID: String
+    public var inReplyTo: String?
+    public var references: [String]
+    public var date: Date
+    public var text: String
+    /// The customer's locale: right-to-left scripts get `dir="rtl"` in the HTML part.
+    public var locale: String
+    /// Further headers, in order (`Auto-Submitted`, `List-Unsubscribe`…).
+    public var headers: [(name: String, value: String)]
+
+    public init(fromName: String? = nil, fromAddress: String, toName: String? = nil, toAddress: String, replyTo: String? = nil,
+                subject: String?, messageID: String, inReplyTo: String? = nil, references: [String] = [], date: Date = Date(),
+                text: String, locale: String, headers: [(name: String, value: String)] = []) {
+        self.fromName = fromName
+        self.fromAddress = fromAddress
+        self.toName = toName
+        self.toAddress = toAddress
+        self.replyTo = replyTo
+        self.subject = subject
+        self.messageID = messageID
+        self.inReplyTo = inReplyTo
+        self.references = references
+        self.date = date
+        self.text = text
+        self.locale = locale
+        self.headers = headers
+    }
+}
+
+/// Composes mail with GMime: multipart/alternative of the text and an HTML rendering of it,
+/// names and subjects RFC 2047-encoded where they are not ASCII, UTF-8 bodies made 7-bit safe,
+/// CRLF line ends.
+public enum MailComposer {
+    /// Languages written right to left.
+    static let rightToLeft: Set<String> = ["ar", "he", "fa", "ur", "yi", "ps", "sd", "ug", "dv"]
+
+    public static func compose(_ mail: OutgoingMail) -> [UInt8] {
+        let names = mail.headers.map(\.name), values = mail.headers.map(\.value)
+        let html = html(for: mail.text, locale: mail.locale)
+        return withCStrings(names) { namePointers in
+            withCStrings(values) { valuePointers in
+                withOptionalCString(mail.fromName) { fromName in
+                withOptionalCString(mail.toName) { toName in
+                withOptionalCString(mail.replyTo) { replyTo in
+                withOptionalCString(mail.subject) { subject in
+                withOptionalCString(mail.inReplyTo) { inReplyTo in
+                withOptionalCString(mail.references.isEmpty ? nil : mail.references.joined(separator: " ")) { references in
+                    mail.fromAddress.withCString { fromAddress in
+                    mail.toAddress.withCString { toAddress in
+                    mail.messageID.withCString { messageID in
+                    mail.text.withCString { text in
+                    html.withCString { html in
+                        var outgoing = sb_mime_outgoing(
+                            from_name: fromName, from_address: fromAddress, to_name: toName, to_address: toAddress,
+                            reply_to: replyTo, subject: subject, message_id: messageID, in_reply_to: inReplyTo,
+                            references: references, date: Int64(mail.date.timeIntervalSince1970), text: text, html: html,
+                            header_names: namePointers, header_values: valuePointers, header_count: Int32(names.count))
+                        var length = 0
+                        guard let bytes = sb_mime_compose(&outgoing, &length) else {
+                            // GMime writes to memory; failing means it could not allocate.
+                            fatalError("GMime could not compose a message (out of memory)")
+                        }
+                        defer { sb_mime_free_bytes(bytes) }
+                        return bytes.withMemoryRebound(to: UInt8.self, capacity: length) { Array(UnsafeBufferPointer(start: $0, count: length)) }
+                    } } } } }
+                } } } } } }
+            }
+        }
+    }
+
+    /// The text as a small HTML document: escaped, paragraphs at blank lines, line breaks kept,
+    /// links left as text, and the direction and language of the customer's locale.
+    public static func html(for text: String, locale: String) -> String {
+        let language = String(locale.prefix { $0 != "-" && $0 != "_" }).lowercased()
+        let direction = rightToLeft.contains(language) ? "rtl" : "ltr"
+        let paragraphs = text.replacingOccurrences(of: "\r\n", with: "\n")
+            .components(separatedBy: "\n\n")
+            .map { $0.trimmingCharacters(in: .newlines) }
+            .filter { !$0.isEmpty }
+            .map { "<p>" + escape($0).replacingOccurrences(of: "\n", with: "<br>\n") + "</p>" }
+        return """
+            <!DOCTYPE html>
+            <html lang="\(escape(language))" dir="\(direction)">
+            <head><meta charset="utf-8"></head>
+            <body dir="\(direction)">
+            \(paragraphs.joined(separator: "\n"))
+            </body>
+            </html>
+            """
+    }
+
+    static func escape(_ text: String) -> String {
+        var escaped = ""
+        escaped.reserveCapacity(text.utf8.count)
+        for character in text {
+            switch character {
+            case "&": escaped += "&amp;"
+            case "<": escaped += "&lt;"
+            case ">": escaped += "&gt;"
+            case "\"": escaped += "&quot;"
+            default: escaped.append(character)
+            }
+        }
+        return escaped
+    }
+}

@@ -1,0 +1,105 @@
+public import Foundation
+
+/// A `notify_providers` row, as the worker needs it to send.
+public struct NotifyProvider: Sendable, Hashable {
+    public var id: Int64
+    public var kind: String
+    public var endpoint: String
+    public var username: String?
+    /// Where the password is: `env:NAME` or `file:/path`.
+    public var secretReference: String?
+    /// The row's `settings` object: connect_timeout_ms, timeout_ms, helo, verify_certificates.
+    public var settings: [String: JSONValue]
+
+    public init(id: Int64, kind: String, endpoint: String, username: String?, secretReference: String?, settings: [String: JSONValue]) {
+        self.id = id
+        self.kind = kind
+        self.endpoint = endpoint
+        self.username = username
+        self.secretReference = secretReference
+        self.settings = settings
+    }
+
+    /// The SMTP server of an `smtp` provider, its password read from where `secret_ref` says.
+    /// Throws ``NotifyError`` with code `.provider` when the row or its secret cannot be used.
+    public func smtpServer(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> SMTPServer {
+        guard kind == "smtp" else { throw NotifyError(.provider, "provider \(id) is a \(kind) provider, not smtp") }
+        guard let schemeEnd = endpoint.range(of: "://") else {
+            throw NotifyError(.provider, "provider \(id): endpoint \(endpoint) is not scheme://host:port")
+        }
+        let scheme = endpoint[..<schemeEnd.lowerBound]
+        let security: SMTPServer.Security, defaultPort: Int
+        switch scheme {
+        case "smtp": (security, defaultPort) = (.startTLS, 587)
+        case "smtps": (security, defaultPort) = (.implicitTLS, 465)
+        case "smtp+plain": (security, defaultPort) = (.none, 25)
+        default: throw NotifyError(.provider, "provider \(id): unknown scheme \(scheme) (smtp, smtps or smtp+plain)")
+        }
+        let authority = endpoint[schemeEnd.upperBound...]
+        let parts = authority.split(separator: ":", maxSplits: 1)
+        guard let host = parts.first, !host.isEmpty else { throw NotifyError(.provider, "provider \(id): endpoint \(endpoint) names no host") }
+        let port = parts.count == 2 ? Int(parts[1]) : defaultPort
+        guard let port, (1...65535).contains(port) else { throw NotifyError(.provider, "provider \(id): bad port in \(endpoint)") }
+        var server = SMTPServer(host: String(host), port: port, security: security, username: username,
+                                password: try secret(environment: environment))
+        if case .number(let milliseconds) = settings["connect_timeout_ms"] { server.connectTimeout = .milliseconds(Int64(milliseconds)) }
+        if case .number(let milliseconds) = settings["timeout_ms"] { server.timeout = .milliseconds(Int64(milliseconds)) }
+        if case .string(let helo) = settings["helo"] { server.heloName = helo }
+        if case .bool(let verify) = settings["verify_certificates"] { server.verifiesCertificates = verify }
+        return server
+    }
+
+    /// The password `secret_ref` points at, or nil when the provider has none.
+    func secret(environment: [String: String]) throws -> String? {
+        guard let reference = secretReference else { return nil }
+        if reference.hasPrefix("env:") {
+            let name = String(reference.dropFirst(4))
+            guard let value = environment[name] else {
+                throw NotifyError(.provider, "provider \(id): environment variable \(name) (its secret_ref) is not set")
+            }
+            return value
+        }
+        if reference.hasPrefix("file:") {
+            let path = String(reference.dropFirst(5))
+            do {
+                return try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .newlines)
+            } catch {
+                throw NotifyError(.provider, "provider \(id): cannot read its secret file \(path): \(error.localizedDescription)")
+            }
+        }
+        throw NotifyError(.provider, "provider \(id): secret_ref must be env:NAME or file:/path")
+    }
+}
+
+/// A JSON value of a provider's settings.
+public enum JSONValue: Sendable, Hashable, Decodable {
+    case string(String), number(Double), bool(Bool), null
+    case other
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if container.decodeNil() { self = .null }
+        else if let bool = try? container.decode(Bool.self) { self = .bool(bool) }
+        else if let number = try? container.decode(Double.self) { self = .number(number) }
+        else if let string = try? container.decode(String.self) { self = .string(string) }
+        else { self = .other }
+    }
+}
+
+/// What went wrong in the notification worker, with a code a caller can switch on.
+public struct NotifyError: Error, Sendable, CustomStringConvertible {
+    public enum Code: String, Sendable {
+        /// A provider row, or its secret, cannot be used as it stands.
+        case provider
+        /// The database answered something the worker did not expect.
+        case unexpectedResult
+    }
+
+    public let code: Code
+    public let description: String
+
+    public init(_ code: Code, _ description: String) {
+        self.code = code
+        self.description = description
+    }
+}
