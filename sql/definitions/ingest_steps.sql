@@ -18,7 +18,8 @@ BEGIN
             conversation_id bigint, placement text, placed_by text, message_id bigint,
             needs_category boolean, linked_order_id bigint, category text, category_score numeric,
             intent text, intent_score numeric, runner_up numeric, urgent boolean NOT NULL DEFAULT false,
-            answer_order_id bigint, answer_locale text, answer_template text, answer_context jsonb, skip_reason text
+            answer_order_id bigint, answer_locale text, answer_template text, answer_context jsonb, skip_reason text,
+            hints text[]
         ) ON COMMIT DELETE ROWS;
     END IF;
 END $$;
@@ -267,8 +268,8 @@ BEGIN
     END IF;
     UPDATE ingest_items w
        SET skip_reason = 'not confident'
-      FROM ingest_settings s
-     WHERE w.current AND w.intent IS NOT NULL AND (w.intent_score < s.auto_answer_min_score OR w.intent_score <= w.runner_up);
+     WHERE w.current AND w.intent IS NOT NULL
+       AND (w.intent_score < (SELECT auto_answer_min_score FROM ingest_settings) OR w.intent_score <= w.runner_up);
     UPDATE ingest_items w
        SET answer_order_id = coalesce(w.linked_order_id, c.order_id,
                                       (SELECT o.id FROM orders o WHERE o.customer_id = w.customer_id ORDER BY o.placed_at DESC LIMIT 1))
@@ -315,31 +316,35 @@ END $$;
 -- never drops here), status, language, category, order and counters; and the customer's
 -- preferred locale when they had none.
 CREATE OR REPLACE FUNCTION ingest_update_conversations() RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    -- A value, not a join: the planner keeps the statements below on their keys.
+    v_high_order_value numeric := (SELECT high_order_value FROM ingest_settings);
 BEGIN
-    WITH hinted AS (
-        SELECT w.conversation_id, ARRAY(SELECT DISTINCT hint FROM unnest(
-                   c.priority_hints
-                   || CASE WHEN cu.tier = 'vip' THEN ARRAY['vip'] ELSE '{}'::text[] END
-                   || CASE WHEN w.urgent THEN ARRAY['urgent_words'] ELSE '{}'::text[] END
-                   || CASE WHEN (SELECT o.total FROM orders o WHERE o.id = coalesce(w.linked_order_id, w.answer_order_id, c.order_id))
-                                >= s.high_order_value THEN ARRAY['high_order_value'] ELSE '{}'::text[] END
-               ) AS hint ORDER BY 1) AS hints
-          FROM ingest_items w, conversations c, customers cu, ingest_settings s
-         WHERE w.current AND c.id = w.conversation_id AND cu.id = w.customer_id)
+    UPDATE ingest_items w
+       SET hints = ARRAY(SELECT DISTINCT hint FROM unnest(
+                       c.priority_hints
+                       || CASE WHEN cu.tier = 'vip' THEN ARRAY['vip'] ELSE '{}'::text[] END
+                       || CASE WHEN w.urgent THEN ARRAY['urgent_words'] ELSE '{}'::text[] END
+                       || CASE WHEN (SELECT o.total FROM orders o WHERE o.id = coalesce(w.linked_order_id, w.answer_order_id, c.order_id))
+                                    >= v_high_order_value THEN ARRAY['high_order_value'] ELSE '{}'::text[] END
+                   ) AS hint ORDER BY 1)
+      FROM conversations c, customers cu
+     WHERE w.current AND c.id = w.conversation_id AND cu.id = w.customer_id;
+
     UPDATE conversations c
        SET status = CASE WHEN c.status = 'pending' THEN 'open' ELSE c.status END,
            language = CASE WHEN c.language = 'unknown' THEN w.language ELSE c.language END,
            subject = coalesce(c.subject, w.subject),
            category = coalesce(c.category, w.category),
            category_score = CASE WHEN c.category IS NULL THEN w.category_score ELSE c.category_score END,
-           priority = least(c.priority, 3 - least(2, cardinality(h.hints))),
-           priority_hints = h.hints,
+           priority = least(c.priority, 3 - least(2, cardinality(w.hints))),
+           priority_hints = w.hints,
            order_id = coalesce(w.linked_order_id, w.answer_order_id, c.order_id),
            message_count = c.message_count + 1,
            last_message_at = now(),
            last_customer_message_at = now(),
            updated_at = now()
-      FROM ingest_items w JOIN hinted h ON h.conversation_id = w.conversation_id
+      FROM ingest_items w
      WHERE w.current AND c.id = w.conversation_id;
 
     -- By the batch's ids, as in ingest_add_customers.

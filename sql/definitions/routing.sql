@@ -152,7 +152,9 @@ RETURNS float8[] LANGUAGE sql IMMUTABLE AS $$
                  CASE WHEN p_strategy = 'skills' THEN -(coalesce(p_language_level, 0) + coalesce(p_skill_level, 0)) ELSE 0 END::float8,
                  coalesce(coalesce(p_live, 0)::float8 / nullif(coalesce(p_max_open, 0), 0), 'Infinity'::float8),
                  coalesce(p_live, 0)::float8,
-                 coalesce(extract(epoch FROM p_last_assigned_at)::float8, '-Infinity'::float8),
+                 -- Seconds since the epoch by interval arithmetic: extract() on a timestamptz is only
+                 -- stable, which would stop PostgreSQL from inlining this immutable function.
+                 coalesce(extract(epoch FROM p_last_assigned_at - 'epoch'::timestamptz)::float8, '-Infinity'::float8),
                  p_agent_id::float8]
 $$;
 
