@@ -224,7 +224,7 @@ let package = Package(
             name: "switchboard",
             dependencies: [
                 "SwitchboardApp", "CommandSupport", "Demo", "Benchmarks", "Postgres", "EmbeddedPostgres", "Migrations", "JobQueue",
-                "Helpdesk", "Ingest", "Routing", "InboundParsing",
+                "Helpdesk", "Ingest", "Routing", "Notify", "InboundParsing",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -234,6 +234,8 @@ let package = Package(
             name: "TestSupport",
             dependencies: ["Postgres", "EmbeddedPostgres", .product(name: "Logging", package: "swift-log")],
             path: "Tests/TestSupport",
+            // The real SMTP server (aiosmtpd) that SMTPPeer runs.
+            exclude: ["smtp_peer.py"],
             swiftSettings: strict
         ),
         // A worker process the queue's fault tests start, kill and stop.
@@ -269,7 +271,6 @@ let package = Package(
         .testTarget(
             name: "NotifyTests",
             dependencies: ["Notify", "Ingest", "Helpdesk", "EmailParsing", "JobQueue", "Postgres", "Migrations", "TestSupport"],
-            exclude: ["smtp_peer.py"],
             swiftSettings: strict
         ),
         .testTarget(

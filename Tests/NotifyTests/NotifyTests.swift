@@ -2,6 +2,7 @@ import EmailParsing
 import Foundation
 import Helpdesk
 import Ingest
+import JobQueue
 import Migrations
 import Notify
 import Postgres
@@ -240,6 +241,46 @@ struct NotifyTests {
                         """)
                 }
             }
+        }
+    }
+}
+
+@Suite("Notification worker, running")
+struct NotifyWorkerTests {
+    @Test("outbox rows written in one transaction are sent by a running worker through their jobs, each once, over reused connections")
+    func workerSendsEachOnce() async throws {
+        try await NotifyFixture.with("notify_worker") { fixture in
+            var registry = JobRegistry()
+            NotifyWorker.register(into: &registry, pool: fixture.pool, notifier: fixture.notifier)
+            var configuration = JobWorkerConfiguration(queues: [HelpdeskJobs.notifyQueue: 8])
+            configuration.pollInterval = .milliseconds(200)
+            let worker = JobWorker(database: fixture.schema.configuration, configuration: configuration, registry: registry)
+            let running = Task { try await worker.run() }
+            var failure: (any Error)?
+            do {
+                let customer = try await fixture.customer("emma@example.com", name: "Emma")
+                try await fixture.connection.execute("""
+                    INSERT INTO outbox (store_id, customer_id, kind, channel, locale, subject, body_text, idempotency_key)
+                    SELECT 1, \(customer), 'auto_answer', 'email', 'en', 'Your question ' || n, 'Answer ' || n, 'test:worker:' || n
+                      FROM generate_series(1, 30) AS n
+                    """)
+                let deadline = ContinuousClock.now + .seconds(60)
+                while try await fixture.connection.query("SELECT count(*) FROM outbox WHERE status <> 'sent'").scalar(Int.self) > 0 {
+                    guard ContinuousClock.now < deadline else { throw SMTPPeerError(description: "outbox rows still unsent after 60 s") }
+                    try await Task.sleep(for: .milliseconds(100))
+                }
+                let received = try fixture.peer.received()
+                let ids = Set(try received.map { try ParsedEmail.parse($0.raw).messageID ?? "" })
+                #expect(received.count == 30 && ids.count == 30)
+                // At most one session per concurrent send: connections are kept and reused.
+                #expect((1...8).contains(fixture.peer.sessions()), "\(fixture.peer.sessions()) SMTP sessions for 30 messages")
+                #expect(ids == Set(try await fixture.connection.query("SELECT email_message_id FROM outbox").map { try $0.decode(String.self, at: 0) }))
+                // Every job finished (completed jobs are deleted).
+                #expect(try await fixture.connection.query("SELECT count(*) FROM jobs WHERE kind = 'notify'").scalar(Int.self) == 0)
+            } catch { failure = error }
+            worker.beginDraining()
+            try await withTimeout(.seconds(30), "worker shutdown") { try await running.value }
+            if let failure { throw failure }
         }
     }
 }

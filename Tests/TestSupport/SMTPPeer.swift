@@ -1,15 +1,13 @@
-import EmailParsing
-import Foundation
-import TestSupport
+public import Foundation
 
 /// A real SMTP server on loopback (smtp_peer.py, on aiosmtpd) that keeps every message it
 /// accepts, refuses `refuse@…` for good and `tempfail@…` once.
-final class SMTPPeer: @unchecked Sendable {
-    let port: Int
-    let directory: URL
+public final class SMTPPeer: @unchecked Sendable {
+    public let port: Int
+    public let directory: URL
     private let process: Process
 
-    static func start() async throws -> SMTPPeer {
+    public static func start() async throws -> SMTPPeer {
         let directory = FileManager.default.temporaryDirectory.appending(path: "smtp-peer-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appending(path: "smtp_peer.py")
@@ -19,7 +17,7 @@ final class SMTPPeer: @unchecked Sendable {
         // Its output goes to a file: a child holding the test process's stderr would keep the
         // test run from ending.
         let log = directory.appending(path: "peer.log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let handle = try FileHandle(forWritingTo: log)
         process.standardOutput = handle
         process.standardError = handle
@@ -49,14 +47,14 @@ final class SMTPPeer: @unchecked Sendable {
         self.process = process
     }
 
-    func stop() {
+    public func stop() {
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         try? FileManager.default.removeItem(at: directory)
     }
 
     /// Every message received so far, oldest first: its raw bytes and envelope recipients.
-    func received() throws -> [(raw: Data, recipients: [String])] {
+    public func received() throws -> [(raw: Data, recipients: [String])] {
         let files = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".eml") }.sorted()
         return try files.map { file in
             let raw = try Data(contentsOf: directory.appending(path: file))
@@ -66,8 +64,13 @@ final class SMTPPeer: @unchecked Sendable {
         }
     }
 
+    /// SMTP sessions clients have opened (EHLOs) so far.
+    public func sessions() -> Int {
+        (try? String(contentsOf: directory.appending(path: "sessions"), encoding: .utf8)).flatMap { Int($0) } ?? 0
+    }
+
     /// The one header `name` of `raw`, unfolded, as it stands on the wire (not decoded).
-    static func header(_ name: String, of raw: Data) -> String? {
+    public static func header(_ name: String, of raw: Data) -> String? {
         let text = String(decoding: raw, as: UTF8.self)
         let head = text.components(separatedBy: "\r\n\r\n").first ?? ""
         let unfolded = head.replacingOccurrences(of: "\r\n ", with: " ").replacingOccurrences(of: "\r\n\t", with: " ")
@@ -81,6 +84,7 @@ final class SMTPPeer: @unchecked Sendable {
     }
 }
 
-struct SMTPPeerError: Error, CustomStringConvertible {
-    let description: String
+public struct SMTPPeerError: Error, CustomStringConvertible {
+    public let description: String
+    public init(description: String) { self.description = description }
 }

@@ -15,8 +15,18 @@ class Keeper:
     def __init__(self, directory):
         self.directory = directory
         self.count = 0
+        self.sessions = 0
         self.deferred = set()
         self.lock = threading.Lock()
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        # One EHLO per SMTP session: the count says how often a client connected anew.
+        session.host_name = hostname
+        with self.lock:
+            self.sessions += 1
+            with open(os.path.join(self.directory, "sessions"), "w") as f:
+                f.write(str(self.sessions))
+        return responses
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         local = address.split("@")[0].lower()

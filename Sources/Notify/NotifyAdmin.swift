@@ -1,0 +1,70 @@
+public import Foundation
+public import Postgres
+
+/// What operators read about notifications (`switchboard notify status|explain`).
+public enum NotifyAdmin {
+    /// Outbox rows by channel and status.
+    public struct Count: Sendable {
+        public var channel: String, status: String, count: Int
+    }
+
+    /// One step of an outbox row's story (`notify_events`).
+    public struct Event: Sendable {
+        public var at: Date, event: String, attempt: Int?, provider: String?, detail: String?
+    }
+
+    /// An outbox row and every step it went through.
+    public struct History: Sendable {
+        public var outboxID: Int64, kind: String, channel: String, status: String, attempts: Int
+        public var provider: String?, providerMessageID: String?, emailMessageID: String?, lastError: String?
+        public var createdAt: Date, sendAfter: Date, sentAt: Date?
+        public var events: [Event]
+    }
+
+    public static func counts(on connection: isolated PostgresConnection) throws -> [Count] {
+        try connection.query("SELECT channel, status, count(*) AS n FROM outbox GROUP BY 1, 2 ORDER BY 1, 2").map { row in
+            Count(channel: try row.decode(String.self, "channel"), status: try row.decode(String.self, "status"),
+                  count: try row.decode(Int.self, "n"))
+        }
+    }
+
+    /// Rows sent in the last `seconds`.
+    public static func sent(inLast seconds: Int, on connection: isolated PostgresConnection) throws -> Int {
+        try connection.query("SELECT count(*) FROM outbox WHERE status = 'sent' AND sent_at > now() - make_interval(secs => \(seconds))")
+            .scalar(Int.self)
+    }
+
+    /// Rows failed in the last day, by their reason, the commonest first.
+    public static func failures(limit: Int, on connection: isolated PostgresConnection) throws -> [(reason: String, count: Int)] {
+        try connection.query("""
+            SELECT coalesce(last_error, '-') AS reason, count(*) AS n FROM outbox
+             WHERE status = 'failed' AND created_at > now() - interval '1 day'
+             GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT \(limit)
+            """).map { (try $0.decode(String.self, "reason"), try $0.decode(Int.self, "n")) }
+    }
+
+    public static func history(_ outboxID: Int64, on connection: isolated PostgresConnection) throws -> History? {
+        guard let row = try connection.query("""
+            SELECT o.id, o.kind, o.channel, o.status, o.attempts, p.name AS provider, o.provider_message_id, o.email_message_id,
+                   o.last_error, o.created_at, o.send_after, o.sent_at
+              FROM outbox o LEFT JOIN notify_providers p ON p.id = o.provider_id WHERE o.id = \(outboxID)
+            """).first else { return nil }
+        let events = try connection.query("""
+            SELECT e.occurred_at, e.event, e.attempt, p.name AS provider, e.detail
+              FROM notify_events e LEFT JOIN notify_providers p ON p.id = e.provider_id
+             WHERE e.outbox_id = \(outboxID) ORDER BY e.id
+            """).map { event in
+            Event(at: try event.decode(Date.self, "occurred_at"), event: try event.decode(String.self, "event"),
+                  attempt: try event.decode(Int?.self, "attempt"), provider: try event.decode(String?.self, "provider"),
+                  detail: try event.decode(String?.self, "detail"))
+        }
+        return History(
+            outboxID: try row.decode(Int64.self, "id"), kind: try row.decode(String.self, "kind"),
+            channel: try row.decode(String.self, "channel"), status: try row.decode(String.self, "status"),
+            attempts: try row.decode(Int.self, "attempts"), provider: try row.decode(String?.self, "provider"),
+            providerMessageID: try row.decode(String?.self, "provider_message_id"),
+            emailMessageID: try row.decode(String?.self, "email_message_id"), lastError: try row.decode(String?.self, "last_error"),
+            createdAt: try row.decode(Date.self, "created_at"), sendAfter: try row.decode(Date.self, "send_after"),
+            sentAt: try row.decode(Date?.self, "sent_at"), events: events)
+    }
+}

@@ -1,0 +1,69 @@
+import ArgumentParser
+import CommandSupport
+import Foundation
+import Notify
+
+/// `switchboard notify …`: what the notification worker sent, holds back or failed, and why.
+struct NotifyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "notify",
+        abstract: "Inspect what the notification worker sends.",
+        subcommands: [Status.self, Explain.self]
+    )
+
+    struct Status: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Outbox rows by channel and status, sends in the last minute, and the last day's failures by reason.")
+        @OptionGroup var database: DatabaseOptions
+        @Option(help: "Failure reasons to list.") var limit = 10
+
+        func run() async throws {
+            let limit = self.limit
+            let (counts, lastMinute, failures) = try await JobsCommand.withConnection(database) { connection in
+                (try NotifyAdmin.counts(on: connection), try NotifyAdmin.sent(inLast: 60, on: connection),
+                 try NotifyAdmin.failures(limit: limit, on: connection))
+            }
+            guard !counts.isEmpty else {
+                print("the outbox is empty")
+                return
+            }
+            var table = TextTable(header: ["channel", "pending", "sending", "sent", "failed", "cancelled"])
+            for channel in Set(counts.map(\.channel)).sorted() {
+                let of = { (status: String) in "\(counts.first { $0.channel == channel && $0.status == status }?.count ?? 0)" }
+                table.rows.append([channel, of("pending"), of("sending"), of("sent"), of("failed"), of("cancelled")])
+            }
+            print(table.render())
+            print("sent in the last minute: \(lastMinute)")
+            guard !failures.isEmpty else { return }
+            print("\nfailed in the last day (switchboard notify explain ID tells one row's story):")
+            for failure in failures { print("  \(failure.count)  \(failure.reason)") }
+        }
+    }
+
+    struct Explain: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "One outbox row's story: every attempt, the provider's words, and where it stands.")
+        @OptionGroup var database: DatabaseOptions
+        @Argument(help: "Outbox row id.") var id: Int64
+
+        func run() async throws {
+            let id = self.id
+            guard let history = try await JobsCommand.withConnection(database, { connection in try NotifyAdmin.history(id, on: connection) }) else {
+                throw CommandFailure("outbox row \(id) does not exist")
+            }
+            var summary = "outbox \(history.outboxID): \(history.kind) by \(history.channel), \(history.status)"
+            if history.attempts > 0 { summary += " after \(history.attempts) attempt\(history.attempts == 1 ? "" : "s")" }
+            if let provider = history.provider { summary += " via \(provider)" }
+            print(summary)
+            if let messageID = history.emailMessageID { print("Message-ID: <\(messageID)>") }
+            if history.status == "pending" { print("next attempt not before \(Self.format(history.sendAfter))") }
+            if let error = history.lastError, history.status != "sent" { print("last error: \(error)") }
+            for event in history.events {
+                let attempt = event.attempt.map { "attempt \($0)" } ?? ""
+                print("  \(Self.format(event.at))  \(event.event.padding(toLength: 8, withPad: " ", startingAt: 0))  \(attempt.padding(toLength: 10, withPad: " ", startingAt: 0))  \(event.provider ?? "-")  \(event.detail ?? "")")
+            }
+        }
+
+        static func format(_ date: Date) -> String {
+            date.formatted(.iso8601.year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: false).timeSeparator(.colon))
+        }
+    }
+}
