@@ -56,6 +56,7 @@ struct NotifyCommand: AsyncParsableCommand {
             if let messageID = history.emailMessageID { print("Message-ID: <\(messageID)>") }
             if history.status == "pending" { print("next attempt not before \(Self.format(history.sendAfter))") }
             if let error = history.lastError, history.status != "sent" { print("last error: \(error)") }
+            if !history.events.isEmpty { print("steps (UTC):") }
             for event in history.events {
                 let attempt = event.attempt.map { "attempt \($0)" } ?? ""
                 print("  \(Self.format(event.at))  \(event.event.padding(toLength: 8, withPad: " ", startingAt: 0))  \(attempt.padding(toLength: 10, withPad: " ", startingAt: 0))  \(event.provider ?? "-")  \(event.detail ?? "")")

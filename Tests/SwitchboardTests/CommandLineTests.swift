@@ -64,7 +64,7 @@ struct CommandLineTests {
                                                          ["jobs", "cancel"], ["jobs", "pause"], ["jobs", "resume"],
                                                          ["inbound"], ["inbound", "status"], ["inbound", "show"], ["inbound", "retry"],
                                                          ["route"], ["route", "explain"], ["route", "status"], ["route", "dry-run"],
-                                                         ["bench", "ingest"]])
+                                                         ["bench", "ingest"], ["notify"], ["notify", "status"], ["notify", "explain"]])
     func help(_ command: [String]) async throws {
         let run = try await Self.run(command + ["--help"])
         #expect(run.status == 0)
