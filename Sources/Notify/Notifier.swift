@@ -76,6 +76,11 @@ public final class Notifier: Sendable {
             try await record("SELECT notify_defer(\(outboxID), \("no enabled provider sends \(send.channel)"), \(until))")
             return .later(retry.noProviderWait)
         }
+        if let suppressed = send.suppressed {
+            let reason = "suppressed: \(suppressed)"
+            try await record("SELECT notify_fail(\(outboxID), \(reason))")
+            return .failed(reason: reason)
+        }
         guard let to = send.toAddress else {
             let reason = send.channel == "email" ? "the customer has no email address" : "the customer has no address on \(send.channel)"
             try await record("SELECT notify_fail(\(outboxID), \(reason))")
@@ -96,6 +101,10 @@ public final class Notifier: Sendable {
             logger.debug("sent", metadata: ["outbox.id": "\(outboxID)", "provider.id": "\(provider.id)"])
             return .sent
         } catch let error as SMTPError where error.isPermanent {
+            if error.isAddressRejected {
+                // The mailbox does not exist or is disabled: no later message will reach it either.
+                try await record("SELECT notify_suppress(\(outboxID), \(to), \(error.description))")
+            }
             try await record("SELECT notify_fail(\(outboxID), \(error.description))")
             logger.info("refused by the provider", metadata: ["outbox.id": "\(outboxID)", "error": "\(error)"])
             return .failed(reason: error.description)
@@ -129,6 +138,8 @@ public final class Notifier: Sendable {
         var fromName: String?, fromAddress: String, toName: String?, toAddress: String?
         var subject: String?, body: String
         var messageID: String, inReplyTo: String?, references: [String]
+        /// Why the address is suppressed, when it is.
+        var suppressed: String?
     }
 
     static func begin(_ outboxID: Int64, on connection: isolated PostgresConnection) throws -> PendingSend? {
@@ -152,7 +163,7 @@ public final class Notifier: Sendable {
             toName: try row.decode(String?.self, "to_name"), toAddress: try row.decode(String?.self, "to_address"),
             subject: try row.decode(String?.self, "subject"), body: try row.decode(String.self, "body_text"),
             messageID: messageID, inReplyTo: try row.decode(String?.self, "in_reply_to"),
-            references: try row.decode([String].self, "references"))
+            references: try row.decode([String].self, "references"), suppressed: try row.decode(String?.self, "suppressed"))
     }
 }
 

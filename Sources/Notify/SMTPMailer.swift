@@ -48,6 +48,12 @@ public struct SMTPError: Error, Sendable, CustomStringConvertible {
     /// A 5xx reply: the server refuses this message for good (unknown mailbox, policy). Anything
     /// else — 4xx, timeouts, refused or dropped connections — may pass later.
     public var isPermanent: Bool { replyCode.map { (500..<600).contains($0) } ?? false }
+    /// A permanent refusal of the address itself (enhanced status 5.1.x: no such mailbox, bad
+    /// address), not of this message (5.7.x policy, 5.3.x size…).
+    public var isAddressRejected: Bool {
+        guard let replyCode, [550, 551, 553].contains(replyCode) else { return false }
+        return message.contains(" 5.1.")
+    }
 
     public var description: String {
         replyCode.map { "SMTP \($0): \(message)" } ?? message

@@ -190,6 +190,19 @@ struct NotifyTests {
             #expect(reason.contains("550") && reason.contains("User unknown"), "\(reason)")
             #expect(try await fixture.status(refused).status == "failed")
             #expect(try await fixture.events(refused) == ["sending", "failed"])
+            // The mailbox does not exist: the address is suppressed, and the next row to it fails
+            // without a word to the server.
+            let sessions = fixture.peer.sessions()
+            let again = try await fixture.outbox(customerID: try await fixture.connection.query(
+                "SELECT customer_id FROM customer_identities WHERE value = 'refuse@example.com'").scalar(Int64.self),
+                locale: "en", subject: "Your order", body: "Delivered.", key: "test:refuse:again")
+            guard case .failed(let suppressed) = try await fixture.notifier.send(again, pool: fixture.pool) else {
+                Issue.record("a suppressed address must not be tried")
+                return
+            }
+            #expect(suppressed.hasPrefix("suppressed: SMTP 550") && fixture.peer.sessions() == sessions)
+            #expect(try await fixture.status(again).attempts == 0)
+            #expect(try await fixture.connection.query("SELECT count(*) FROM notify_suppressions WHERE address = 'refuse@example.com'").scalar(Int.self) == 1)
 
             // The relay is down: tried again until the row's deadline, then failed with the last error.
             try await fixture.connection.execute("UPDATE notify_providers SET endpoint = 'smtp+plain://127.0.0.1:9', settings = '{\"connect_timeout_ms\": 2000}'")

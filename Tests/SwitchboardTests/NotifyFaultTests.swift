@@ -28,7 +28,7 @@ struct NotifyFaultTests {
             SELECT 1, i.customer_id, 'auto_answer', 'email', 'en', 'Answer ' || n, 'Answer ' || n, 'fault:' || n
               FROM i, generate_series(1, 1000) AS n
             """)
-        let worker = ["--queue", "notify=16", "--no-migrate", "--log-level", "warning", "--lease", "2"] + url
+        let worker = ["--queue", "notify=8", "--no-migrate", "--log-level", "warning", "--lease", "2"] + url
         workers.append(try CommandLineTests.startWorker(worker))
         func sent() async throws -> Int {
             try await connection.query("SELECT count(*) FROM outbox WHERE status = 'sent'").scalar(Int.self)

@@ -35,18 +35,21 @@ $$;
 -- (due_at in the future) is returned without an attempt: wait until then. A row
 -- found 'sending' was being sent when its worker stopped: it goes again as the same message
 -- (same Message-ID), the one duplicate a crash can cause. provider_id is null when no enabled
--- provider serves the channel; to_address null when the customer has no address on it.
+-- provider serves the channel; to_address null when the customer has no address on it;
+-- suppressed says why when the address is suppressed (then no attempt is recorded).
 CREATE OR REPLACE FUNCTION notify_begin(p_outbox_id bigint)
 RETURNS TABLE (outbox_id bigint, kind text, channel text, locale text, attempt integer, due_at timestamptz, deadline timestamptz,
                provider_id bigint, provider_kind text, endpoint text, username text, secret_ref text, settings jsonb,
                from_name text, from_address text, to_name text, to_address text, subject text, body_text text,
-               message_id text, in_reply_to text, "references" text[])
+               message_id text, in_reply_to text, "references" text[], suppressed text)
 LANGUAGE plpgsql AS $$
 DECLARE
     v_row      outbox;
     v_provider notify_providers;
     v_from     text;
     v_question messages;
+    v_to       text;
+    v_suppressed text;
 BEGIN
     SELECT * INTO v_row FROM outbox o WHERE o.id = p_outbox_id FOR UPDATE;
     IF NOT FOUND OR v_row.status NOT IN ('pending', 'sending') THEN
@@ -67,7 +70,12 @@ BEGIN
                    coalesce(nullif(split_part(v_from, '@', 2), ''), 'switchboard.invalid')));
         UPDATE messages m SET email_message_id = v_row.email_message_id WHERE m.id = v_row.message_id AND m.email_message_id IS NULL;
     END IF;
-    IF v_provider.id IS NOT NULL AND v_row.send_after <= now() THEN
+    v_to := coalesce(v_row.recipient,
+                     (SELECT i.value FROM customer_identities i WHERE i.customer_id = v_row.customer_id AND i.kind = 'email'
+                       ORDER BY i.last_seen_at DESC, i.id DESC LIMIT 1));
+    SELECT format('%s (suppressed since %s)', x.reason, x.created_at) INTO v_suppressed FROM notify_suppressions x
+     WHERE x.store_id = v_row.store_id AND x.channel = notify_channel(v_row.channel) AND x.address = lower(v_to);
+    IF v_provider.id IS NOT NULL AND v_row.send_after <= now() AND v_suppressed IS NULL THEN
         UPDATE outbox o SET status = 'sending', attempts = o.attempts + 1, sending_at = now(), provider_id = v_provider.id,
                             email_message_id = v_row.email_message_id
          WHERE o.id = v_row.id RETURNING o.attempts INTO v_row.attempts;
@@ -78,13 +86,11 @@ BEGIN
            v_row.created_at + (SELECT retry_deadline FROM notify_settings),
            v_provider.id, v_provider.kind, v_provider.endpoint, v_provider.username, v_provider.secret_ref, v_provider.settings,
            (SELECT s.name FROM stores s WHERE s.id = v_row.store_id), v_from,
-           (SELECT c.name FROM customers c WHERE c.id = v_row.customer_id),
-           coalesce(v_row.recipient,
-                    (SELECT i.value FROM customer_identities i WHERE i.customer_id = v_row.customer_id AND i.kind = 'email'
-                      ORDER BY i.last_seen_at DESC, i.id DESC LIMIT 1)),
+           (SELECT c.name FROM customers c WHERE c.id = v_row.customer_id), v_to,
            v_row.subject, v_row.body_text, v_row.email_message_id, v_question.email_message_id,
            CASE WHEN v_question.id IS NULL THEN '{}'::text[]
-                ELSE (v_question."references" || v_question.email_message_id)[greatest(1, cardinality(v_question."references") - 8):] END;
+                ELSE (v_question."references" || v_question.email_message_id)[greatest(1, cardinality(v_question."references") - 8):] END,
+           v_suppressed;
 END $$;
 
 -- The provider accepted outbox row p_outbox_id (its id for it: p_provider_message_id).
@@ -123,6 +129,16 @@ BEGIN
         INSERT INTO notify_events (outbox_id, event, provider_id, attempt, detail)
         SELECT id, 'failed', provider_id, attempts, p_reason FROM outbox WHERE id = p_outbox_id;
     END IF;
+END $$;
+
+-- The provider refused address p_address of outbox row p_outbox_id for good (p_reason): nothing
+-- more is sent to it on the row's channel until an admin deletes the suppression.
+CREATE OR REPLACE FUNCTION notify_suppress(p_outbox_id bigint, p_address text, p_reason text) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO notify_suppressions (store_id, channel, address, reason, outbox_id)
+    SELECT o.store_id, notify_channel(o.channel), lower(p_address), p_reason, o.id FROM outbox o WHERE o.id = p_outbox_id
+    ON CONFLICT DO NOTHING;
 END $$;
 
 -- Outbox row p_outbox_id waits, unsent and without an attempt counted, until p_until (p_reason:
