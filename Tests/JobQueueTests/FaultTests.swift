@@ -106,10 +106,23 @@ struct FaultTests {
                 let running = try await fixture.count("SELECT count(*) FROM jobs WHERE state = 'running'")
                 return runs >= 100 && running > 0
             }
+            // Frozen (SIGSTOP), the worker cannot finish anything: kill it only when it is frozen
+            // holding jobs. On a starved machine it can sit between batches, all written, at the
+            // instant a plain kill lands.
+            var heldByDead = 0
+            for _ in 0..<50 where heldByDead == 0 {
+                first.signal(SIGSTOP)
+                try await Task.sleep(for: .milliseconds(50))   // a commit already on the wire lands
+                heldByDead = try await fixture.count("SELECT count(*) FROM jobs WHERE state = 'running'")
+                if heldByDead == 0 {
+                    first.signal(SIGCONT)
+                    try await Task.sleep(for: .milliseconds(100))
+                }
+            }
             first.signal(SIGKILL)
             _ = await first.waitForExit(within: .seconds(5))
-            let heldByDead = try await fixture.count("SELECT count(*) FROM jobs WHERE state = 'running'")
             #expect(heldByDead > 0, "the kill should catch jobs mid-run")
+            #expect(try await fixture.count("SELECT count(*) FROM jobs WHERE state = 'running'") == heldByDead)
             let second = try workers.start(queues: "default=20", ["SB_DEAD_WORKER_MS": "3000"])
             try await eventually("all jobs done", within: .seconds(60)) { try await fixture.count("SELECT count(*) FROM jobs") == 0 }
             try await eventually("the dead worker's row removed by the leader", within: .seconds(30)) {
