@@ -46,37 +46,23 @@ public enum MailComposer {
     static let rightToLeft: Set<String> = ["ar", "he", "fa", "ur", "yi", "ps", "sd", "ug", "dv"]
 
     public static func compose(_ mail: OutgoingMail) -> [UInt8] {
-        let names = mail.headers.map(\.name), values = mail.headers.map(\.value)
-        let html = html(for: mail.text, locale: mail.locale)
-        return withCStrings(names) { namePointers in
-            withCStrings(values) { valuePointers in
-                withOptionalCString(mail.fromName) { fromName in
-                withOptionalCString(mail.toName) { toName in
-                withOptionalCString(mail.replyTo) { replyTo in
-                withOptionalCString(mail.subject) { subject in
-                withOptionalCString(mail.inReplyTo) { inReplyTo in
-                withOptionalCString(mail.references.isEmpty ? nil : mail.references.joined(separator: " ")) { references in
-                    mail.fromAddress.withCString { fromAddress in
-                    mail.toAddress.withCString { toAddress in
-                    mail.messageID.withCString { messageID in
-                    mail.text.withCString { text in
-                    html.withCString { html in
-                        var outgoing = sb_mime_outgoing(
-                            from_name: fromName, from_address: fromAddress, to_name: toName, to_address: toAddress,
-                            reply_to: replyTo, subject: subject, message_id: messageID, in_reply_to: inReplyTo,
-                            references: references, date: Int64(mail.date.timeIntervalSince1970), text: text, html: html,
-                            header_names: namePointers, header_values: valuePointers, header_count: Int32(names.count))
-                        var length = 0
-                        guard let bytes = sb_mime_compose(&outgoing, &length) else {
-                            // GMime writes to memory; failing means it could not allocate.
-                            fatalError("GMime could not compose a message (out of memory)")
-                        }
-                        defer { sb_mime_free_bytes(bytes) }
-                        return bytes.withMemoryRebound(to: UInt8.self, capacity: length) { Array(UnsafeBufferPointer(start: $0, count: length)) }
-                    } } } } }
-                } } } } } }
-            }
+        let arena = CStringArena()
+        var outgoing = sb_mime_outgoing(
+            from_name: arena.c(mail.fromName), from_address: arena.c(mail.fromAddress), to_name: arena.c(mail.toName),
+            to_address: arena.c(mail.toAddress), reply_to: arena.c(mail.replyTo), subject: arena.c(mail.subject),
+            message_id: arena.c(mail.messageID), in_reply_to: arena.c(mail.inReplyTo),
+            references: arena.c(mail.references.isEmpty ? nil : mail.references.joined(separator: " ")),
+            date: Int64(mail.date.timeIntervalSince1970), text: arena.c(mail.text),
+            html: arena.c(html(for: mail.text, locale: mail.locale)),
+            header_names: arena.c(mail.headers.map(\.name)), header_values: arena.c(mail.headers.map(\.value)),
+            header_count: Int32(mail.headers.count))
+        var length = 0
+        guard let bytes = withExtendedLifetime(arena, { sb_mime_compose(&outgoing, &length) }) else {
+            // GMime writes to memory; failing means it could not allocate.
+            fatalError("GMime could not compose a message (out of memory)")
         }
+        defer { sb_mime_free_bytes(bytes) }
+        return bytes.withMemoryRebound(to: UInt8.self, capacity: length) { Array(UnsafeBufferPointer(start: $0, count: length)) }
     }
 
     /// The text as a small HTML document: escaped, paragraphs at blank lines, line breaks kept,

@@ -95,24 +95,17 @@ public final class SMTPMailer: @unchecked Sendable {
     private static func perform(_ handle: OpaquePointer, _ message: [UInt8], _ sender: String, _ recipients: [String],
                                 _ server: SMTPServer) throws {
         var result = sb_smtp_result()
-        let status: Int32 = server.host.withCString { host in
-            server.heloName.withCString { helo in
-                withOptionalCString(server.username) { username in
-                    withOptionalCString(server.password) { password in
-                        var options = sb_smtp_server(
-                            host: host, port: Int32(server.port), tls: server.security.shim, username: username, password: password,
-                            helo_domain: helo, connect_timeout_ms: server.connectTimeout.milliseconds,
-                            timeout_ms: server.timeout.milliseconds, verify_peer: server.verifiesCertificates ? 1 : 0)
-                        return "<\(sender)>".withCString { from in
-                            withCStrings(recipients.map { "<\($0)>" }) { rcpt in
-                                message.withUnsafeBufferPointer { bytes in
-                                    bytes.baseAddress!.withMemoryRebound(to: CChar.self, capacity: bytes.count) { chars in
-                                        sb_smtp_send(handle, &options, from, rcpt, Int32(recipients.count), chars, bytes.count, &result)
-                                    }
-                                }
-                            }
-                        }
-                    }
+        let arena = CStringArena()
+        var options = sb_smtp_server(
+            host: arena.c(server.host), port: Int32(server.port), tls: server.security.shim, username: arena.c(server.username),
+            password: arena.c(server.password), helo_domain: arena.c(server.heloName),
+            connect_timeout_ms: server.connectTimeout.milliseconds, timeout_ms: server.timeout.milliseconds,
+            verify_peer: server.verifiesCertificates ? 1 : 0)
+        let status = withExtendedLifetime(arena) {
+            message.withUnsafeBufferPointer { bytes in
+                bytes.baseAddress!.withMemoryRebound(to: CChar.self, capacity: bytes.count) { chars in
+                    sb_smtp_send(handle, &options, arena.c("<\(sender)>"), arena.c(recipients.map { "<\($0)>" }),
+                                 Int32(recipients.count), chars, bytes.count, &result)
                 }
             }
         }

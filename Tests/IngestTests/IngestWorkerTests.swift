@@ -71,9 +71,7 @@ struct IngestWorkerTests {
 
     @Test("every INSERT in docs/integrations.md runs as-is as the integration role, and becomes a conversation or an order")
     func documentedInserts() async throws {
-        let docs = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appending(path: "../../docs/integrations.md").standardizedFileURL
-        let text = try String(contentsOf: docs, encoding: .utf8)
-        let blocks = text.components(separatedBy: "```sql\n").dropFirst().compactMap { $0.components(separatedBy: "```").first }
+        let blocks = try sqlExamples(inDocs: "integrations.md")
         let inserts = blocks.filter { $0.contains("INSERT INTO inbound_messages") || $0.contains("INSERT INTO order_events") }
         #expect(inserts.count == 2)
         try await IngestFixture.with("docs") { fixture in

@@ -302,9 +302,7 @@ struct NotifyWorkerTests {
 struct NotifyDocsTests {
     @Test("every SQL example in the notification guide runs as-is, in order, on a fresh schema")
     func examplesRun() async throws {
-        let docs = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appending(path: "../../docs/notify.md").standardizedFileURL
-        let text = try String(contentsOf: docs, encoding: .utf8)
-        let blocks = text.components(separatedBy: "```sql\n").dropFirst().compactMap { $0.components(separatedBy: "```").first }
+        let blocks = try sqlExamples(inDocs: "notify.md")
         #expect(blocks.count >= 5)
         try await TestDatabase.withConnection("notify_docs") { connection, _ in
             try await Migrator().migrate(on: connection)

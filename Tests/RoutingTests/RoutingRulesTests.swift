@@ -2,6 +2,7 @@ import Foundation
 import Postgres
 import Routing
 import Testing
+import TestSupport
 
 @Suite("Routing rules and admin tables")
 struct RoutingRulesTests {
@@ -164,9 +165,7 @@ struct RoutingRulesTests {
 struct RoutingDocsTests {
     @Test("every SQL example in the admin guide runs as-is, in order, on a fresh schema with the teams it names")
     func examplesRun() async throws {
-        let docs = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appending(path: "../../docs/routing.md").standardizedFileURL
-        let text = try String(contentsOf: docs, encoding: .utf8)
-        let blocks = text.components(separatedBy: "```sql\n").dropFirst().compactMap { $0.components(separatedBy: "```").first }
+        let blocks = try sqlExamples(inDocs: "routing.md")
         #expect(blocks.count >= 6)
         try await RoutingFixture.with("rdocs") { f in
             for team in ["Returns", "Key accounts", "Payments", "Night shift", "Billing", "Escalations"] { try await f.team(team) }

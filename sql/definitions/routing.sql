@@ -317,7 +317,8 @@ END $$;
 -- (with its agent, reason and candidates) or 'deferred': it is routed round robin but this
 -- transaction could not lock the team (p_rr_locked false), or another transaction holds the
 -- agent it must wait for (the previous agent, the round robin's next). A capacity row another transaction holds is passed over for least loaded and
--- skills: the next in rank is as good.
+-- skills: the next in rank is as good. p_customers repeats each conversation's customer: reading
+-- it out of p_convs for every sticky lookup would extract whole rows from the array each time.
 CREATE OR REPLACE FUNCTION routing_batch_decide_team(p_convs conversations[], p_plans routing_plan[], p_previous bigint[],
     p_customers bigint[], p_at integer[], p_members routing_member[], p_channels text[], p_rr_locked boolean,
     INOUT p_live integer[], INOUT p_max_open integer[], INOUT p_last_assigned_at timestamptz[], INOUT p_locked boolean[],
