@@ -122,7 +122,6 @@ struct FaultTests {
             first.signal(SIGKILL)
             _ = await first.waitForExit(within: .seconds(5))
             #expect(heldByDead > 0, "the kill should catch jobs mid-run")
-            #expect(try await fixture.count("SELECT count(*) FROM jobs WHERE state = 'running'") == heldByDead)
             let second = try workers.start(queues: "default=20", ["SB_DEAD_WORKER_MS": "3000"])
             try await eventually("all jobs done", within: .seconds(60)) { try await fixture.count("SELECT count(*) FROM jobs") == 0 }
             try await eventually("the dead worker's row removed by the leader", within: .seconds(30)) {
