@@ -20,6 +20,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.0.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.24.0"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.0.0"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.70.0"),
     ],
     targets: [
         // libpq, through pkg-config; the only C library Postgres wraps.
@@ -162,12 +165,17 @@ let package = Package(
             dependencies: ["CCurl"],
             path: "Sources/CCurlShim"
         ),
-        // The notification worker: outbox rows out through SMTP providers, every step recorded.
+        // The notification worker: outbox rows out through SMTP and HTTP providers, every step recorded.
         .target(
             name: "Notify",
             dependencies: [
                 "Helpdesk", "JobQueue", "Postgres", "CCurlShim", "CGMimeShim",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict
         ),
@@ -234,8 +242,8 @@ let package = Package(
             name: "TestSupport",
             dependencies: ["Postgres", "EmbeddedPostgres", .product(name: "Logging", package: "swift-log")],
             path: "Tests/TestSupport",
-            // The real SMTP server (aiosmtpd) that SMTPPeer runs.
-            exclude: ["smtp_peer.py"],
+            // The real SMTP server (aiosmtpd) and HTTP provider that SMTPPeer and HTTPPeer run.
+            exclude: ["smtp_peer.py", "http_peer.py"],
             swiftSettings: strict
         ),
         // A worker process the queue's fault tests start, kill and stop.

@@ -8,7 +8,7 @@ public enum NotifyOutcome: Sendable, Equatable {
     case sent
     /// Nothing to do: sent, failed or cancelled before.
     case alreadyDone
-    /// Not due yet, failed for now, or no provider serves its channel yet: try again after this.
+    /// Not due yet, failed for now, or no provider can take it yet: try again after this.
     case later(Duration)
     /// It cannot be sent; `reason` says why (also in `outbox.last_error` and `notify_events`).
     case failed(reason: String)
@@ -20,13 +20,10 @@ public struct NotifyRetryPolicy: Sendable {
     /// and is jittered (50–100 % of it) so that a provider coming back is not hit by every row at once.
     public var base: Duration
     public var maximum: Duration
-    /// How long a row waits when no enabled provider serves its channel.
-    public var noProviderWait: Duration
 
-    public init(base: Duration = .seconds(30), maximum: Duration = .seconds(3600), noProviderWait: Duration = .seconds(300)) {
+    public init(base: Duration = .seconds(30), maximum: Duration = .seconds(3600)) {
         self.base = base
         self.maximum = maximum
-        self.noProviderWait = noProviderWait
     }
 
     /// The wait after failed attempt `attempt` (1 for the first).
@@ -45,6 +42,7 @@ public final class Notifier: Sendable {
     public let retry: NotifyRetryPolicy
     public let logger: Logger
     private let mailers = MailerPool()
+    private let http = HTTPSender()
     private let environment: [String: String]
 
     public init(retry: NotifyRetryPolicy = .init(), environment: [String: String] = ProcessInfo.processInfo.environment,
@@ -55,8 +53,19 @@ public final class Notifier: Sendable {
     }
 
     /// Sends outbox row `outboxID`, taking connections from `pool` only around the bookkeeping
-    /// (none is held while the provider answers).
+    /// (none is held while the provider answers). A transient failure with another provider of
+    /// the channel free to take the row fails over to it at once, within this call.
     public func send(_ outboxID: Int64, pool: PostgresPool) async throws -> NotifyOutcome {
+        // Bounded: each failover moves to a provider the row has not failed at yet.
+        for _ in 0..<8 {
+            let outcome = try await attempt(outboxID, pool: pool)
+            if case .later(let wait) = outcome, wait <= .zero { continue }
+            return outcome
+        }
+        return .later(.seconds(1))
+    }
+
+    private func attempt(_ outboxID: Int64, pool: PostgresPool) async throws -> NotifyOutcome {
         let begun = try await pool.withConnection { connection in
             try await connection.retryingTransient { connection in
                 try await connection.transaction { connection in try Self.begin(outboxID, on: connection) }
@@ -68,13 +77,9 @@ public final class Notifier: Sendable {
                 try await connection.retryingTransient { connection in _ = try connection.execute(statement) }
             }
         }
-        if send.dueAt > Date() {
-            return .later(.milliseconds(Int64(send.dueAt.timeIntervalSinceNow * 1000) + 1))
-        }
-        guard let provider = send.provider else {
-            let until = Date().addingTimeInterval(retry.noProviderWait.seconds)
-            try await record("SELECT notify_defer(\(outboxID), \("no enabled provider sends \(send.channel)"), \(until))")
-            return .later(retry.noProviderWait)
+        if let until = send.waitUntil {
+            // Not due, or no provider can take it now (recorded by notify_begin, with the reason).
+            return .later(.milliseconds(max(Int64(until.timeIntervalSinceNow * 1000), 0) + 1))
         }
         if let suppressed = send.suppressed {
             let reason = "suppressed: \(suppressed)"
@@ -86,58 +91,92 @@ public final class Notifier: Sendable {
             try await record("SELECT notify_fail(\(outboxID), \(reason))")
             return .failed(reason: reason)
         }
+        guard let provider = send.provider else {
+            throw NotifyError(.unexpectedResult, "notify_begin gave outbox row \(outboxID) neither a provider nor a wait")
+        }
         do {
-            let server = try provider.smtpServer(environment: environment)
-            let mail = OutgoingMail(
-                fromName: send.fromName, fromAddress: send.fromAddress, toName: send.toName, toAddress: to,
-                subject: send.subject, messageID: send.messageID, inReplyTo: send.inReplyTo, references: send.references,
-                text: send.body, locale: send.locale,
-                // Bot answers and alerts are not a person writing: out-of-office replies must not answer them.
-                headers: send.kind == "reply" ? [] : [("Auto-Submitted", "auto-generated")])
-            try await mailers.withMailer(for: server) { mailer in
-                try await mailer.send(MailComposer.compose(mail), from: send.fromAddress, to: [to], through: server)
-            }
-            try await record("SELECT notify_sent(\(outboxID), \(send.messageID))")
+            let providerMessageID = try await deliver(send, to: to, through: provider)
+            try await record("SELECT notify_sent(\(outboxID), \(providerMessageID))")
             logger.debug("sent", metadata: ["outbox.id": "\(outboxID)", "provider.id": "\(provider.id)"])
             return .sent
-        } catch let error as SMTPError where error.isPermanent {
-            if error.isAddressRejected {
-                // The mailbox does not exist or is disabled: no later message will reach it either.
-                try await record("SELECT notify_suppress(\(outboxID), \(to), \(error.description))")
+        } catch let error as DeliveryError {
+            switch error.kind {
+            case .permanent(let addressRejected):
+                if addressRejected {
+                    // No later message will reach this address either.
+                    try await record("SELECT notify_suppress(\(outboxID), \(to), \(error.description))")
+                }
+                try await record("SELECT notify_fail(\(outboxID), \(error.description))")
+                logger.info("refused by the provider", metadata: ["outbox.id": "\(outboxID)", "error": "\(error)"])
+                return .failed(reason: error.description)
+            case .transient(let retryAfter):
+                return try await retryLater(send, reason: error.description, providerAsked: retryAfter, pool: pool)
+            case .misconfigured:
+                return try await retryLater(send, reason: error.description, providerAsked: nil, pool: pool)
             }
-            try await record("SELECT notify_fail(\(outboxID), \(error.description))")
-            logger.info("refused by the provider", metadata: ["outbox.id": "\(outboxID)", "error": "\(error)"])
-            return .failed(reason: error.description)
-        } catch let error as SMTPError {
-            return try await retryLater(send, reason: error.description, record: record)
-        } catch let error as NotifyError where error.code == .provider {
-            // A misconfigured provider is an operator's to fix: the row waits, it does not fail.
-            return try await retryLater(send, reason: error.description, record: record)
         }
     }
 
-    private func retryLater(_ send: PendingSend, reason: String, record: (PostgresQuery) async throws -> Void) async throws -> NotifyOutcome {
+    /// Hands the message to its provider; returns the provider's id for it.
+    private func deliver(_ send: PendingSend, to: String, through provider: NotifyProvider) async throws -> String? {
+        if provider.kind == "smtp" {
+            let server: SMTPServer
+            do { server = try provider.smtpServer(environment: environment) } catch let error as NotifyError { throw DeliveryError(error) }
+            let mail = OutgoingMail(
+                fromName: send.fromName, fromAddress: send.fromAddress, toName: send.toName, toAddress: to,
+                subject: send.subject, messageID: send.messageID ?? "", inReplyTo: send.inReplyTo, references: send.references,
+                text: send.body, locale: send.locale,
+                // Bot answers and alerts are not a person writing: out-of-office replies must not answer them.
+                headers: send.kind == "reply" ? [] : [("Auto-Submitted", "auto-generated")])
+            do {
+                try await mailers.withMailer(for: server) { mailer in
+                    try await mailer.send(MailComposer.compose(mail), from: send.fromAddress, to: [to], through: server)
+                }
+            } catch let error as SMTPError {
+                throw DeliveryError(error)
+            }
+            return send.messageID
+        }
+        let message = HTTPMessage(
+            outboxID: send.outboxID, idempotencyKey: send.idempotencyKey, kind: send.kind, channel: send.channel,
+            platform: send.toPlatform, to: to, toName: send.toName, store: send.storeCode, fromName: send.fromName,
+            conversationID: send.conversationID, thread: send.threadKey, locale: send.locale, subject: send.subject, text: send.body)
+        return try await http.send(message, through: provider, environment: environment)
+    }
+
+    private func retryLater(_ send: PendingSend, reason: String, providerAsked: Date?, pool: PostgresPool) async throws -> NotifyOutcome {
         let wait = retry.delay(afterAttempt: send.attempt)
-        let at = Date().addingTimeInterval(wait.seconds)
+        let at = max(Date().addingTimeInterval(wait.seconds), providerAsked ?? .distantPast)
         if at > send.deadline {
             let final = "gave up after \(send.attempt) attempt\(send.attempt == 1 ? "" : "s"): \(reason)"
-            try await record("SELECT notify_fail(\(send.outboxID), \(final))")
+            try await pool.withConnection { connection in
+                try await connection.retryingTransient { connection in _ = try connection.execute("SELECT notify_fail(\(send.outboxID), \(final))") }
+            }
             logger.info("failed", metadata: ["outbox.id": "\(send.outboxID)", "error": "\(final)"])
             return .failed(reason: final)
         }
-        try await record("SELECT notify_retry(\(send.outboxID), \(reason), \(at))")
+        // notify_retry may send it on at once through another provider (failover).
+        let next = try await pool.withConnection { connection in
+            try await connection.retryingTransient { connection in
+                try connection.query("SELECT notify_retry(\(send.outboxID), \(reason), \(at), \(providerAsked))").first?.decode(Date?.self, at: 0)
+            }
+        } ?? at
         logger.info("will retry", metadata: ["outbox.id": "\(send.outboxID)", "error": "\(reason)", "attempt": "\(send.attempt)"])
-        return .later(wait)
+        return .later(.milliseconds(max(Int64(next.timeIntervalSinceNow * 1000), 0)))
     }
 
     /// `notify_begin`'s row.
     struct PendingSend: Sendable {
         var outboxID: Int64, kind: String, channel: String, locale: String, attempt: Int
-        var dueAt: Date, deadline: Date
+        var deadline: Date
+        /// Set when the row cannot go now: not due, or no provider can take it yet.
+        var waitUntil: Date?
+        var idempotencyKey: String, storeCode: String, conversationID: Int64?, threadKey: String?
         var provider: NotifyProvider?
-        var fromName: String?, fromAddress: String, toName: String?, toAddress: String?
+        var fromName: String?, fromAddress: String, toName: String?, toAddress: String?, toPlatform: String?
         var subject: String?, body: String
-        var messageID: String, inReplyTo: String?, references: [String]
+        /// Email only.
+        var messageID: String?, inReplyTo: String?, references: [String]
         /// Why the address is suppressed, when it is.
         var suppressed: String?
     }
@@ -152,15 +191,21 @@ public final class Notifier: Sendable {
                 username: try row.decode(String?.self, "username"), secretReference: try row.decode(String?.self, "secret_ref"),
                 settings: (try? JSONDecoder().decode([String: JSONValue].self, from: Data(settings.utf8))) ?? [:])
         }
-        guard let messageID = try row.decode(String?.self, "message_id") else {
+        let channel = try row.decode(String.self, "channel")
+        let messageID = try row.decode(String?.self, "message_id")
+        if channel == "email", messageID == nil {
             throw NotifyError(.unexpectedResult, "notify_begin gave outbox row \(outboxID) no Message-ID")
         }
         return PendingSend(
-            outboxID: outboxID, kind: try row.decode(String.self, "kind"), channel: try row.decode(String.self, "channel"),
+            outboxID: outboxID, kind: try row.decode(String.self, "kind"), channel: channel,
             locale: try row.decode(String.self, "locale"), attempt: try row.decode(Int.self, "attempt"),
-            dueAt: try row.decode(Date.self, "due_at"), deadline: try row.decode(Date.self, "deadline"), provider: provider,
+            deadline: try row.decode(Date.self, "deadline"), waitUntil: try row.decode(Date?.self, "wait_until"),
+            idempotencyKey: try row.decode(String.self, "idempotency_key"), storeCode: try row.decode(String.self, "store_code"),
+            conversationID: try row.decode(Int64?.self, "conversation_id"), threadKey: try row.decode(String?.self, "thread_key"),
+            provider: provider,
             fromName: try row.decode(String?.self, "from_name"), fromAddress: try row.decode(String.self, "from_address"),
             toName: try row.decode(String?.self, "to_name"), toAddress: try row.decode(String?.self, "to_address"),
+            toPlatform: try row.decode(String?.self, "to_platform"),
             subject: try row.decode(String?.self, "subject"), body: try row.decode(String.self, "body_text"),
             messageID: messageID, inReplyTo: try row.decode(String?.self, "in_reply_to"),
             references: try row.decode([String].self, "references"), suppressed: try row.decode(String?.self, "suppressed"))
@@ -182,5 +227,10 @@ extension Duration {
     var seconds: TimeInterval {
         let (seconds, attoseconds) = components
         return TimeInterval(seconds) + TimeInterval(attoseconds) / 1e18
+    }
+
+    var milliseconds: Int {
+        let (seconds, attoseconds) = components
+        return Int(seconds) * 1000 + Int(attoseconds / 1_000_000_000_000_000)
     }
 }

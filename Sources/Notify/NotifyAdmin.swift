@@ -17,8 +17,36 @@ public enum NotifyAdmin {
     public struct History: Sendable {
         public var outboxID: Int64, kind: String, channel: String, status: String, attempts: Int
         public var provider: String?, providerMessageID: String?, emailMessageID: String?, lastError: String?
+        /// The provider's last receipt: delivered, undelivered or read.
+        public var deliveryStatus: String?
         public var createdAt: Date, sendAfter: Date, sentAt: Date?
         public var events: [Event]
+    }
+
+    /// A provider and how it is doing.
+    public struct ProviderState: Sendable {
+        public var name: String, channel: String, kind: String, enabled: Bool
+        /// Transient failures in a row, and while its circuit is open, until when.
+        public var failures: Int, openUntil: Date?, lastFailure: String?
+        /// Sends through it in the last minute.
+        public var sentLastMinute: Int
+        /// closed (healthy or failing below the threshold), open, or disabled.
+        public var circuit: String { !enabled ? "disabled" : (openUntil.map { $0 > Date() } ?? false) ? "open" : "closed" }
+    }
+
+    public static func providers(on connection: isolated PostgresConnection) throws -> [ProviderState] {
+        try connection.query("""
+            SELECT p.name, p.channel, p.kind, p.enabled, coalesce(h.consecutive_failures, 0) AS failures, h.open_until, h.last_failure,
+                   (SELECT count(*) FROM outbox o WHERE o.provider_id = p.id AND o.status = 'sent'
+                       AND o.sent_at > now() - interval '1 minute') AS sent
+              FROM notify_providers p LEFT JOIN notify_provider_health h ON h.provider_id = p.id
+             ORDER BY p.channel, p.priority, p.id
+            """).map { row in
+            ProviderState(name: try row.decode(String.self, "name"), channel: try row.decode(String.self, "channel"),
+                          kind: try row.decode(String.self, "kind"), enabled: try row.decode(Bool.self, "enabled"),
+                          failures: try row.decode(Int.self, "failures"), openUntil: try row.decode(Date?.self, "open_until"),
+                          lastFailure: try row.decode(String?.self, "last_failure"), sentLastMinute: try row.decode(Int.self, "sent"))
+        }
     }
 
     public static func counts(on connection: isolated PostgresConnection) throws -> [Count] {
@@ -46,7 +74,7 @@ public enum NotifyAdmin {
     public static func history(_ outboxID: Int64, on connection: isolated PostgresConnection) throws -> History? {
         guard let row = try connection.query("""
             SELECT o.id, o.kind, o.channel, o.status, o.attempts, p.name AS provider, o.provider_message_id, o.email_message_id,
-                   o.last_error, o.created_at, o.send_after, o.sent_at
+                   o.delivery_status, o.last_error, o.created_at, o.send_after, o.sent_at
               FROM outbox o LEFT JOIN notify_providers p ON p.id = o.provider_id WHERE o.id = \(outboxID)
             """).first else { return nil }
         let events = try connection.query("""
@@ -64,7 +92,7 @@ public enum NotifyAdmin {
             attempts: try row.decode(Int.self, "attempts"), provider: try row.decode(String?.self, "provider"),
             providerMessageID: try row.decode(String?.self, "provider_message_id"),
             emailMessageID: try row.decode(String?.self, "email_message_id"), lastError: try row.decode(String?.self, "last_error"),
-            createdAt: try row.decode(Date.self, "created_at"), sendAfter: try row.decode(Date.self, "send_after"),
+            deliveryStatus: try row.decode(String?.self, "delivery_status"), createdAt: try row.decode(Date.self, "created_at"), sendAfter: try row.decode(Date.self, "send_after"),
             sentAt: try row.decode(Date?.self, "sent_at"), events: events)
     }
 }

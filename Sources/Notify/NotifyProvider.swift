@@ -49,6 +49,41 @@ public struct NotifyProvider: Sendable, Hashable {
         return server
     }
 
+    /// Where and how an HTTP provider (`webhook`, `twilio`) is called.
+    public struct HTTPEndpoint: Sendable {
+        public var url: String
+        public var host: String
+        public var username: String?
+        /// The webhook's signing secret, or Twilio's auth token.
+        public var secret: String
+        /// The whole request, connecting included.
+        public var timeout: Duration
+        /// Twilio: the sending number, or the messaging service that picks one.
+        public var from: String?
+        public var messagingServiceSID: String?
+        /// Twilio: where it posts delivery receipts.
+        public var statusCallback: String?
+    }
+
+    /// The endpoint of an HTTP provider, its secret read from where `secret_ref` says. Throws
+    /// ``DeliveryError`` (misconfigured) when the row or its secret cannot be used.
+    public func httpEndpoint(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> HTTPEndpoint {
+        guard kind == "webhook" || kind == "twilio" else {
+            throw DeliveryError(.misconfigured, "provider \(id) is a \(kind) provider, not an HTTP one")
+        }
+        guard let url = URL(string: endpoint), let host = url.host, ["http", "https"].contains(url.scheme) else {
+            throw DeliveryError(.misconfigured, "provider \(id): endpoint \(endpoint) is not an http(s) URL")
+        }
+        let secret: String?
+        do { secret = try self.secret(environment: environment) } catch let error as NotifyError { throw DeliveryError(error) }
+        guard let secret else { throw DeliveryError(.misconfigured, "provider \(id) has no secret_ref") }
+        func text(_ key: String) -> String? { if case .string(let value) = settings[key] { value } else { nil } }
+        var timeout = Duration.seconds(30)
+        if case .number(let milliseconds) = settings["timeout_ms"] { timeout = .milliseconds(Int64(milliseconds)) }
+        return HTTPEndpoint(url: endpoint, host: host, username: username, secret: secret, timeout: timeout, from: text("from"),
+                            messagingServiceSID: text("messaging_service_sid"), statusCallback: text("status_callback"))
+    }
+
     /// The password `secret_ref` points at, or nil when the provider has none.
     func secret(environment: [String: String]) throws -> String? {
         guard let reference = secretReference else { return nil }

@@ -126,10 +126,3 @@ private extension SMTPServer.Security {
         }
     }
 }
-
-private extension Duration {
-    var milliseconds: Int {
-        let (seconds, attoseconds) = components
-        return Int(seconds) * 1000 + Int(attoseconds / 1_000_000_000_000_000)
-    }
-}

@@ -12,15 +12,25 @@ struct NotifyCommand: AsyncParsableCommand {
     )
 
     struct Status: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Outbox rows by channel and status, sends in the last minute, and the last day's failures by reason.")
+        static let configuration = CommandConfiguration(abstract: "Outbox rows by channel and status, each provider's circuit, sends in the last minute, and the last day's failures by reason.")
         @OptionGroup var database: DatabaseOptions
         @Option(help: "Failure reasons to list.") var limit = 10
 
         func run() async throws {
             let limit = self.limit
-            let (counts, lastMinute, failures) = try await JobsCommand.withConnection(database) { connection in
+            let (counts, lastMinute, failures, providers) = try await JobsCommand.withConnection(database) { connection in
                 (try NotifyAdmin.counts(on: connection), try NotifyAdmin.sent(inLast: 60, on: connection),
-                 try NotifyAdmin.failures(limit: limit, on: connection))
+                 try NotifyAdmin.failures(limit: limit, on: connection), try NotifyAdmin.providers(on: connection))
+            }
+            if !providers.isEmpty {
+                var table = TextTable(header: ["provider", "channel", "kind", "circuit", "failing", "sent/min", "last failure"])
+                for provider in providers {
+                    let circuit = provider.circuit == "open" ? "open until \(Explain.format(provider.openUntil!))" : provider.circuit
+                    table.rows.append([provider.name, provider.channel, provider.kind, circuit, "\(provider.failures)",
+                                       "\(provider.sentLastMinute)", provider.failures > 0 ? provider.lastFailure ?? "" : ""])
+                }
+                print(table.render())
+                print()
             }
             guard !counts.isEmpty else {
                 print("the outbox is empty")
@@ -54,6 +64,8 @@ struct NotifyCommand: AsyncParsableCommand {
             if let provider = history.provider { summary += " via \(provider)" }
             print(summary)
             if let messageID = history.emailMessageID { print("Message-ID: <\(messageID)>") }
+            if let id = history.providerMessageID, id != history.emailMessageID { print("provider's id: \(id)") }
+            if let receipt = history.deliveryStatus { print("provider's last receipt: \(receipt)") }
             if history.status == "pending" { print("next attempt not before \(Self.format(history.sendAfter))") }
             if let error = history.lastError, history.status != "sent" { print("last error: \(error)") }
             if !history.events.isEmpty { print("steps (UTC):") }

@@ -153,6 +153,9 @@ struct DefinitionsTests {
         "column outbox provider_id ", "column outbox provider_message_id ", "column outbox email_message_id ",
         "column outbox sending_at ", "constraint outbox outbox_provider_id_fkey ", "trigger CREATE TRIGGER outbox_enqueue ",
         "view notify_history", "function notify_", "function enqueue_notify_jobs(",
+        // Delivery receipts by the provider's id for a message (0013).
+        "column outbox delivery_status", "constraint outbox outbox_delivery_status_check ",
+        "index CREATE INDEX outbox_provider_message ", "column outbox_provider_message ",
     ]
 
     /// Every function, view, trigger, constraint, index and column of the schema, as the server

@@ -3,53 +3,22 @@ public import Foundation
 /// A real SMTP server on loopback (smtp_peer.py, on aiosmtpd) that keeps every message it
 /// accepts, refuses `refuse@…` for good and `tempfail@…` once.
 public final class SMTPPeer: @unchecked Sendable {
-    public let port: Int
-    public let directory: URL
-    private let process: Process
+    public var port: Int { process.port }
+    public var directory: URL { process.directory }
+    private let process: PeerProcess
 
     public static func start() async throws -> SMTPPeer {
         let directory = FileManager.default.temporaryDirectory.appending(path: "smtp-peer-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appending(path: "smtp_peer.py")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = [script.path, "--dir", directory.path]
-        // Its output goes to a file: a child holding the test process's stderr would keep the
-        // test run from ending.
-        let log = directory.appending(path: "peer.log")
-        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
-        let handle = try FileHandle(forWritingTo: log)
-        process.standardOutput = handle
-        process.standardError = handle
-        try process.run()
-        // It writes its port to a file once it listens.
-        let portFile = directory.appending(path: "port")
-        let deadline = ContinuousClock.now + .seconds(60)
-        var port: Int?
-        while port == nil {
-            if let text = try? String(contentsOf: portFile, encoding: .utf8) { port = Int(text) }
-            if port == nil {
-                guard process.isRunning, ContinuousClock.now < deadline else {
-                    kill(process.processIdentifier, SIGKILL)
-                    let said = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
-                    throw SMTPPeerError(description: "the SMTP peer did not start (is python3-aiosmtpd installed?): \(said)")
-                }
-                try await Task.sleep(for: .milliseconds(50))
-            }
-        }
-        guard let port else { throw SMTPPeerError(description: "the SMTP peer wrote no port") }
-        return SMTPPeer(port: port, directory: directory, process: process)
+        return SMTPPeer(process: try await PeerProcess.start(
+            script: "smtp_peer.py", directory: directory, what: "the SMTP peer (is python3-aiosmtpd installed?)"))
     }
 
-    private init(port: Int, directory: URL, process: Process) {
-        self.port = port
-        self.directory = directory
+    private init(process: PeerProcess) {
         self.process = process
     }
 
     public func stop() {
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        process.kill()
         try? FileManager.default.removeItem(at: directory)
     }
 

@@ -29,35 +29,146 @@ CREATE OR REPLACE FUNCTION notify_channel(p_channel text) RETURNS text LANGUAGE 
     SELECT CASE WHEN p_channel = 'webform' THEN 'email' ELSE p_channel END
 $$;
 
+-- The customer_identities kind that addresses a customer on an outbound channel.
+CREATE OR REPLACE FUNCTION notify_identity_kind(p_channel text) RETURNS text LANGUAGE sql IMMUTABLE AS $$
+    SELECT CASE notify_channel(p_channel) WHEN 'sms' THEN 'phone' ELSE notify_channel(p_channel) END
+$$;
+
+-- Takes one send of provider p_provider_id's rate limit (p_rate a second, across every worker):
+-- null when taken, else when its window reopens. Locks the provider's health row briefly, so
+-- only providers with a limit pay for it.
+CREATE OR REPLACE FUNCTION notify_rate_slot(p_provider_id bigint, p_rate numeric) RETURNS timestamptz
+LANGUAGE plpgsql AS $$
+DECLARE
+    -- Under one a second, a window holds one send; above, a second holds floor(rate) sends.
+    v_window  interval := make_interval(secs => greatest(1, 1 / p_rate));
+    v_allowed integer  := greatest(1, floor(p_rate));
+    v_now     timestamptz := clock_timestamp();
+    v_reopens timestamptz;
+BEGIN
+    INSERT INTO notify_provider_health (provider_id) VALUES (p_provider_id) ON CONFLICT DO NOTHING;
+    UPDATE notify_provider_health h
+       SET window_start = CASE WHEN v_now >= h.window_start + v_window THEN v_now ELSE h.window_start END,
+           window_sends = CASE WHEN v_now >= h.window_start + v_window THEN 1 ELSE h.window_sends + 1 END
+     WHERE h.provider_id = p_provider_id AND (v_now >= h.window_start + v_window OR h.window_sends < v_allowed);
+    IF FOUND THEN
+        RETURN NULL;
+    END IF;
+    SELECT h.window_start + v_window INTO v_reopens FROM notify_provider_health h WHERE h.provider_id = p_provider_id;
+    RETURN v_reopens;
+END $$;
+
+-- The provider outbox row p_row goes through now: the channel's enabled providers, those whose
+-- circuit is closed first, then those this row has failed at least often, then by priority;
+-- taking a send of the provider's rate limit. When none can send now, p_provider is null and
+-- p_wait_until / p_wait_reason say until when and why.
+CREATE OR REPLACE FUNCTION notify_choose_provider(p_row outbox, OUT p_provider notify_providers,
+                                                  OUT p_wait_until timestamptz, OUT p_wait_reason text)
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_channel   text := notify_channel(p_row.channel);
+    v_candidate record;
+    v_reopens   timestamptz;
+    v_settings  notify_settings;
+BEGIN
+    SELECT * INTO v_settings FROM notify_settings;
+    FOR v_candidate IN
+        SELECT p.id, p.name, p.rate_limit, h.open_until, h.last_failure
+          FROM notify_providers p LEFT JOIN notify_provider_health h ON h.provider_id = p.id
+         WHERE p.channel = v_channel AND p.enabled
+         ORDER BY coalesce(h.open_until > now(), false),
+                  (SELECT count(*) FROM notify_events e WHERE e.outbox_id = p_row.id AND e.provider_id = p.id AND e.event = 'retry'),
+                  p.priority, p.id
+    LOOP
+        IF v_candidate.open_until > now() THEN
+            -- Rows come back spread over half a cooldown, not all at the instant it closes.
+            v_reopens := v_candidate.open_until + v_settings.circuit_cooldown * random() / 2;
+            p_wait_reason := coalesce(p_wait_reason || '; ', '') ||
+                format('%s is unavailable until %s (circuit open after: %s)', v_candidate.name, v_candidate.open_until, v_candidate.last_failure);
+        ELSIF v_candidate.rate_limit IS NOT NULL THEN
+            v_reopens := notify_rate_slot(v_candidate.id, v_candidate.rate_limit);
+            IF v_reopens IS NOT NULL THEN
+                p_wait_reason := coalesce(p_wait_reason || '; ', '') ||
+                    format('%s is at its rate limit of %s a second', v_candidate.name, v_candidate.rate_limit);
+            END IF;
+        ELSE
+            v_reopens := NULL;
+        END IF;
+        IF v_reopens IS NULL THEN
+            SELECT * INTO p_provider FROM notify_providers p WHERE p.id = v_candidate.id;
+            p_wait_reason := NULL;
+            RETURN;
+        END IF;
+        p_wait_until := least(p_wait_until, v_reopens);
+    END LOOP;
+    IF p_wait_reason IS NULL THEN
+        p_wait_reason := format('no enabled provider sends %s', v_channel);
+        p_wait_until := now() + v_settings.no_provider_wait;
+    END IF;
+END $$;
+
+-- Where outbox row p_row goes: its recipient when it names one, else the customer's latest
+-- address on the row's channel (on social channels, on the platform the conversation came from).
+CREATE OR REPLACE FUNCTION notify_address(p_row outbox, OUT p_address text, OUT p_platform text)
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    IF p_row.recipient IS NOT NULL THEN
+        p_address := p_row.recipient;
+        RETURN;
+    END IF;
+    IF notify_channel(p_row.channel) = 'social' THEN
+        SELECT nullif(m.details->>'platform', '') INTO p_platform FROM messages m
+         WHERE m.conversation_id = p_row.conversation_id AND m.direction = 'inbound' ORDER BY m.id DESC LIMIT 1;
+    END IF;
+    SELECT i.value, nullif(i.platform, '') INTO p_address, p_platform FROM customer_identities i
+     WHERE i.customer_id = p_row.customer_id AND i.kind = notify_identity_kind(p_row.channel)
+       AND (p_platform IS NULL OR i.platform = p_platform)
+     ORDER BY i.last_seen_at DESC, i.id DESC LIMIT 1;
+END $$;
+
 -- Starts sending outbox row p_outbox_id and returns what to send, where, and through which
 -- provider, having recorded the attempt (status sending, attempts + 1, a 'sending' event). No
--- row when there is nothing to send: sent, failed or cancelled already. A row not due yet
--- (due_at in the future) is returned without an attempt: wait until then. A row
--- found 'sending' was being sent when its worker stopped: it goes again as the same message
--- (same Message-ID), the one duplicate a crash can cause. provider_id is null when no enabled
--- provider serves the channel; to_address null when the customer has no address on it;
--- suppressed says why when the address is suppressed (then no attempt is recorded).
+-- row when there is nothing to send: sent, failed or cancelled already. When the row cannot go
+-- now, wait_until says until when: not due yet (nothing recorded), or no provider can send it
+-- now (wait_reason says why: none enabled, circuits open, rate limits; recorded as 'deferred').
+-- A row found 'sending' was being sent when its worker stopped: it goes again as the same
+-- message (same Message-ID and idempotency key), the one duplicate a crash can cause.
+-- to_address is null when the customer has no address on the channel; suppressed says why when
+-- the address is suppressed (then no attempt is recorded).
 CREATE OR REPLACE FUNCTION notify_begin(p_outbox_id bigint)
-RETURNS TABLE (outbox_id bigint, kind text, channel text, locale text, attempt integer, due_at timestamptz, deadline timestamptz,
-               provider_id bigint, provider_kind text, endpoint text, username text, secret_ref text, settings jsonb,
-               from_name text, from_address text, to_name text, to_address text, subject text, body_text text,
-               message_id text, in_reply_to text, "references" text[], suppressed text)
+RETURNS TABLE (outbox_id bigint, kind text, channel text, locale text, attempt integer, deadline timestamptz,
+               wait_until timestamptz, wait_reason text, idempotency_key text, store_code text, conversation_id bigint,
+               thread_key text, provider_id bigint, provider_kind text, endpoint text, username text, secret_ref text,
+               settings jsonb, from_name text, from_address text, to_name text, to_address text, to_platform text,
+               subject text, body_text text, message_id text, in_reply_to text, "references" text[], suppressed text)
 LANGUAGE plpgsql AS $$
 DECLARE
     v_row      outbox;
-    v_provider notify_providers;
+    v_store    stores;
+    v_choice   record;
     v_from     text;
     v_question messages;
-    v_to       text;
+    v_to       record;
     v_suppressed text;
 BEGIN
     SELECT * INTO v_row FROM outbox o WHERE o.id = p_outbox_id FOR UPDATE;
     IF NOT FOUND OR v_row.status NOT IN ('pending', 'sending') THEN
         RETURN;
     END IF;
-    SELECT * INTO v_provider FROM notify_providers p
-     WHERE p.channel = notify_channel(v_row.channel) AND p.enabled ORDER BY p.priority, p.id LIMIT 1;
-    SELECT coalesce(s.support_email, (SELECT fallback_from FROM notify_settings)) INTO v_from FROM stores s WHERE s.id = v_row.store_id;
+    SELECT * INTO v_store FROM stores s WHERE s.id = v_row.store_id;
+    v_from := coalesce(v_store.support_email, (SELECT fallback_from FROM notify_settings));
+    SELECT * INTO v_to FROM notify_address(v_row);
+    SELECT format('%s (suppressed since %s)', x.reason, x.created_at) INTO v_suppressed FROM notify_suppressions x
+     WHERE x.store_id = v_row.store_id AND x.channel = notify_channel(v_row.channel) AND x.address = lower(v_to.p_address);
+    SELECT NULL::notify_providers AS p_provider, NULL::timestamptz AS p_wait_until, NULL::text AS p_wait_reason INTO v_choice;
+    IF v_row.send_after > now() THEN
+        v_choice.p_wait_until := v_row.send_after;
+    ELSIF v_suppressed IS NULL AND v_to.p_address IS NOT NULL THEN
+        SELECT * INTO v_choice FROM notify_choose_provider(v_row);
+        IF v_choice.p_wait_reason IS NOT NULL THEN
+            PERFORM notify_defer(v_row.id, v_choice.p_wait_reason, v_choice.p_wait_until);
+        END IF;
+    END IF;
     -- Replies thread under the customer's latest message of the conversation.
     SELECT * INTO v_question FROM messages m
      WHERE m.conversation_id = v_row.conversation_id AND m.direction = 'inbound' AND m.email_message_id IS NOT NULL
@@ -70,53 +181,89 @@ BEGIN
                    coalesce(nullif(split_part(v_from, '@', 2), ''), 'switchboard.invalid')));
         UPDATE messages m SET email_message_id = v_row.email_message_id WHERE m.id = v_row.message_id AND m.email_message_id IS NULL;
     END IF;
-    v_to := coalesce(v_row.recipient,
-                     (SELECT i.value FROM customer_identities i WHERE i.customer_id = v_row.customer_id AND i.kind = 'email'
-                       ORDER BY i.last_seen_at DESC, i.id DESC LIMIT 1));
-    SELECT format('%s (suppressed since %s)', x.reason, x.created_at) INTO v_suppressed FROM notify_suppressions x
-     WHERE x.store_id = v_row.store_id AND x.channel = notify_channel(v_row.channel) AND x.address = lower(v_to);
-    IF v_provider.id IS NOT NULL AND v_row.send_after <= now() AND v_suppressed IS NULL THEN
-        UPDATE outbox o SET status = 'sending', attempts = o.attempts + 1, sending_at = now(), provider_id = v_provider.id,
+    IF (v_choice.p_provider).id IS NOT NULL THEN
+        UPDATE outbox o SET status = 'sending', attempts = o.attempts + 1, sending_at = now(), provider_id = (v_choice.p_provider).id,
                             email_message_id = v_row.email_message_id
          WHERE o.id = v_row.id RETURNING o.attempts INTO v_row.attempts;
-        INSERT INTO notify_events (outbox_id, event, provider_id, attempt) VALUES (v_row.id, 'sending', v_provider.id, v_row.attempts);
+        INSERT INTO notify_events (outbox_id, event, provider_id, attempt)
+        VALUES (v_row.id, 'sending', (v_choice.p_provider).id, v_row.attempts);
     END IF;
     RETURN QUERY
-    SELECT v_row.id, v_row.kind, notify_channel(v_row.channel), v_row.locale, v_row.attempts, v_row.send_after,
-           v_row.created_at + (SELECT retry_deadline FROM notify_settings),
-           v_provider.id, v_provider.kind, v_provider.endpoint, v_provider.username, v_provider.secret_ref, v_provider.settings,
-           (SELECT s.name FROM stores s WHERE s.id = v_row.store_id), v_from,
-           (SELECT c.name FROM customers c WHERE c.id = v_row.customer_id), v_to,
+    SELECT v_row.id, v_row.kind, notify_channel(v_row.channel), v_row.locale, v_row.attempts,
+           v_row.created_at + (SELECT retry_deadline FROM notify_settings), v_choice.p_wait_until, v_choice.p_wait_reason,
+           v_row.idempotency_key, v_store.code, v_row.conversation_id,
+           (SELECT c.thread_key FROM conversations c WHERE c.id = v_row.conversation_id),
+           (v_choice.p_provider).id, (v_choice.p_provider).kind, (v_choice.p_provider).endpoint, (v_choice.p_provider).username,
+           (v_choice.p_provider).secret_ref, (v_choice.p_provider).settings,
+           v_store.name, v_from, (SELECT c.name FROM customers c WHERE c.id = v_row.customer_id), v_to.p_address, v_to.p_platform,
            v_row.subject, v_row.body_text, v_row.email_message_id, v_question.email_message_id,
            CASE WHEN v_question.id IS NULL THEN '{}'::text[]
                 ELSE (v_question."references" || v_question.email_message_id)[greatest(1, cardinality(v_question."references") - 8):] END,
            v_suppressed;
 END $$;
 
--- The provider accepted outbox row p_outbox_id (its id for it: p_provider_message_id).
+-- The provider accepted outbox row p_outbox_id (its id for it: p_provider_message_id); a
+-- provider that had been failing is healthy again.
 CREATE OR REPLACE FUNCTION notify_sent(p_outbox_id bigint, p_provider_message_id text DEFAULT NULL) RETURNS void
 LANGUAGE plpgsql AS $$
+DECLARE
+    v_provider_id bigint;
 BEGIN
     UPDATE outbox SET status = 'sent', sent_at = now(), provider_message_id = p_provider_message_id, last_error = NULL
-     WHERE id = p_outbox_id AND status = 'sending';
+     WHERE id = p_outbox_id AND status = 'sending' RETURNING provider_id INTO v_provider_id;
     IF FOUND THEN
         INSERT INTO notify_events (outbox_id, event, provider_id, attempt, detail)
         SELECT id, 'sent', provider_id, attempts, p_provider_message_id FROM outbox WHERE id = p_outbox_id;
+        UPDATE notify_provider_health SET consecutive_failures = 0, open_until = NULL
+         WHERE provider_id = v_provider_id AND (consecutive_failures > 0 OR open_until IS NOT NULL);
     END IF;
 END $$;
 
--- Outbox row p_outbox_id failed for now (p_reason, in the provider's words): it is tried again
--- at p_retry_at.
-CREATE OR REPLACE FUNCTION notify_retry(p_outbox_id bigint, p_reason text, p_retry_at timestamptz) RETURNS void
+-- Outbox row p_outbox_id failed for now at its provider (p_reason, in the provider's words).
+-- The provider's failure counts towards its circuit (open after notify_settings.circuit_failures
+-- in a row; until p_provider_pause when the provider said when to come back). The row goes
+-- again at once through another provider of the channel it has not failed at, when one can send
+-- ('failover'), else at p_retry_at. Returns when it goes next; null when the row was not being sent.
+CREATE OR REPLACE FUNCTION notify_retry(p_outbox_id bigint, p_reason text, p_retry_at timestamptz,
+                                        p_provider_pause timestamptz DEFAULT NULL) RETURNS timestamptz
 LANGUAGE plpgsql AS $$
+DECLARE
+    v_row      outbox;
+    v_settings notify_settings;
+    v_next     notify_providers;
+    v_at       timestamptz := p_retry_at;
 BEGIN
-    UPDATE outbox SET status = 'pending', last_error = p_reason, send_after = p_retry_at
-     WHERE id = p_outbox_id AND status = 'sending';
-    IF FOUND THEN
-        INSERT INTO notify_events (outbox_id, event, provider_id, attempt, detail)
-        SELECT id, 'retry', provider_id, attempts, format('%s; next attempt at %s', p_reason, p_retry_at)
-          FROM outbox WHERE id = p_outbox_id;
+    SELECT * INTO v_row FROM outbox o WHERE o.id = p_outbox_id AND o.status = 'sending' FOR UPDATE;
+    IF NOT FOUND THEN
+        RETURN NULL;
     END IF;
+    SELECT * INTO v_settings FROM notify_settings;
+    INSERT INTO notify_provider_health AS h (provider_id, consecutive_failures, last_failure, last_failure_at, open_until)
+    VALUES (v_row.provider_id, 1, p_reason, now(),
+            CASE WHEN v_settings.circuit_failures <= 1 THEN now() + v_settings.circuit_cooldown END)
+    ON CONFLICT (provider_id) DO UPDATE
+       SET consecutive_failures = h.consecutive_failures + 1, last_failure = excluded.last_failure, last_failure_at = now(),
+           open_until = CASE WHEN h.consecutive_failures + 1 >= v_settings.circuit_failures
+                             THEN greatest(h.open_until, now() + v_settings.circuit_cooldown) ELSE h.open_until END;
+    IF p_provider_pause > now() THEN
+        UPDATE notify_provider_health SET open_until = greatest(open_until, p_provider_pause) WHERE provider_id = v_row.provider_id;
+    END IF;
+    SELECT p.* INTO v_next FROM notify_providers p LEFT JOIN notify_provider_health h ON h.provider_id = p.id
+     WHERE p.channel = notify_channel(v_row.channel) AND p.enabled AND p.id <> v_row.provider_id
+       AND NOT coalesce(h.open_until > now(), false)
+       AND NOT EXISTS (SELECT 1 FROM notify_events e WHERE e.outbox_id = v_row.id AND e.provider_id = p.id AND e.event = 'retry')
+     ORDER BY p.priority, p.id LIMIT 1;
+    IF v_next.id IS NOT NULL THEN
+        v_at := now();
+    END IF;
+    UPDATE outbox SET status = 'pending', last_error = p_reason, send_after = v_at WHERE id = v_row.id;
+    INSERT INTO notify_events (outbox_id, event, provider_id, attempt, detail)
+    VALUES (v_row.id, 'retry', v_row.provider_id, v_row.attempts, format('%s; next attempt at %s', p_reason, v_at));
+    IF v_next.id IS NOT NULL THEN
+        INSERT INTO notify_events (outbox_id, event, provider_id, attempt, detail)
+        VALUES (v_row.id, 'failover', v_next.id, v_row.attempts, format('the next attempt goes through %s', v_next.name));
+    END IF;
+    RETURN v_at;
 END $$;
 
 -- Outbox row p_outbox_id cannot be sent (p_reason): it fails, and is not tried again.
@@ -152,6 +299,35 @@ BEGIN
         INSERT INTO notify_events (outbox_id, event, detail)
         VALUES (p_outbox_id, 'deferred', format('%s; until %s', p_reason, p_until));
     END IF;
+END $$;
+
+-- A provider's delivery receipt for the message it knows as p_provider_message_id: delivered,
+-- undelivered or read, at p_at (p_detail: its words, say an error code). A receipt never moves
+-- a message back (read stays read when a late 'delivered' arrives). Returns the outbox row's
+-- id, or null when provider p_provider_id sent no such message. The HTTP intake calls it.
+CREATE OR REPLACE FUNCTION notify_receipt(p_provider_id bigint, p_provider_message_id text, p_status text,
+                                          p_detail text DEFAULT NULL, p_at timestamptz DEFAULT now()) RETURNS bigint
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_rank    CONSTANT text[] := ARRAY['undelivered', 'delivered', 'read'];
+    v_outbox  bigint;
+BEGIN
+    IF p_status IS NULL OR NOT p_status = ANY (v_rank) THEN
+        RAISE EXCEPTION 'unknown delivery status %', coalesce(p_status, 'null')
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'a receipt says delivered, undelivered or read';
+    END IF;
+    UPDATE outbox o
+       SET delivery_status = CASE WHEN array_position(v_rank, p_status) >= coalesce(array_position(v_rank, o.delivery_status), 0)
+                                  THEN p_status ELSE o.delivery_status END,
+           delivery_status_at = CASE WHEN array_position(v_rank, p_status) >= coalesce(array_position(v_rank, o.delivery_status), 0)
+                                     THEN p_at ELSE o.delivery_status_at END
+     WHERE o.provider_id = p_provider_id AND o.provider_message_id = p_provider_message_id
+    RETURNING o.id INTO v_outbox;
+    IF v_outbox IS NOT NULL THEN
+        INSERT INTO notify_events (outbox_id, occurred_at, event, provider_id, detail)
+        VALUES (v_outbox, p_at, p_status, p_provider_id, p_detail);
+    END IF;
+    RETURN v_outbox;
 END $$;
 
 -- Each outbox row with its story: every event, oldest first, as JSON.
