@@ -45,6 +45,8 @@ public enum InboundStatus: String, PostgresTextEnum, Codable {
     case automated
     /// Kept with a reject code and reason: the payload could not be used.
     case rejected
+    /// An SMS or social STOP, START or their kin: recorded as consent, not a conversation.
+    case consent
 }
 
 /// What ingest made of an order event (`order_events.status`).

@@ -14,6 +14,8 @@ public enum IngestOutcome: Sendable, Equatable {
     case duplicate(messageID: Int64?, conversationID: Int64?)
     /// An auto-reply or bounce, recorded on the thread it answers when there is one.
     case automated(conversationID: Int64?)
+    /// A consent keyword (STOP, СТОП, START…) from this customer: recorded as consent events.
+    case consent(customerID: Int64)
     /// A customer message in a conversation: new, threaded into a live one, or reopening one.
     case conversation(ConversationOutcome)
     /// Not ingested yet: another transaction was ingesting the same customer's messages. Only
@@ -168,6 +170,7 @@ public struct InboundIngestor: Sendable {
             return .rejected(code: try connection.query("SELECT reject_code FROM inbound_messages WHERE id = \(id)").scalar(String.self))
         case .duplicate: return .duplicate(messageID: messageID, conversationID: conversationID)
         case .automated: return .automated(conversationID: conversationID)
+        case .consent: return .consent(customerID: try row.decode(Int64.self, "o_customer_id"))
         case .deferred: return .deferred
         case .alreadyHandled(let status): return .alreadyHandled(status: status)
         case .placed(let placed): placement = placed
@@ -222,7 +225,7 @@ public struct IngestError: Error, CustomStringConvertible, Sendable {
 
 /// What `ingest_batch()` says it did with one row (its `o_outcome`).
 enum BatchOutcome: Equatable {
-    case rejected, duplicate, automated, deferred
+    case rejected, duplicate, automated, consent, deferred
     /// `already_<status>`: a repeated job found the row handled.
     case alreadyHandled(InboundStatus)
     case placed(ConversationOutcome.Placement)
@@ -232,6 +235,7 @@ enum BatchOutcome: Equatable {
         case "rejected": self = .rejected
         case "duplicate": self = .duplicate
         case "automated": self = .automated
+        case "consent": self = .consent
         case "deferred": self = .deferred
         default:
             if text.hasPrefix("already_"), let status = InboundStatus(rawValue: String(text.dropFirst("already_".count))) {

@@ -12,6 +12,9 @@ public enum NotifyOutcome: Sendable, Equatable {
     case later(Duration)
     /// It cannot be sent; `reason` says why (also in `outbox.last_error` and `notify_events`).
     case failed(reason: String)
+    /// It must not be sent: the address is suppressed, or the customer's consent refuses it
+    /// (`reason`, recorded by `notify_begin`).
+    case suppressed(reason: String)
 }
 
 /// How the notification worker retries.
@@ -82,9 +85,7 @@ public final class Notifier: Sendable {
             return .later(.milliseconds(max(Int64(until.timeIntervalSinceNow * 1000), 0) + 1))
         }
         if let suppressed = send.suppressed {
-            let reason = "suppressed: \(suppressed)"
-            try await record("SELECT notify_fail(\(outboxID), \(reason))")
-            return .failed(reason: reason)
+            return .suppressed(reason: suppressed)
         }
         guard let to = send.toAddress else {
             let reason = send.channel == "email" ? "the customer has no email address" : "the customer has no address on \(send.channel)"

@@ -9,7 +9,7 @@ public enum NotifyWorker {
     public static func register(into registry: inout JobRegistry, pool: PostgresPool, notifier: Notifier = Notifier()) {
         registry.register(HelpdeskJobs.notify) { args, _ in
             switch try await notifier.send(args.outboxID, pool: pool) {
-            case .sent, .alreadyDone, .failed: return
+            case .sent, .alreadyDone, .failed, .suppressed: return
             case .later(let wait): throw JobSnooze(wait)
             }
         }

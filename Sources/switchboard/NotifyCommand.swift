@@ -36,10 +36,10 @@ struct NotifyCommand: AsyncParsableCommand {
                 print("the outbox is empty")
                 return
             }
-            var table = TextTable(header: ["channel", "pending", "sending", "sent", "failed", "cancelled"])
+            var table = TextTable(header: ["channel", "pending", "sending", "sent", "failed", "suppressed", "cancelled"])
             for channel in Set(counts.map(\.channel)).sorted() {
                 let of = { (status: String) in "\(counts.first { $0.channel == channel && $0.status == status }?.count ?? 0)" }
-                table.rows.append([channel, of("pending"), of("sending"), of("sent"), of("failed"), of("cancelled")])
+                table.rows.append([channel, of("pending"), of("sending"), of("sent"), of("failed"), of("suppressed"), of("cancelled")])
             }
             print(table.render())
             print("sent in the last minute: \(lastMinute)")

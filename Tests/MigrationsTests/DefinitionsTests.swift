@@ -156,6 +156,13 @@ struct DefinitionsTests {
         // Delivery receipts by the provider's id for a message (0013).
         "column outbox delivery_status", "constraint outbox outbox_delivery_status_check ",
         "index CREATE INDEX outbox_provider_message ", "column outbox_provider_message ",
+        // Consent (0014, sql/definitions/consent.sql): the ledger and its keywords, every outbox
+        // row's purpose (its writers say it), the suppressed status, the consent inbound status.
+        "column consent_", "constraint consent_", "index CREATE INDEX consent_", "index CREATE UNIQUE INDEX consent_",
+        "trigger CREATE TRIGGER consent_events_append_only ", "function consent_", "function record_consent(",
+        "function ingest_consent_keyword(", "function merge_customers(", "function reply_to_conversation(",
+        "function escalate_sla_breach(", "column outbox purpose ", "constraint outbox outbox_purpose_known ",
+        "constraint outbox outbox_status_", "constraint inbound_messages inbound_messages_status_valid ",
     ]
 
     /// Every function, view, trigger, constraint, index and column of the schema, as the server

@@ -52,10 +52,10 @@ struct NotifyFixture {
     }
 
     /// An outbox row as the desk or the bot would write it, for customer `customerID`.
-    func outbox(kind: String = "auto_answer", customerID: Int64, locale: String, subject: String?, body: String, key: String) async throws -> Int64 {
+    func outbox(kind: String = "auto_answer", purpose: String = "reply", customerID: Int64, locale: String, subject: String?, body: String, key: String) async throws -> Int64 {
         try await connection.query("""
-            INSERT INTO outbox (store_id, customer_id, kind, channel, locale, subject, body_text, idempotency_key)
-            VALUES (1, \(customerID), \(kind), 'email', \(locale), \(subject), \(body), \(key)) RETURNING id
+            INSERT INTO outbox (store_id, customer_id, kind, purpose, channel, locale, subject, body_text, idempotency_key)
+            VALUES (1, \(customerID), \(kind), \(purpose), 'email', \(locale), \(subject), \(body), \(key)) RETURNING id
             """).scalar(Int64.self)
     }
 
@@ -190,18 +190,20 @@ struct NotifyTests {
             #expect(reason.contains("550") && reason.contains("User unknown"), "\(reason)")
             #expect(try await fixture.status(refused).status == "failed")
             #expect(try await fixture.events(refused) == ["sending", "failed"])
-            // The mailbox does not exist: the address is suppressed, and the next row to it fails
-            // without a word to the server.
+            // The mailbox does not exist: the address is suppressed, and the next row to it is
+            // suppressed without a word to the server.
             let sessions = fixture.peer.sessions()
             let again = try await fixture.outbox(customerID: try await fixture.connection.query(
                 "SELECT customer_id FROM customer_identities WHERE value = 'refuse@example.com'").scalar(Int64.self),
                 locale: "en", subject: "Your order", body: "Delivered.", key: "test:refuse:again")
-            guard case .failed(let suppressed) = try await fixture.notifier.send(again, pool: fixture.pool) else {
+            guard case .suppressed(let suppressed) = try await fixture.notifier.send(again, pool: fixture.pool) else {
                 Issue.record("a suppressed address must not be tried")
                 return
             }
-            #expect(suppressed.hasPrefix("suppressed: SMTP 550") && fixture.peer.sessions() == sessions)
-            #expect(try await fixture.status(again).attempts == 0)
+            #expect(suppressed.hasPrefix("refuse@example.com is suppressed on email since ") && suppressed.contains(": SMTP 550"))
+            #expect(fixture.peer.sessions() == sessions)
+            #expect(try await fixture.status(again) == ("suppressed", 0, suppressed))
+            #expect(try await fixture.events(again) == ["suppressed"])
             #expect(try await fixture.connection.query("SELECT count(*) FROM notify_suppressions WHERE address = 'refuse@example.com'").scalar(Int.self) == 1)
 
             // The relay is down: tried again until the row's deadline, then failed with the last error.
@@ -278,8 +280,8 @@ struct NotifyWorkerTests {
             do {
                 let customer = try await fixture.customer("emma@example.com", name: "Emma")
                 try await fixture.connection.execute("""
-                    INSERT INTO outbox (store_id, customer_id, kind, channel, locale, subject, body_text, idempotency_key)
-                    SELECT 1, \(customer), 'auto_answer', 'email', 'en', 'Your question ' || n, 'Answer ' || n, 'test:worker:' || n
+                    INSERT INTO outbox (store_id, customer_id, kind, purpose, channel, locale, subject, body_text, idempotency_key)
+                    SELECT 1, \(customer), 'auto_answer', 'reply', 'email', 'en', 'Your question ' || n, 'Answer ' || n, 'test:worker:' || n
                       FROM generate_series(1, 30) AS n
                     """)
                 let deadline = ContinuousClock.now + .seconds(60)
@@ -320,6 +322,8 @@ struct NotifyDocsTests {
             }
             #expect(try await connection.query("SELECT count(*) FROM notify_providers WHERE enabled").scalar(Int.self) == 4, "the relay, the SMS gateway, Twilio and the social gateway")
             #expect(try await connection.query("SELECT retry_deadline = '6 hours' FROM notify_settings").scalar(Bool.self))
+            #expect(try await connection.query("SELECT NOT granted FROM consent_defaults WHERE purpose = 'surveys'").scalar(Bool.self))
+            #expect(try await connection.query("SELECT action FROM consent_keywords WHERE keyword = 'зупинити'").scalar(String.self) == "opt_out")
         }
     }
 }

@@ -36,8 +36,8 @@ struct NotifyFaultTests {
             INSERT INTO customer_identities (store_id, customer_id, kind, value)
             SELECT 1, id, CASE name WHEN 'Emma' THEN 'email' ELSE 'phone' END,
                    CASE name WHEN 'Emma' THEN 'emma@example.com' ELSE '+380501234567' END FROM c;
-            INSERT INTO outbox (store_id, customer_id, kind, channel, locale, subject, body_text, idempotency_key)
-            SELECT 1, (SELECT id FROM customers WHERE name = CASE WHEN n % 3 = 0 THEN 'Olha' ELSE 'Emma' END), 'auto_answer',
+            INSERT INTO outbox (store_id, customer_id, kind, purpose, channel, locale, subject, body_text, idempotency_key)
+            SELECT 1, (SELECT id FROM customers WHERE name = CASE WHEN n % 3 = 0 THEN 'Olha' ELSE 'Emma' END), 'auto_answer', 'reply',
                    CASE WHEN n % 3 = 0 THEN 'sms' ELSE 'email' END, 'en', 'Answer ' || n, 'Answer ' || n,
                    CASE WHEN n % 3 = 0 THEN 'fault:sms:' ELSE 'fault:' END || n
               FROM generate_series(1, 1500) AS n

@@ -10,6 +10,8 @@ BEGIN
     UPDATE conversations SET customer_id = p_into WHERE customer_id = p_from;
     UPDATE orders SET customer_id = p_into WHERE customer_id = p_from;
     UPDATE outbox SET customer_id = p_into WHERE customer_id = p_from;
+    -- The ledger's one permitted change: its rows follow the person.
+    UPDATE consent_events SET customer_id = p_into WHERE customer_id = p_from;
     UPDATE customers t
        SET name = coalesce(t.name, f.name),
            tier = CASE WHEN f.tier = 'vip' THEN 'vip' ELSE t.tier END,

@@ -72,8 +72,9 @@ BEGIN
     VALUES (v_conv.store_id, v_conv.id, 'outbound', 'agent', p_agent_id, v_conv.channel,
             coalesce(p_subject, v_conv.subject), p_body, v_locale)
     RETURNING id INTO v_message;
-    INSERT INTO outbox (store_id, customer_id, conversation_id, message_id, kind, channel, locale, subject, body_text, idempotency_key)
-    VALUES (v_conv.store_id, v_conv.customer_id, v_conv.id, v_message, 'reply', v_conv.channel, v_locale,
+    INSERT INTO outbox (store_id, customer_id, conversation_id, message_id, kind, purpose, channel, locale, subject, body_text,
+                        idempotency_key)
+    VALUES (v_conv.store_id, v_conv.customer_id, v_conv.id, v_message, 'reply', 'reply', v_conv.channel, v_locale,
             coalesce(p_subject, v_conv.subject), p_body, 'reply:' || v_message);
     UPDATE conversations
        SET agent_id = p_agent_id,

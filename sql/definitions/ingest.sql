@@ -157,6 +157,7 @@ DECLARE
     v_store   stores;
     v_replied bigint;
     v_place   record;
+    v_keyword record;
 BEGIN
     SELECT * INTO v_inbound FROM inbound_messages WHERE id = p_inbound_id FOR UPDATE;
     IF NOT FOUND THEN
@@ -195,6 +196,12 @@ BEGIN
         RETURN;
     END IF;
     PERFORM lock_customer(o_customer_id);
+    SELECT * INTO v_keyword FROM consent_keyword_of(m);
+    IF FOUND THEN
+        PERFORM ingest_consent_keyword(v_inbound, v_store, o_customer_id, m, v_keyword.keyword, v_keyword.action, v_keyword.language);
+        o_outcome := 'consent';
+        RETURN;
+    END IF;
     SELECT * INTO v_place FROM ingest_find_conversation(v_store.id, o_customer_id, v_replied, m);
 
     -- The message's scratch row (ingest_batch added it already) is the one current row while
@@ -311,8 +318,9 @@ BEGIN
           FROM answers
         RETURNING id, conversation_id, (details->>'answers_message_id')::bigint AS question),
     queued AS (
-        INSERT INTO outbox (store_id, customer_id, conversation_id, message_id, kind, channel, locale, subject, body_text, idempotency_key)
-        SELECT a.store_id, a.customer_id, a.conversation_id, w.id, 'auto_answer',
+        INSERT INTO outbox (store_id, customer_id, conversation_id, message_id, kind, purpose, channel, locale, subject, body_text,
+                            idempotency_key)
+        SELECT a.store_id, a.customer_id, a.conversation_id, w.id, 'auto_answer', 'reply',
                CASE WHEN a.channel = 'webform' THEN 'email' ELSE a.channel END, a.locale, a.subject, a.body,
                'auto_answer:inbound:' || coalesce(a.inbound_id, -a.question)
           FROM answers a JOIN written w ON w.question = a.question

@@ -41,6 +41,8 @@ BEGIN
              AND nullif(u.m->>'in_reply_to', '') IS NULL AND coalesce(jsonb_array_length(u.m->'references'), 0) = 0
              AND coalesce(u.m->>'subject', '') !~ '\[#[0-9]{1,18}\]'
              AND idn.wanted > 0 AND idn.owners <= 1
+             -- STOP and its kin become consent events, one by one (ingest_message).
+             AND NOT EXISTS (SELECT 1 FROM consent_keyword_of(u.m))
              AND NOT EXISTS (SELECT 1 FROM ingest_stored_copy(s.id, u.m->>'channel', i.external_id, u.m->>'message_id'))
       FROM unnest(p_ids, p_messages) WITH ORDINALITY AS u(id, m, ord)
       JOIN inbound_messages i ON i.id = u.id

@@ -114,6 +114,9 @@ LANGUAGE plpgsql STABLE AS $$
 BEGIN
     IF p_row.recipient IS NOT NULL THEN
         p_address := p_row.recipient;
+        SELECT nullif(i.platform, '') INTO p_platform FROM customer_identities i
+         WHERE i.customer_id = p_row.customer_id AND i.kind = 'social' AND i.value = p_row.recipient AND notify_channel(p_row.channel) = 'social'
+         ORDER BY i.last_seen_at DESC LIMIT 1;
         RETURN;
     END IF;
     IF notify_channel(p_row.channel) = 'social' THEN
@@ -126,6 +129,24 @@ BEGIN
      ORDER BY i.last_seen_at DESC, i.id DESC LIMIT 1;
 END $$;
 
+-- Why the customer's consent refuses outbox row p_row, or null when it allows it. A reply to the
+-- customer's own message on the channel they wrote from is always allowed (elsewhere it counts
+-- as transactional); a message to a colleague (internal) is not the customer's to refuse.
+CREATE OR REPLACE FUNCTION notify_consent_refusal(p_row outbox) RETURNS text LANGUAGE sql STABLE AS $$
+    SELECT CASE WHEN c.source = 'default'
+                THEN format('no consent for %s by %s: the customer never gave it, and %s needs it (consent_defaults)',
+                            replace(q.purpose, '_', ' '), q.channel, replace(q.purpose, '_', ' '))
+                ELSE format('no consent for %s by %s: the customer refused it by %s (%s) at %s',
+                            replace(q.purpose, '_', ' '), q.channel, replace(c.source, '_', ' '), coalesce(c.detail, '-'), c.occurred_at) END
+      FROM (SELECT notify_channel(p_row.channel) AS channel,
+                   CASE WHEN p_row.purpose <> 'reply' THEN p_row.purpose
+                        WHEN p_row.conversation_id IS NULL
+                          OR notify_channel((SELECT v.channel FROM conversations v WHERE v.id = p_row.conversation_id)) = notify_channel(p_row.channel)
+                        THEN NULL ELSE 'transactional' END AS purpose) q
+      CROSS JOIN LATERAL consent_of(p_row.customer_id, q.channel, q.purpose) c
+     WHERE p_row.customer_id IS NOT NULL AND q.purpose IS NOT NULL AND q.purpose <> 'internal' AND NOT c.granted
+$$;
+
 -- Starts sending outbox row p_outbox_id and returns what to send, where, and through which
 -- provider, having recorded the attempt (status sending, attempts + 1, a 'sending' event). No
 -- row when there is nothing to send: sent, failed or cancelled already. When the row cannot go
@@ -133,8 +154,9 @@ END $$;
 -- now (wait_reason says why: none enabled, circuits open, rate limits; recorded as 'deferred').
 -- A row found 'sending' was being sent when its worker stopped: it goes again as the same
 -- message (same Message-ID and idempotency key), the one duplicate a crash can cause.
--- to_address is null when the customer has no address on the channel; suppressed says why when
--- the address is suppressed (then no attempt is recorded).
+-- to_address is null when the customer has no address on the channel. When the address is
+-- suppressed or the customer's consent refuses the row, it is 'suppressed' (no attempt made)
+-- and `suppressed` says why.
 CREATE OR REPLACE FUNCTION notify_begin(p_outbox_id bigint)
 RETURNS TABLE (outbox_id bigint, kind text, channel text, locale text, attempt integer, deadline timestamptz,
                wait_until timestamptz, wait_reason text, idempotency_key text, store_code text, conversation_id bigint,
@@ -158,12 +180,17 @@ BEGIN
     SELECT * INTO v_store FROM stores s WHERE s.id = v_row.store_id;
     v_from := coalesce(v_store.support_email, (SELECT fallback_from FROM notify_settings));
     SELECT * INTO v_to FROM notify_address(v_row);
-    SELECT format('%s (suppressed since %s)', x.reason, x.created_at) INTO v_suppressed FROM notify_suppressions x
+    SELECT format('%s is suppressed on %s since %s: %s', v_to.p_address, x.channel, x.created_at, x.reason) INTO v_suppressed
+      FROM notify_suppressions x
      WHERE x.store_id = v_row.store_id AND x.channel = notify_channel(v_row.channel) AND x.address = lower(v_to.p_address);
+    v_suppressed := coalesce(v_suppressed, notify_consent_refusal(v_row));
     SELECT NULL::notify_providers AS p_provider, NULL::timestamptz AS p_wait_until, NULL::text AS p_wait_reason INTO v_choice;
     IF v_row.send_after > now() THEN
         v_choice.p_wait_until := v_row.send_after;
-    ELSIF v_suppressed IS NULL AND v_to.p_address IS NOT NULL THEN
+    ELSIF v_suppressed IS NOT NULL THEN
+        UPDATE outbox o SET status = 'suppressed', last_error = v_suppressed WHERE o.id = v_row.id;
+        INSERT INTO notify_events (outbox_id, event, detail) VALUES (v_row.id, 'suppressed', v_suppressed);
+    ELSIF v_to.p_address IS NOT NULL THEN
         SELECT * INTO v_choice FROM notify_choose_provider(v_row);
         IF v_choice.p_wait_reason IS NOT NULL THEN
             PERFORM notify_defer(v_row.id, v_choice.p_wait_reason, v_choice.p_wait_until);

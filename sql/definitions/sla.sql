@@ -72,8 +72,8 @@ BEGIN
     SELECT * INTO v_team FROM teams WHERE id = coalesce(v_policy.escalation_team_id, v_conv.team_id);
     v_to := coalesce(v_policy.alert_email, v_team.supervisor_email);
     IF v_to IS NOT NULL THEN
-        INSERT INTO outbox (store_id, conversation_id, kind, channel, locale, recipient, subject, body_text, idempotency_key)
-        VALUES (v_conv.store_id, v_conv.id, 'sla_alert', 'email', 'en', v_to,
+        INSERT INTO outbox (store_id, conversation_id, kind, purpose, channel, locale, recipient, subject, body_text, idempotency_key)
+        VALUES (v_conv.store_id, v_conv.id, 'sla_alert', 'internal', 'email', 'en', v_to,
                 format('SLA breach: conversation %s missed its %s target', v_conv.id, replace(p_kind, '_', ' ')),
                 format('Conversation %s (%s, priority %s, team %s) missed its %s target, due %s, under SLA policy %s.',
                        v_conv.id, v_conv.channel, v_conv.priority, coalesce(v_team.name, '-'), replace(p_kind, '_', ' '),
