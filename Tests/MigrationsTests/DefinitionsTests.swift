@@ -163,6 +163,10 @@ struct DefinitionsTests {
         "function ingest_consent_keyword(", "function merge_customers(", "function reply_to_conversation(",
         "function escalate_sla_breach(", "column outbox purpose ", "constraint outbox outbox_purpose_known ",
         "constraint outbox outbox_status_", "constraint inbound_messages inbound_messages_status_valid ",
+        // Time and fatigue (0015, sql/definitions/notify_timing.sql).
+        "column customers time_zone ", "trigger CREATE TRIGGER customers_time_zone_valid ", "function validate_customer_time_zone(",
+        "column stores quiet_hours_", "constraint stores stores_quiet_hours_", "column outbox urgent ",
+        "column phone_time_zones", "constraint phone_time_zones ", "index CREATE UNIQUE INDEX phone_time_zones_pkey ",
     ]
 
     /// Every function, view, trigger, constraint, index and column of the schema, as the server

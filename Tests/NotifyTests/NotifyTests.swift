@@ -324,6 +324,8 @@ struct NotifyDocsTests {
             #expect(try await connection.query("SELECT retry_deadline = '6 hours' FROM notify_settings").scalar(Bool.self))
             #expect(try await connection.query("SELECT NOT granted FROM consent_defaults WHERE purpose = 'surveys'").scalar(Bool.self))
             #expect(try await connection.query("SELECT action FROM consent_keywords WHERE keyword = 'зупинити'").scalar(String.self) == "opt_out")
+            #expect(try await connection.query("SELECT quiet_hours_end = '09:00' FROM stores WHERE code = 'default'").scalar(Bool.self))
+            #expect(try await connection.query("SELECT max_messages FROM notify_caps WHERE name = 'contact budget'").scalar(Int.self) == 8)
         }
     }
 }

@@ -147,6 +147,32 @@ CREATE OR REPLACE FUNCTION notify_consent_refusal(p_row outbox) RETURNS text LAN
      WHERE p_row.customer_id IS NOT NULL AND q.purpose IS NOT NULL AND q.purpose <> 'internal' AND NOT c.granted
 $$;
 
+-- Whether outbox row p_row, to p_address, may go now: not yet (o_wait_until; o_wait_reason
+-- when it is held back rather than simply not due — quiet hours), or never (o_suppressed: the
+-- address is suppressed, the customer's consent or a frequency cap refuses it). Rows a cap
+-- counts take the customer's budget lock first, so two sends cannot both take the last place.
+CREATE OR REPLACE FUNCTION notify_hold(p_row outbox, p_address text,
+                                       OUT o_wait_until timestamptz, OUT o_wait_reason text, OUT o_suppressed text)
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF p_row.send_after > now() THEN
+        o_wait_until := p_row.send_after;
+        RETURN;
+    END IF;
+    SELECT format('%s is suppressed on %s since %s: %s', p_address, x.channel, x.created_at, x.reason) INTO o_suppressed
+      FROM notify_suppressions x
+     WHERE x.store_id = p_row.store_id AND x.channel = notify_channel(p_row.channel) AND x.address = lower(p_address);
+    o_suppressed := coalesce(o_suppressed, notify_consent_refusal(p_row));
+    IF o_suppressed IS NOT NULL THEN
+        RETURN;
+    END IF;
+    SELECT q.until, q.reason INTO o_wait_until, o_wait_reason FROM notify_quiet_hours(p_row) q;
+    IF o_wait_until IS NULL AND notify_capped(p_row) THEN
+        PERFORM pg_advisory_xact_lock(hashtextextended('switchboard.contact_budget', p_row.customer_id));
+        o_suppressed := notify_cap_refusal(p_row);
+    END IF;
+END $$;
+
 -- Starts sending outbox row p_outbox_id and returns what to send, where, and through which
 -- provider, having recorded the attempt (status sending, attempts + 1, a 'sending' event). No
 -- row when there is nothing to send: sent, failed or cancelled already. When the row cannot go
@@ -171,6 +197,7 @@ DECLARE
     v_from     text;
     v_question messages;
     v_to       record;
+    v_hold     record;
     v_suppressed text;
 BEGIN
     SELECT * INTO v_row FROM outbox o WHERE o.id = p_outbox_id FOR UPDATE;
@@ -180,16 +207,17 @@ BEGIN
     SELECT * INTO v_store FROM stores s WHERE s.id = v_row.store_id;
     v_from := coalesce(v_store.support_email, (SELECT fallback_from FROM notify_settings));
     SELECT * INTO v_to FROM notify_address(v_row);
-    SELECT format('%s is suppressed on %s since %s: %s', v_to.p_address, x.channel, x.created_at, x.reason) INTO v_suppressed
-      FROM notify_suppressions x
-     WHERE x.store_id = v_row.store_id AND x.channel = notify_channel(v_row.channel) AND x.address = lower(v_to.p_address);
-    v_suppressed := coalesce(v_suppressed, notify_consent_refusal(v_row));
     SELECT NULL::notify_providers AS p_provider, NULL::timestamptz AS p_wait_until, NULL::text AS p_wait_reason INTO v_choice;
-    IF v_row.send_after > now() THEN
-        v_choice.p_wait_until := v_row.send_after;
-    ELSIF v_suppressed IS NOT NULL THEN
+    SELECT * INTO v_hold FROM notify_hold(v_row, v_to.p_address);
+    v_suppressed := v_hold.o_suppressed;
+    IF v_suppressed IS NOT NULL THEN
         UPDATE outbox o SET status = 'suppressed', last_error = v_suppressed WHERE o.id = v_row.id;
         INSERT INTO notify_events (outbox_id, event, detail) VALUES (v_row.id, 'suppressed', v_suppressed);
+    ELSIF v_hold.o_wait_until IS NOT NULL THEN
+        v_choice.p_wait_until := v_hold.o_wait_until;
+        IF v_hold.o_wait_reason IS NOT NULL THEN
+            PERFORM notify_defer(v_row.id, v_hold.o_wait_reason, v_hold.o_wait_until);
+        END IF;
     ELSIF v_to.p_address IS NOT NULL THEN
         SELECT * INTO v_choice FROM notify_choose_provider(v_row);
         IF v_choice.p_wait_reason IS NOT NULL THEN
