@@ -133,13 +133,18 @@ let package = Package(
             dependencies: ["JobQueue", "Postgres"],
             swiftSettings: strict
         ),
+        // Mustache templates rendered as plain text, for answers and notices.
+        .target(
+            name: "TextTemplates",
+            dependencies: [.product(name: "Mustache", package: "swift-mustache")],
+            swiftSettings: strict
+        ),
         // The ingest worker: inbound rows into conversations, order events into orders.
         .target(
             name: "Ingest",
             dependencies: [
-                "Helpdesk", "JobQueue", "Postgres", "InboundParsing", "LanguageDetection", "Identity",
+                "Helpdesk", "JobQueue", "Postgres", "InboundParsing", "LanguageDetection", "Identity", "TextTemplates",
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Mustache", package: "swift-mustache"),
             ],
             swiftSettings: strict
         ),
@@ -169,7 +174,7 @@ let package = Package(
         .target(
             name: "Notify",
             dependencies: [
-                "Helpdesk", "JobQueue", "Postgres", "CCurlShim", "CGMimeShim",
+                "Helpdesk", "JobQueue", "Postgres", "CCurlShim", "CGMimeShim", "TextTemplates",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

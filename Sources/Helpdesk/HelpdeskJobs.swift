@@ -33,6 +33,11 @@ public struct NotifyJobArguments: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey { case outboxID = "outbox_id" }
 }
 
+/// Arguments of a `notify_sweep` job: none; it looks at every order.
+public struct NotifySweepJobArguments: Codable, Sendable, Equatable {
+    public init() {}
+}
+
 /// The job kinds the workers exchange. Arguments carry ids only: personal data stays in the
 /// domain tables, so erasing a customer never has to touch the queue's history.
 ///
@@ -53,6 +58,9 @@ public enum HelpdeskJobs {
     /// Retries are the notification worker's own (snoozes, up to the outbox row's deadline), so
     /// the queue's attempts only count crashes and timeouts.
     public static let notify = JobKind<NotifyJobArguments>("notify", timeout: .seconds(120), maxAttempts: 25)
+    /// Enqueued every five minutes by the leader (`job_schedules` row `notify_sweep`), on the notify
+    /// queue: notices the clock alone triggers (deliveries overdue, first-order anniversaries).
+    public static let notifySweep = JobKind<NotifySweepJobArguments>("notify_sweep", timeout: .seconds(120), maxAttempts: 3)
     /// Enqueued every minute by the leader (`job_schedules` row `sla_check`), on the route queue.
     public static let slaCheck = JobKind<SLACheckJobArguments>("sla_check", timeout: .seconds(120), maxAttempts: 3)
 }

@@ -74,7 +74,7 @@ public final class Notifier: Sendable {
                 try await connection.transaction { connection in try Self.begin(outboxID, on: connection) }
             }
         }
-        guard let send = begun else { return .alreadyDone }
+        guard var send = begun else { return .alreadyDone }
         let record = { (statement: PostgresQuery) in
             try await pool.withConnection { connection in
                 try await connection.retryingTransient { connection in _ = try connection.execute(statement) }
@@ -94,6 +94,16 @@ public final class Notifier: Sendable {
         }
         guard let provider = send.provider else {
             throw NotifyError(.unexpectedResult, "notify_begin gave outbox row \(outboxID) neither a provider nor a wait")
+        }
+        if send.body == nil {
+            do throws(NotifyError) {
+                (send.subject, send.body) = try NoticeRenderer.render(send)
+            } catch {
+                try await record("SELECT notify_fail(\(outboxID), \(error.description))")
+                return .failed(reason: error.description)
+            }
+            // Kept on the row: what the customer got, and what a retry sends again.
+            try await record("SELECT notify_rendered(\(outboxID), \(send.subject), \(send.body))")
         }
         do {
             let providerMessageID = try await deliver(send, to: to, through: provider)
@@ -126,7 +136,7 @@ public final class Notifier: Sendable {
             let mail = OutgoingMail(
                 fromName: send.fromName, fromAddress: send.fromAddress, toName: send.toName, toAddress: to,
                 subject: send.subject, messageID: send.messageID ?? "", inReplyTo: send.inReplyTo, references: send.references,
-                text: send.body, locale: send.locale,
+                text: send.body ?? "", locale: send.locale,
                 // Bot answers and alerts are not a person writing: out-of-office replies must not answer them.
                 headers: send.kind == "reply" ? [] : [("Auto-Submitted", "auto-generated")])
             do {
@@ -141,7 +151,7 @@ public final class Notifier: Sendable {
         let message = HTTPMessage(
             outboxID: send.outboxID, idempotencyKey: send.idempotencyKey, kind: send.kind, channel: send.channel,
             platform: send.toPlatform, to: to, toName: send.toName, store: send.storeCode, fromName: send.fromName,
-            conversationID: send.conversationID, thread: send.threadKey, locale: send.locale, subject: send.subject, text: send.body)
+            conversationID: send.conversationID, thread: send.threadKey, locale: send.locale, subject: send.subject, text: send.body ?? "")
         return try await http.send(message, through: provider, environment: environment)
     }
 
@@ -175,11 +185,15 @@ public final class Notifier: Sendable {
         var idempotencyKey: String, storeCode: String, conversationID: Int64?, threadKey: String?
         var provider: NotifyProvider?
         var fromName: String?, fromAddress: String, toName: String?, toAddress: String?, toPlatform: String?
-        var subject: String?, body: String
+        /// Null when the row names a template not rendered yet.
+        var subject: String?, body: String?
         /// Email only.
         var messageID: String?, inReplyTo: String?, references: [String]
-        /// Why the address is suppressed, when it is.
+        /// Why the row is suppressed, when it is.
         var suppressed: String?
+        /// The template to render when `body` is null, in `templateLocale`, with `variables` (JSON).
+        var templateKind: String?, templateLocale: String?, templateSubject: String?, templateBody: String?, variables: String?
+        var maxSMSSegments: Int
     }
 
     static func begin(_ outboxID: Int64, on connection: isolated PostgresConnection) throws -> PendingSend? {
@@ -207,9 +221,12 @@ public final class Notifier: Sendable {
             fromName: try row.decode(String?.self, "from_name"), fromAddress: try row.decode(String.self, "from_address"),
             toName: try row.decode(String?.self, "to_name"), toAddress: try row.decode(String?.self, "to_address"),
             toPlatform: try row.decode(String?.self, "to_platform"),
-            subject: try row.decode(String?.self, "subject"), body: try row.decode(String.self, "body_text"),
+            subject: try row.decode(String?.self, "subject"), body: try row.decode(String?.self, "body_text"),
             messageID: messageID, inReplyTo: try row.decode(String?.self, "in_reply_to"),
-            references: try row.decode([String].self, "references"), suppressed: try row.decode(String?.self, "suppressed"))
+            references: try row.decode([String].self, "references"), suppressed: try row.decode(String?.self, "suppressed"),
+            templateKind: try row.decode(String?.self, "template_kind"), templateLocale: try row.decode(String?.self, "template_locale"),
+            templateSubject: try row.decode(String?.self, "template_subject"), templateBody: try row.decode(String?.self, "template_body"),
+            variables: try row.decode(String?.self, "variables"), maxSMSSegments: try row.decode(Int.self, "max_sms_segments"))
     }
 }
 

@@ -95,4 +95,32 @@ public enum NotifyAdmin {
             deliveryStatus: try row.decode(String?.self, "delivery_status"), createdAt: try row.decode(Date.self, "created_at"), sendAfter: try row.decode(Date.self, "send_after"),
             sentAt: try row.decode(Date?.self, "sent_at"), events: events)
     }
+
+    /// What a customer would get: a template rendered with a real order's rows.
+    public struct Preview: Sendable {
+        public var to: String?
+        public var locale: String
+        public var templateLocale: String
+        public var subject: String?
+        public var body: String
+        /// For SMS: the segments it is sent as.
+        public var smsSegments: Int?
+    }
+
+    /// Renders template `kind` for `channel` as the customer of order `orderNumber` (of store
+    /// `store`, or the default) would get it, in `locale` or theirs. Throws ``NotifyError`` when
+    /// there is no such template or it does not render.
+    public static func preview(kind: String, channel: String, locale: String?, orderNumber: String?, store: String?,
+                               on connection: isolated PostgresConnection) throws -> Preview {
+        let row = try connection.query("SELECT * FROM notify_preview(\(kind), \(channel), \(locale), \(orderNumber), \(store))").first
+        guard let row else { throw NotifyError(.unexpectedResult, "notify_preview returned nothing") }
+        let rowLocale = try row.decode(String.self, "locale")
+        let rendered = try NoticeRenderer.render(NoticeRenderer.Input(
+            kind: kind, channel: channel, locale: rowLocale, templateLocale: try row.decode(String?.self, "template_locale"),
+            subject: try row.decode(String?.self, "subject"), body: try row.decode(String?.self, "body"),
+            variablesJSON: try row.decode(String?.self, "variables"), maxSMSSegments: try row.decode(Int.self, "max_sms_segments")))
+        return Preview(to: try row.decode(String?.self, "recipient"), locale: rowLocale,
+                       templateLocale: try row.decode(String?.self, "template_locale") ?? rowLocale, subject: rendered.subject,
+                       body: rendered.body, smsSegments: channel == "sms" ? SMSText.segments(rendered.body) : nil)
+    }
 }

@@ -128,6 +128,8 @@ public struct NotifyError: Error, Sendable, CustomStringConvertible {
         case provider
         /// The database answered something the worker did not expect.
         case unexpectedResult
+        /// A row's template is missing or does not render.
+        case template
     }
 
     public let code: Code

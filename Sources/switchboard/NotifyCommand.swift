@@ -8,7 +8,7 @@ struct NotifyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "notify",
         abstract: "Inspect what the notification worker sends.",
-        subcommands: [Status.self, Explain.self]
+        subcommands: [Status.self, Explain.self, Preview.self]
     )
 
     struct Status: AsyncParsableCommand {
@@ -77,6 +77,44 @@ struct NotifyCommand: AsyncParsableCommand {
 
         static func format(_ date: Date) -> String {
             date.formatted(.iso8601.year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: false).timeSeparator(.colon))
+        }
+    }
+
+    struct Preview: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print what a customer would get: a template rendered with a real order's rows.",
+            discussion: "Example: switchboard notify preview order_shipped --locale uk --order 1001")
+        @OptionGroup var database: DatabaseOptions
+        @Argument(help: "Template kind (notify_templates.kind), such as order_shipped.") var kind: String
+        @Option(help: "The language to render in; the order's customer's when left out.") var locale: String?
+        @Option(help: "The order whose rows fill the template.") var order: String?
+        @Option(help: "email, sms, chat or social.") var channel = "email"
+        @Option(help: "Store code; the default store when left out.") var store: String?
+
+        func validate() throws {
+            guard ["email", "sms", "chat", "social"].contains(channel) else {
+                throw ValidationError("--channel must be email, sms, chat or social, not \(channel)")
+            }
+        }
+
+        func run() async throws {
+            let (kind, channel, locale, order, store) = (self.kind, self.channel, self.locale, self.order, self.store)
+            let preview: NotifyAdmin.Preview
+            do {
+                preview = try await JobsCommand.withConnection(database) { connection in
+                    try NotifyAdmin.preview(kind: kind, channel: channel, locale: locale, orderNumber: order, store: store, on: connection)
+                }
+            } catch let error as NotifyError {
+                throw CommandFailure(error.description)
+            }
+            print("To: \(preview.to ?? "(the customer has no address on \(channel))")")
+            if preview.templateLocale != preview.locale {
+                print("Language: \(preview.templateLocale) (no \(kind) template in \(preview.locale))")
+            }
+            if let subject = preview.subject { print("Subject: \(subject)") }
+            if let segments = preview.smsSegments { print("SMS: \(segments) segment\(segments == 1 ? "" : "s")") }
+            print()
+            print(preview.body)
         }
     }
 }

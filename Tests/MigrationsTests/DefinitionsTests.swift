@@ -167,6 +167,12 @@ struct DefinitionsTests {
         "column customers time_zone ", "trigger CREATE TRIGGER customers_time_zone_valid ", "function validate_customer_time_zone(",
         "column stores quiet_hours_", "constraint stores stores_quiet_hours_", "column outbox urgent ",
         "column phone_time_zones", "constraint phone_time_zones ", "index CREATE UNIQUE INDEX phone_time_zones_pkey ",
+        // Templates and order notices (0016, 0017, notify_templates.sql, notify_notices.sql).
+        "column notification_rules", "constraint notification_rules ", "index CREATE UNIQUE INDEX notification_rules_",
+        "column outbox order_id ", "column outbox template_kind ", "column outbox variables ", "column outbox body_text ",
+        "constraint outbox outbox_order_id_fkey ", "constraint outbox outbox_template_kind_format ",
+        "constraint outbox outbox_text_or_template ", "constraint outbox outbox_variables_object ",
+        "trigger CREATE TRIGGER notify_templates_valid ", "function apply_order_event(", "function validate_notify_template(",
     ]
 
     /// Every function, view, trigger, constraint, index and column of the schema, as the server

@@ -326,6 +326,8 @@ struct NotifyDocsTests {
             #expect(try await connection.query("SELECT action FROM consent_keywords WHERE keyword = 'зупинити'").scalar(String.self) == "opt_out")
             #expect(try await connection.query("SELECT quiet_hours_end = '09:00' FROM stores WHERE code = 'default'").scalar(Bool.self))
             #expect(try await connection.query("SELECT max_messages FROM notify_caps WHERE name = 'contact budget'").scalar(Int.self) == 8)
+            #expect(try await connection.query("SELECT count(*) FROM notify_templates WHERE store_id IS NOT NULL").scalar(Int.self) == 1)
+            #expect(try await connection.query("SELECT channels FROM notification_rules WHERE name = 'order confirmation'").scalar([String].self) == ["email"])
         }
     }
 }

@@ -64,11 +64,38 @@ struct CommandLineTests {
                                                          ["jobs", "cancel"], ["jobs", "pause"], ["jobs", "resume"],
                                                          ["inbound"], ["inbound", "status"], ["inbound", "show"], ["inbound", "retry"],
                                                          ["route"], ["route", "explain"], ["route", "status"], ["route", "dry-run"],
-                                                         ["bench", "ingest"], ["notify"], ["notify", "status"], ["notify", "explain"]])
+                                                         ["bench", "ingest"], ["notify"], ["notify", "status"], ["notify", "explain"],
+                                                         ["notify", "preview"]])
     func help(_ command: [String]) async throws {
         let run = try await Self.run(command + ["--help"])
         #expect(run.status == 0)
         #expect(run.stdout.contains("USAGE"))
+    }
+
+    @Test("notify preview prints what the customer of an order would get, in the language asked, and says so when a template is missing")
+    func notifyPreview() async throws {
+        let schema = try await TestDatabase.freshSchema("cli_preview")
+        let url = ["--database-url", schema.base.connectionString, "--schema", schema.name]
+        #expect(try await Self.run(["migrate"] + url).status == 0)
+        let connection = try await schema.connect()
+        try await connection.simpleQuery(unsafeSQL: """
+            WITH c AS (INSERT INTO customers (store_id, name) VALUES (1, 'Olena Koval') RETURNING id),
+                 i AS (INSERT INTO customer_identities (store_id, customer_id, kind, value) SELECT 1, id, 'email', 'olena@example.com' FROM c)
+            INSERT INTO orders (store_id, customer_id, number, status, carrier, tracking_url, estimated_delivery)
+            SELECT 1, id, '1001', 'shipped', 'Nova Poshta', 'https://track.example/59000123', '2026-12-06' FROM c;
+            """)
+        await connection.close()
+        let run = try await Self.run(["notify", "preview", "order_shipped", "--locale", "uk", "--order", "1001"] + url)
+        #expect(run.status == 0, "\(run.stderr)")
+        let lines = run.stdout.components(separatedBy: "\n")
+        #expect(lines.first == "To: olena@example.com")
+        #expect(lines.contains("Subject: Замовлення 1001 вже в дорозі"))
+        #expect(run.stdout.contains("Відстежити: https://track.example/59000123") && run.stdout.contains("6 грудня 2026"))
+        let sms = try await Self.run(["notify", "preview", "order_out_for_delivery", "--channel", "sms", "--locale", "uk", "--order", "1001"] + url)
+        #expect(sms.stdout.contains("Language: en (no order_out_for_delivery template in uk)") && sms.stdout.contains("SMS: 1 segment"))
+        let missing = try await Self.run(["notify", "preview", "no_such_notice", "--order", "1001"] + url)
+        #expect(missing.status != 0 && missing.stderr.contains("no template no_such_notice for email in en, the store's language or English"))
+        try await schema.drop()
     }
 
     @Test("migrate applies the embedded migrations and reports them")

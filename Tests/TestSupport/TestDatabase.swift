@@ -92,7 +92,10 @@ actor SharedServer {
         }
         let directory = ProcessInfo.processInfo.environment["SWITCHBOARD_TEST_DIR"].map { URL(fileURLWithPath: $0) }
             ?? FileManager.default.temporaryDirectory.appending(path: "switchboard-tests-\(getpid())")
-        let cluster = EmbeddedPostgres(directory: directory, fsync: false, settings: ["max_connections": "300"])
+        // Every test migrates a schema of its own in one transaction, holding a lock on each object
+        // it creates until it commits; dozens at once outgrow the default lock table.
+        let cluster = EmbeddedPostgres(directory: directory, fsync: false,
+                                       settings: ["max_connections": "300", "max_locks_per_transaction": "512"])
         try await TestDatabase.blocking { try cluster.start() }
         Cleanup.register(cluster)
         started = cluster.connectionString

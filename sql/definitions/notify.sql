@@ -166,6 +166,10 @@ BEGIN
     IF o_suppressed IS NOT NULL THEN
         RETURN;
     END IF;
+    o_suppressed := notify_stale(p_row);
+    IF o_suppressed IS NOT NULL THEN
+        RETURN;
+    END IF;
     SELECT q.until, q.reason INTO o_wait_until, o_wait_reason FROM notify_quiet_hours(p_row) q;
     IF o_wait_until IS NULL AND notify_capped(p_row) THEN
         PERFORM pg_advisory_xact_lock(hashtextextended('switchboard.contact_budget', p_row.customer_id));
@@ -180,6 +184,8 @@ END $$;
 -- now (wait_reason says why: none enabled, circuits open, rate limits; recorded as 'deferred').
 -- A row found 'sending' was being sent when its worker stopped: it goes again as the same
 -- message (same Message-ID and idempotency key), the one duplicate a crash can cause.
+-- A row naming a template instead of its text gets the template (template_body null when there
+-- is none) and its variables, to render.
 -- to_address is null when the customer has no address on the channel. When the address is
 -- suppressed or the customer's consent refuses the row, it is 'suppressed' (no attempt made)
 -- and `suppressed` says why.
@@ -188,7 +194,9 @@ RETURNS TABLE (outbox_id bigint, kind text, channel text, locale text, attempt i
                wait_until timestamptz, wait_reason text, idempotency_key text, store_code text, conversation_id bigint,
                thread_key text, provider_id bigint, provider_kind text, endpoint text, username text, secret_ref text,
                settings jsonb, from_name text, from_address text, to_name text, to_address text, to_platform text,
-               subject text, body_text text, message_id text, in_reply_to text, "references" text[], suppressed text)
+               subject text, body_text text, message_id text, in_reply_to text, "references" text[], suppressed text,
+               template_kind text, template_locale text, template_subject text, template_body text, variables jsonb,
+               max_sms_segments integer)
 LANGUAGE plpgsql AS $$
 DECLARE
     v_row      outbox;
@@ -198,6 +206,7 @@ DECLARE
     v_question messages;
     v_to       record;
     v_hold     record;
+    v_template notify_templates;
     v_suppressed text;
 BEGIN
     SELECT * INTO v_row FROM outbox o WHERE o.id = p_outbox_id FOR UPDATE;
@@ -236,6 +245,10 @@ BEGIN
                    coalesce(nullif(split_part(v_from, '@', 2), ''), 'switchboard.invalid')));
         UPDATE messages m SET email_message_id = v_row.email_message_id WHERE m.id = v_row.message_id AND m.email_message_id IS NULL;
     END IF;
+    IF (v_choice.p_provider).id IS NOT NULL AND v_row.body_text IS NULL THEN
+        -- Rendered by the worker, once: a retry sends the text kept on the row.
+        SELECT * INTO v_template FROM notify_template_for(v_row.store_id, v_row.template_kind, v_row.channel, v_row.locale);
+    END IF;
     IF (v_choice.p_provider).id IS NOT NULL THEN
         UPDATE outbox o SET status = 'sending', attempts = o.attempts + 1, sending_at = now(), provider_id = (v_choice.p_provider).id,
                             email_message_id = v_row.email_message_id
@@ -254,7 +267,8 @@ BEGIN
            v_row.subject, v_row.body_text, v_row.email_message_id, v_question.email_message_id,
            CASE WHEN v_question.id IS NULL THEN '{}'::text[]
                 ELSE (v_question."references" || v_question.email_message_id)[greatest(1, cardinality(v_question."references") - 8):] END,
-           v_suppressed;
+           v_suppressed, v_row.template_kind, v_template.locale, v_template.subject, v_template.body,
+           CASE WHEN v_template.id IS NOT NULL THEN notify_variables(v_row) END, (SELECT ns.max_sms_segments FROM notify_settings ns);
 END $$;
 
 -- The provider accepted outbox row p_outbox_id (its id for it: p_provider_message_id); a

@@ -105,6 +105,8 @@ BEGIN
     END;
 
     UPDATE order_events SET status = 'applied', order_id = o_order_id, processed_at = clock_timestamp() WHERE id = p_event_id;
+    -- The customer hears of it as notification_rules say (sql/definitions/notify_notices.sql).
+    PERFORM notify_order_event(v_event, o_order_id);
     INSERT INTO audit_events (kind, actor_kind, customer_id, order_id, detail)
     VALUES ('order_event_applied', 'integration', v_customer, o_order_id,
             jsonb_build_object('event_id', p_event_id, 'kind', v_event.kind));
