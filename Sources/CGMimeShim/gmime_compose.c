@@ -27,6 +27,12 @@ static char *bracketed_list(const char *ids) {
     return g_string_free(list, FALSE);
 }
 
+static int is_printable_ascii(const char *value) {
+    for (const unsigned char *c = (const unsigned char *)value; *c; c++)
+        if (*c < 0x20 || *c > 0x7e) return 0;
+    return 1;
+}
+
 char *sb_mime_compose(const sb_mime_outgoing *outgoing, size_t *length) {
     pthread_once(&initialised, initialise);
     GMimeMessage *message = g_mime_message_new(TRUE);
@@ -50,8 +56,19 @@ char *sb_mime_compose(const sb_mime_outgoing *outgoing, size_t *length) {
         if (*value) g_mime_object_set_header(object, "References", value, NULL);
         g_free(value);
     }
-    for (int i = 0; i < outgoing->header_count; i++)
-        g_mime_object_append_header(object, outgoing->header_names[i], outgoing->header_values[i], "utf-8");
+    for (int i = 0; i < outgoing->header_count; i++) {
+        const char *name = outgoing->header_names[i], *value = outgoing->header_values[i];
+        g_mime_object_append_header(object, name, value, "utf-8");
+        // Printable ASCII on one line (Auto-Submitted, List-Unsubscribe's <https://…>) stays as
+        // written: GMime would turn a long token it cannot fold into encoded words, which no mail
+        // provider reads as a URI.
+        if (is_printable_ascii(value) && strlen(value) < 900) {
+            GMimeHeader *header = g_mime_header_list_get_header(g_mime_object_get_header_list(object), name);
+            char *raw = g_strdup_printf(" %s\n", value);
+            if (header) g_mime_header_set_raw_value(header, raw);
+            g_free(raw);
+        }
+    }
 
     GMimeObject *body = text_part("plain", outgoing->text ? outgoing->text : "");
     if (outgoing->html) {

@@ -145,6 +145,40 @@ const char *sb_mime_in_reply_to(sb_mime_message *message) {
 
 const char *sb_mime_references(sb_mime_message *message) { return message->references; }
 
+static void append_mailboxes(GString *joined, InternetAddressList *list) {
+    if (!list) return;
+    for (int i = 0; i < internet_address_list_length(list); i++) {
+        InternetAddress *address = internet_address_list_get_address(list, i);
+        if (INTERNET_ADDRESS_IS_GROUP(address)) {
+            append_mailboxes(joined, internet_address_group_get_members(INTERNET_ADDRESS_GROUP(address)));
+        } else if (INTERNET_ADDRESS_IS_MAILBOX(address)) {
+            const char *addr = internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(address));
+            if (addr && *addr && !strchr(addr, ' ')) {
+                if (joined->len) g_string_append_c(joined, ' ');
+                g_string_append(joined, addr);
+            }
+        }
+    }
+}
+
+const char *sb_mime_recipients(sb_mime_message *message) {
+    GString *joined = g_string_new(NULL);
+    append_mailboxes(joined, g_mime_message_get_to(message->message));
+    append_mailboxes(joined, g_mime_message_get_cc(message->message));
+    for (const char **name = (const char *[]){"Delivered-To", "X-Original-To", NULL}; *name; name++) {
+        const char *raw = g_mime_object_get_header((GMimeObject *)message->message, *name);
+        if (!raw) continue;
+        InternetAddressList *list = internet_address_list_parse(NULL, raw);
+        append_mailboxes(joined, list);
+        if (list) g_object_unref(list);
+    }
+    if (!joined->len) {
+        g_string_free(joined, TRUE);
+        return NULL;
+    }
+    return keep(message, g_string_free(joined, FALSE));
+}
+
 int sb_mime_part_count(sb_mime_message *message) { return message->part_count; }
 sb_mime_part_kind sb_mime_part_kind_at(sb_mime_message *message, int index) { return message->parts[index].kind; }
 const char *sb_mime_part_content_type(sb_mime_message *message, int index) { return message->parts[index].content_type; }

@@ -27,6 +27,8 @@ public struct ParsedEmail: Sendable {
     public let inReplyTo: String?
     /// Oldest first, without angle brackets.
     public let references: [String]
+    /// Where it was sent: To, Cc, Delivered-To and X-Original-To addresses.
+    public let recipients: [String]
     /// text/plain parts (not attachments), in order, joined by a blank line.
     public let text: String?
     /// text/html parts (not attachments), in order, joined.
@@ -102,6 +104,7 @@ public struct ParsedEmail: Sendable {
             fromName: string(sb_mime_from_name(message)), messageID: string(sb_mime_message_id(message)),
             inReplyTo: string(sb_mime_in_reply_to(message)),
             references: string(sb_mime_references(message))?.split(separator: " ").map(String.init) ?? [],
+            recipients: string(sb_mime_recipients(message))?.split(separator: " ").map(String.init) ?? [],
             text: texts.isEmpty ? nil : texts.joined(separator: "\n\n"), html: htmls.isEmpty ? nil : htmls.joined(separator: "\n"),
             attachments: attachments, automationHeaders: automation, contentType: contentType)
     }

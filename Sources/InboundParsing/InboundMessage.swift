@@ -55,6 +55,8 @@ public struct InboundMessage: Sendable {
     public var messageID: String?
     public var inReplyTo: String?
     public var references: [String]
+    /// Email: the addresses it was sent to (a signed Reply-To address threads it).
+    public var recipients: [String] = []
     /// A thread or conversation id given by the channel (social thread, chat session).
     public var threadID: String?
     /// Web forms: the order number and topic the customer chose.

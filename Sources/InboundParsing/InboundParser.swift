@@ -93,12 +93,14 @@ public struct InboundParser: Sendable {
         guard !newText.isEmpty || !parsed.attachments.isEmpty || parsed.subject != nil else {
             throw InboundRejection(.empty, "the email has no subject, text or attachment")
         }
-        return InboundMessage(
+        var message = InboundMessage(
             channel: .email, sender: Sender(email: address, name: parsed.fromName), subject: parsed.subject,
             text: newText, fullText: full, html: parsed.html,
             attachments: parsed.attachments.map { AttachmentInfo(filename: $0.filename, contentType: $0.contentType, size: $0.size) },
             messageID: parsed.messageID, inReplyTo: parsed.inReplyTo, references: parsed.references,
             automaticReason: parsed.automaticReason)
+        message.recipients = parsed.recipients.map { $0.lowercased() }
+        return message
     }
 
     private func sms(_ fields: Fields) throws(InboundRejection) -> InboundMessage {

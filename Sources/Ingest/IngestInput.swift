@@ -34,6 +34,7 @@ struct IngestInput: Codable, Sendable {
     var messageID: String?
     var inReplyTo: String?
     var references: [String]
+    var recipients: [String]
     var threadID: String?
     var orderNumber: String?
     var topic: String?
@@ -47,7 +48,7 @@ struct IngestInput: Codable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case channel, email, phone, platform, handle, chatSession = "chat_session", name, subject, text
-        case fullText = "full_text", html, attachments, messageID = "message_id", inReplyTo = "in_reply_to", references
+        case fullText = "full_text", html, attachments, messageID = "message_id", inReplyTo = "in_reply_to", references, recipients
         case threadID = "thread_id", orderNumber = "order_number", topic, details, automaticReason = "automatic_reason"
         case language, matchText = "match_text"
     }
@@ -72,6 +73,7 @@ struct IngestInput: Codable, Sendable {
         messageID = message.messageID
         inReplyTo = message.inReplyTo
         references = message.references
+        recipients = message.recipients
         threadID = message.threadID
         orderNumber = message.orderNumber
         topic = message.topic

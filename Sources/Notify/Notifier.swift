@@ -134,11 +134,10 @@ public final class Notifier: Sendable {
             let server: SMTPServer
             do { server = try provider.smtpServer(environment: environment) } catch let error as NotifyError { throw DeliveryError(error) }
             let mail = OutgoingMail(
-                fromName: send.fromName, fromAddress: send.fromAddress, toName: send.toName, toAddress: to,
+                fromName: send.fromName, fromAddress: send.fromAddress, toName: send.toName, toAddress: to, replyTo: send.replyTo,
                 subject: send.subject, messageID: send.messageID ?? "", inReplyTo: send.inReplyTo, references: send.references,
                 text: send.body ?? "", locale: send.locale,
-                // Bot answers and alerts are not a person writing: out-of-office replies must not answer them.
-                headers: send.kind == "reply" ? [] : [("Auto-Submitted", "auto-generated")])
+                headers: Self.headers(send))
             do {
                 try await mailers.withMailer(for: server) { mailer in
                     try await mailer.send(MailComposer.compose(mail), from: send.fromAddress, to: [to], through: server)
@@ -153,6 +152,21 @@ public final class Notifier: Sendable {
             platform: send.toPlatform, to: to, toName: send.toName, store: send.storeCode, fromName: send.fromName,
             conversationID: send.conversationID, thread: send.threadKey, locale: send.locale, subject: send.subject, text: send.body ?? "")
         return try await http.send(message, through: provider, environment: environment)
+    }
+
+    /// The headers an email gets beyond the composer's own.
+    static func headers(_ send: PendingSend) -> [(name: String, value: String)] {
+        var headers: [(name: String, value: String)] = []
+        // Bot answers, notices and alerts are not a person writing: out-of-office replies must not answer them.
+        if send.kind != "reply" { headers.append(("Auto-Submitted", "auto-generated")) }
+        if let url = send.unsubscribeURL {
+            headers.append(("List-Unsubscribe", "<\(url)>"))
+            // RFC 8058: a mail provider's one button POSTs to the link, no page in between.
+            if url.hasPrefix("https://") || url.hasPrefix("http://") {
+                headers.append(("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"))
+            }
+        }
+        return headers
     }
 
     private func retryLater(_ send: PendingSend, reason: String, providerAsked: Date?, pool: PostgresPool) async throws -> NotifyOutcome {
@@ -194,6 +208,8 @@ public final class Notifier: Sendable {
         /// The template to render when `body` is null, in `templateLocale`, with `variables` (JSON).
         var templateKind: String?, templateLocale: String?, templateSubject: String?, templateBody: String?, variables: String?
         var maxSMSSegments: Int
+        /// Email: the List-Unsubscribe link, and the conversation's signed Reply-To address.
+        var unsubscribeURL: String?, replyTo: String?
     }
 
     static func begin(_ outboxID: Int64, on connection: isolated PostgresConnection) throws -> PendingSend? {
@@ -226,7 +242,8 @@ public final class Notifier: Sendable {
             references: try row.decode([String].self, "references"), suppressed: try row.decode(String?.self, "suppressed"),
             templateKind: try row.decode(String?.self, "template_kind"), templateLocale: try row.decode(String?.self, "template_locale"),
             templateSubject: try row.decode(String?.self, "template_subject"), templateBody: try row.decode(String?.self, "template_body"),
-            variables: try row.decode(String?.self, "variables"), maxSMSSegments: try row.decode(Int.self, "max_sms_segments"))
+            variables: try row.decode(String?.self, "variables"), maxSMSSegments: try row.decode(Int.self, "max_sms_segments"),
+            unsubscribeURL: try row.decode(String?.self, "unsubscribe_url"), replyTo: try row.decode(String?.self, "reply_to"))
     }
 }
 

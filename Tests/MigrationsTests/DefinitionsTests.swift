@@ -173,6 +173,9 @@ struct DefinitionsTests {
         "constraint outbox outbox_order_id_fkey ", "constraint outbox outbox_template_kind_format ",
         "constraint outbox outbox_text_or_template ", "constraint outbox outbox_variables_object ",
         "trigger CREATE TRIGGER notify_templates_valid ", "function apply_order_event(", "function validate_notify_template(",
+        // Customer links and the signed Reply-To (0018, customer_links.sql).
+        "column customer_links", "constraint customer_links ", "index CREATE INDEX customer_links_", "index CREATE UNIQUE INDEX customer_links_",
+        "function customer_link_", "function reply_token_",
     ]
 
     /// Every function, view, trigger, constraint, index and column of the schema, as the server

@@ -328,6 +328,7 @@ struct NotifyDocsTests {
             #expect(try await connection.query("SELECT max_messages FROM notify_caps WHERE name = 'contact budget'").scalar(Int.self) == 8)
             #expect(try await connection.query("SELECT count(*) FROM notify_templates WHERE store_id IS NOT NULL").scalar(Int.self) == 1)
             #expect(try await connection.query("SELECT channels FROM notification_rules WHERE name = 'order confirmation'").scalar([String].self) == ["email"])
+            #expect(try await connection.query("SELECT link_lifetime = '30 days' FROM notify_settings").scalar(Bool.self))
         }
     }
 }

@@ -80,7 +80,8 @@ BEGIN
 END $$;
 
 -- Where a message of customer p_customer_id belongs, and how it was found: the conversation
--- its email headers answer (p_replied), the one its subject token "[#1234]" names, the
+-- its email headers answer (p_replied), the one whose signed Reply-To address it was sent to,
+-- the one its subject token "[#1234]" names, the
 -- customer's live conversation, or one resolved recently (o_status 'resolved': reopen it).
 -- Closed is final, and nothing found means a new conversation: o_conversation_id is null.
 CREATE OR REPLACE FUNCTION ingest_find_conversation(p_store_id bigint, p_customer_id bigint, p_replied bigint, m jsonb,
@@ -92,6 +93,14 @@ DECLARE
 BEGIN
     -- Read again: a merge may have moved the answered conversation to the surviving profile.
     SELECT c.id, c.status, 'references' INTO o_conversation_id, o_status, o_how FROM conversations c WHERE c.id = p_replied;
+    IF o_conversation_id IS NULL AND m->>'recipients' ~ '\+c[0-9]+\.[0-9a-f]{10}@' THEN
+        -- Sent to a conversation's signed Reply-To address (customer_links.sql): threads even when
+        -- the mail client dropped the headers; only the customer's own conversations.
+        SELECT c.id, c.status, 'reply_token' INTO o_conversation_id, o_status, o_how FROM conversations c
+         WHERE c.id = (SELECT reply_token_conversation(r) FROM jsonb_array_elements_text(m->'recipients') AS r
+                        WHERE reply_token_conversation(r) IS NOT NULL LIMIT 1)
+           AND c.store_id = p_store_id AND c.customer_id = p_customer_id;
+    END IF;
     IF o_conversation_id IS NULL AND v_subject ~ '\[#[0-9]{1,18}\]' THEN
         SELECT c.id, c.status, 'subject_token' INTO o_conversation_id, o_status, o_how FROM conversations c
          WHERE c.id = substring(v_subject FROM '\[#([0-9]{1,18})\]')::bigint AND c.store_id = p_store_id

@@ -40,6 +40,7 @@ BEGIN
            i.status = 'received' AND s.id IS NOT NULL AND u.m->>'automatic_reason' IS NULL
              AND nullif(u.m->>'in_reply_to', '') IS NULL AND coalesce(jsonb_array_length(u.m->'references'), 0) = 0
              AND coalesce(u.m->>'subject', '') !~ '\[#[0-9]{1,18}\]'
+             AND coalesce(u.m->>'recipients', '') !~ '\+c[0-9]+\.[0-9a-f]{10}@'
              AND idn.wanted > 0 AND idn.owners <= 1
              -- STOP and its kin become consent events, one by one (ingest_message).
              AND NOT EXISTS (SELECT 1 FROM consent_keyword_of(u.m))

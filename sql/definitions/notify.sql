@@ -185,7 +185,8 @@ END $$;
 -- A row found 'sending' was being sent when its worker stopped: it goes again as the same
 -- message (same Message-ID and idempotency key), the one duplicate a crash can cause.
 -- A row naming a template instead of its text gets the template (template_body null when there
--- is none) and its variables, to render.
+-- is none) and its variables, to render. An email that is not a reply or transactional gets
+-- unsubscribe_url (List-Unsubscribe); one of a conversation gets reply_to, its signed address.
 -- to_address is null when the customer has no address on the channel. When the address is
 -- suppressed or the customer's consent refuses the row, it is 'suppressed' (no attempt made)
 -- and `suppressed` says why.
@@ -196,7 +197,7 @@ RETURNS TABLE (outbox_id bigint, kind text, channel text, locale text, attempt i
                settings jsonb, from_name text, from_address text, to_name text, to_address text, to_platform text,
                subject text, body_text text, message_id text, in_reply_to text, "references" text[], suppressed text,
                template_kind text, template_locale text, template_subject text, template_body text, variables jsonb,
-               max_sms_segments integer)
+               max_sms_segments integer, unsubscribe_url text, reply_to text)
 LANGUAGE plpgsql AS $$
 DECLARE
     v_row      outbox;
@@ -207,6 +208,8 @@ DECLARE
     v_to       record;
     v_hold     record;
     v_template notify_templates;
+    v_variables jsonb;
+    v_unsubscribe text;
     v_suppressed text;
 BEGIN
     SELECT * INTO v_row FROM outbox o WHERE o.id = p_outbox_id FOR UPDATE;
@@ -245,9 +248,21 @@ BEGIN
                    coalesce(nullif(split_part(v_from, '@', 2), ''), 'switchboard.invalid')));
         UPDATE messages m SET email_message_id = v_row.email_message_id WHERE m.id = v_row.message_id AND m.email_message_id IS NULL;
     END IF;
+    IF (v_choice.p_provider).id IS NOT NULL AND notify_channel(v_row.channel) = 'email'
+       AND v_row.purpose IN ('order_updates', 'marketing', 'surveys') THEN
+        -- One-click unsubscribe from this kind of mail (List-Unsubscribe, links.unsubscribe).
+        v_unsubscribe := customer_link_create(v_row, 'unsubscribe', 'email', ARRAY[v_row.purpose]);
+    END IF;
     IF (v_choice.p_provider).id IS NOT NULL AND v_row.body_text IS NULL THEN
         -- Rendered by the worker, once: a retry sends the text kept on the row.
         SELECT * INTO v_template FROM notify_template_for(v_row.store_id, v_row.template_kind, v_row.channel, v_row.locale);
+        IF v_template.id IS NOT NULL THEN
+            v_variables := notify_variables(v_row);
+            v_variables := v_variables || jsonb_build_object('links', jsonb_strip_nulls(jsonb_build_object(
+                'unsubscribe', v_unsubscribe,
+                'sms_opt_in', CASE WHEN (v_variables->>'offer_sms_opt_in')::boolean
+                                   THEN customer_link_create(v_row, 'sms_opt_in', 'sms', '{order_updates}') END)));
+        END IF;
     END IF;
     IF (v_choice.p_provider).id IS NOT NULL THEN
         UPDATE outbox o SET status = 'sending', attempts = o.attempts + 1, sending_at = now(), provider_id = (v_choice.p_provider).id,
@@ -268,7 +283,12 @@ BEGIN
            CASE WHEN v_question.id IS NULL THEN '{}'::text[]
                 ELSE (v_question."references" || v_question.email_message_id)[greatest(1, cardinality(v_question."references") - 8):] END,
            v_suppressed, v_row.template_kind, v_template.locale, v_template.subject, v_template.body,
-           CASE WHEN v_template.id IS NOT NULL THEN notify_variables(v_row) END, (SELECT ns.max_sms_segments FROM notify_settings ns);
+           v_variables, (SELECT ns.max_sms_segments FROM notify_settings ns),
+           -- Without notify_settings.public_base_url there are no links: a mail to the shop, which an agent reads.
+           coalesce(v_unsubscribe, CASE WHEN notify_channel(v_row.channel) = 'email' AND v_row.purpose IN ('order_updates', 'marketing', 'surveys')
+                                        THEN format('mailto:%s?subject=unsubscribe', v_from) END),
+           CASE WHEN notify_channel(v_row.channel) = 'email' AND v_row.purpose <> 'internal'
+                THEN reply_token_address(v_from, v_row.conversation_id) END;
 END $$;
 
 -- The provider accepted outbox row p_outbox_id (its id for it: p_provider_message_id); a

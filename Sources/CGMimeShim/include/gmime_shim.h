@@ -35,6 +35,9 @@ const char *sb_mime_message_id(sb_mime_message *message);
 const char *sb_mime_in_reply_to(sb_mime_message *message);
 /// References as message ids without brackets, separated by single spaces, or NULL.
 const char *sb_mime_references(sb_mime_message *message);
+/// The addresses the message was sent to — To, Cc, Delivered-To, X-Original-To — bare and
+/// separated by single spaces, or NULL.
+const char *sb_mime_recipients(sb_mime_message *message);
 
 /// Leaf parts in document order.
 int sb_mime_part_count(sb_mime_message *message);
