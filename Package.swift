@@ -143,7 +143,7 @@ let package = Package(
         .target(
             name: "Ingest",
             dependencies: [
-                "Helpdesk", "JobQueue", "Postgres", "InboundParsing", "LanguageDetection", "Identity", "TextTemplates",
+                "Helpdesk", "JobQueue", "Postgres", "InboundParsing", "EmailParsing", "LanguageDetection", "Identity", "TextTemplates",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict

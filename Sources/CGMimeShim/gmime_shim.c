@@ -49,6 +49,17 @@ static size_t decoded_size(GMimePart *part) {
     return written;
 }
 
+static char *report_text(GMimePart *part) {
+    GMimeDataWrapper *content = g_mime_part_get_content(part);
+    if (!content) return NULL;
+    GMimeStream *memory = g_mime_stream_mem_new();
+    g_mime_data_wrapper_write_to_stream(content, memory);
+    GByteArray *bytes = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(memory));
+    char *text = g_strndup((const char *)bytes->data, bytes->len > 65536 ? 65536 : bytes->len);
+    g_object_unref(memory);
+    return text;
+}
+
 static void visit(GMimeObject *parent, GMimeObject *object, gpointer data) {
     (void)parent;
     sb_mime_message *message = data;
@@ -74,6 +85,10 @@ static void visit(GMimeObject *parent, GMimeObject *object, gpointer data) {
         return;
     }
     sb_part part = { SB_MIME_ATTACHMENT, lowered, NULL, g_mime_part_get_filename(leaf), decoded_size(leaf) };
+    if (!strcmp(lowered, "message/delivery-status") || !strcmp(lowered, "message/feedback-report")) {
+        // A bounce's or a complaint's machine-readable report: its fields say who and why.
+        part.text = report_text(leaf);
+    }
     add_part(message, part);
 }
 

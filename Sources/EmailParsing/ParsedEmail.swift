@@ -38,6 +38,8 @@ public struct ParsedEmail: Sendable {
     public let automationHeaders: [String: String]
     /// The top-level content type, lower case (e.g. "multipart/report").
     public let contentType: String?
+    /// A bounce's or complaint's report: the addresses mail must not go to any more, and why.
+    public let deliveryFailures: [DeliveryFailure]
 
     /// The message as plain text: the text/plain body, or the HTML body made readable when the
     /// mail has only HTML.
@@ -82,7 +84,7 @@ public struct ParsedEmail: Sendable {
             let value = String(decoding: UnsafeRawBufferPointer(start: pointer, count: strlen(pointer)), as: UTF8.self)
             return value.isEmpty ? nil : value
         }
-        var texts: [String] = [], htmls: [String] = [], attachments: [Attachment] = []
+        var texts: [String] = [], htmls: [String] = [], attachments: [Attachment] = [], failures: [DeliveryFailure] = []
         for index in 0..<sb_mime_part_count(message) {
             let type = string(sb_mime_part_content_type(message, index)) ?? "application/octet-stream"
             switch sb_mime_part_kind_at(message, index) {
@@ -91,6 +93,9 @@ public struct ParsedEmail: Sendable {
             default:
                 attachments.append(Attachment(filename: string(sb_mime_part_filename(message, index)), contentType: type,
                                               size: sb_mime_part_size(message, index)))
+                if let report = string(sb_mime_part_text(message, index)) {
+                    failures += DeliveryReport.failures(in: report, contentType: type)
+                }
             }
         }
         var automation: [String: String] = [:]
@@ -106,7 +111,7 @@ public struct ParsedEmail: Sendable {
             references: string(sb_mime_references(message))?.split(separator: " ").map(String.init) ?? [],
             recipients: string(sb_mime_recipients(message))?.split(separator: " ").map(String.init) ?? [],
             text: texts.isEmpty ? nil : texts.joined(separator: "\n\n"), html: htmls.isEmpty ? nil : htmls.joined(separator: "\n"),
-            attachments: attachments, automationHeaders: automation, contentType: contentType)
+            attachments: attachments, automationHeaders: automation, contentType: contentType, deliveryFailures: failures)
     }
 }
 

@@ -1,3 +1,4 @@
+public import EmailParsing
 public import Helpdesk
 
 
@@ -67,4 +68,6 @@ public struct InboundMessage: Sendable {
     public var callDurationSeconds: Int?
     /// Set when the message is machine-written (auto-reply, bounce): not a customer writing.
     public var automaticReason: String?
+    /// A bounce's or complaint's addresses that mail must not go to any more.
+    public var deliveryFailures: [DeliveryFailure] = []
 }

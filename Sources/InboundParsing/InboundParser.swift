@@ -100,6 +100,7 @@ public struct InboundParser: Sendable {
             messageID: parsed.messageID, inReplyTo: parsed.inReplyTo, references: parsed.references,
             automaticReason: parsed.automaticReason)
         message.recipients = parsed.recipients.map { $0.lowercased() }
+        message.deliveryFailures = parsed.deliveryFailures
         return message
     }
 

@@ -1,3 +1,4 @@
+import EmailParsing
 import InboundParsing
 import LanguageDetection
 
@@ -40,6 +41,7 @@ struct IngestInput: Codable, Sendable {
     var topic: String?
     var details: Details
     var automaticReason: String?
+    var deliveryFailures: [DeliveryFailure]
     /// ISO 639 code, or "unknown".
     var language: String
     /// Subject and text lower-cased here, where case folding is Unicode-correct whatever the
@@ -50,6 +52,7 @@ struct IngestInput: Codable, Sendable {
         case channel, email, phone, platform, handle, chatSession = "chat_session", name, subject, text
         case fullText = "full_text", html, attachments, messageID = "message_id", inReplyTo = "in_reply_to", references, recipients
         case threadID = "thread_id", orderNumber = "order_number", topic, details, automaticReason = "automatic_reason"
+        case deliveryFailures = "delivery_failures"
         case language, matchText = "match_text"
     }
 
@@ -79,6 +82,7 @@ struct IngestInput: Codable, Sendable {
         topic = message.topic
         details = Details(platform: message.sender.platform, callAgent: message.callAgent, callDurationSeconds: message.callDurationSeconds)
         automaticReason = message.automaticReason
+        deliveryFailures = message.deliveryFailures
         language = detected.code ?? "unknown"
         matchText = subjectAndText.lowercased()
     }

@@ -71,6 +71,32 @@ struct ParsedEmailTests {
         let bounce = try Self.load("bounce_dsn.eml")
         #expect(bounce.automaticReason == "delivery status report")
         #expect(bounce.attachments.map(\.contentType) == ["message/delivery-status", "message/rfc822"])
+        #expect(bounce.deliveryFailures == [DeliveryFailure(kind: .hardBounce, address: "gone@example.org", detail: "status 5.1.1")])
+    }
+
+    @Test("delivery reports: a hard bounce names its recipient and status, a delay is no failure, a spam complaint names who complained")
+    func deliveryReports() {
+        let dsn = """
+            Reporting-MTA: dns; mx.example.com
+            Arrival-Date: Thu, 3 Dec 2026 10:00:00 +0000
+
+            Final-Recipient: rfc822; Gone@Example.org
+            Action: failed
+            Status: 5.1.1
+            Diagnostic-Code: smtp; 550 5.1.1 <gone@example.org>: Recipient address
+              rejected: User unknown
+
+            Final-Recipient: rfc822; slow@example.org
+            Action: delayed
+            Status: 4.4.1
+            """
+        #expect(DeliveryReport.failures(in: dsn, contentType: "message/delivery-status") == [
+            DeliveryFailure(kind: .hardBounce, address: "gone@example.org",
+                            detail: "status 5.1.1: 550 5.1.1 <gone@example.org>: Recipient address rejected: User unknown")])
+        let arf = "Feedback-Type: abuse\r\nUser-Agent: SomeISP/1.0\r\nVersion: 1\r\nOriginal-Rcpt-To: <olena@example.com>\r\n"
+        #expect(DeliveryReport.failures(in: arf, contentType: "message/feedback-report") == [
+            DeliveryFailure(kind: .complaint, address: "olena@example.com", detail: "feedback type abuse")])
+        #expect(DeliveryReport.failures(in: "garbage\n\n:::", contentType: "message/delivery-status").isEmpty)
     }
 
     @Test("an empty message is refused with a reason; arbitrary bytes never crash the parser")

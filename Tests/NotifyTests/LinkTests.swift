@@ -133,4 +133,33 @@ struct LinkTests {
                 """).scalar(Int.self) <= 1)
         }
     }
+
+    @Test("a hard bounce suppresses the address it names: the next mail to it is held back, saying who reported what")
+    func bounceSuppresses() async throws {
+        try await NotifyFixture.with("bounce") { f in
+            let bounce = """
+                From: MAILER-DAEMON@mx.example.com\r\nTo: help@shop.example\r\nSubject: Undelivered Mail Returned to Sender\r\n\
+                Message-ID: <bounce-1@mx.example.com>\r\nMIME-Version: 1.0\r\n\
+                Content-Type: multipart/report; report-type=delivery-status; boundary="r"\r\n\r\n\
+                --r\r\nContent-Type: text/plain\r\n\r\nYour message could not be delivered.\r\n\
+                --r\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.example.com\r\n\r\n\
+                Final-Recipient: rfc822; gone@example.org\r\nAction: failed\r\nStatus: 5.1.1\r\n\
+                --r--\r\n
+                """
+            let id = try await f.connection.query("INSERT INTO inbound_messages (channel, payload) VALUES ('email', \(Data(bounce.utf8))) RETURNING id")
+                .scalar(Int64.self)
+            guard case .automated = try await f.connection.run({ connection in try await InboundIngestor().ingest(id, on: connection) }) else {
+                Issue.record("a bounce is automatic mail")
+                return
+            }
+            let next = try await f.outbox(kind: "order_update", purpose: "order_updates", customerID: try await f.customer("gone@example.org"),
+                                          locale: "en", subject: "Your order", body: "Shipped.", key: "bounce:next")
+            guard case .suppressed(let reason) = try await f.notifier.send(next, pool: f.pool) else {
+                Issue.record("mail to a hard-bounced address should be suppressed")
+                return
+            }
+            #expect(reason.hasPrefix("gone@example.org is suppressed on email since ")
+                    && reason.hasSuffix(": hard bounce reported by mailer-daemon@mx.example.com: status 5.1.1"), "\(reason)")
+        }
+    }
 }

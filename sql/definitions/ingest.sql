@@ -120,8 +120,9 @@ BEGIN
 END $$;
 
 -- Records an auto-reply or a bounce on the conversation it answers (p_conversation_id, when its
--- headers name one) and nothing more: no conversation is opened, reopened or routed. Returns
--- the stored message's id, if any.
+-- headers name one) and nothing more: no conversation is opened, reopened or routed. The
+-- addresses a hard bounce or complaint names are suppressed. Returns the stored message's id,
+-- if any.
 CREATE OR REPLACE FUNCTION ingest_record_automatic(p_inbound inbound_messages, p_store_id bigint, p_conversation_id bigint, m jsonb)
 RETURNS bigint LANGUAGE plpgsql AS $$
 DECLARE
@@ -144,6 +145,13 @@ BEGIN
     UPDATE inbound_messages SET status = 'automated', message_id = v_message_id, conversation_id = p_conversation_id,
                                 processed_at = clock_timestamp()
      WHERE id = p_inbound.id;
+    -- A hard bounce or a complaint: nothing more goes to that address (notify_suppressions).
+    INSERT INTO notify_suppressions (store_id, channel, address, reason)
+    SELECT p_store_id, 'email', lower(f->>'address'),
+           format('%s reported by %s: %s', replace(f->>'kind', '_', ' '), coalesce(nullif(m->>'email', ''), 'a mail server'), f->>'detail')
+      FROM jsonb_array_elements(coalesce(m->'delivery_failures', '[]')) AS f
+     WHERE f->>'address' LIKE '%_@_%'
+    ON CONFLICT DO NOTHING;
     RETURN v_message_id;
 END $$;
 

@@ -44,7 +44,8 @@ int sb_mime_part_count(sb_mime_message *message);
 sb_mime_part_kind sb_mime_part_kind_at(sb_mime_message *message, int index);
 /// "type/subtype" in lower case.
 const char *sb_mime_part_content_type(sb_mime_message *message, int index);
-/// Text parts: the content converted to UTF-8 from the part's charset. Attachments: NULL.
+/// Text parts: the content converted to UTF-8 from the part's charset. Delivery-status and
+/// feedback reports: their content as it stands. Other attachments: NULL.
 const char *sb_mime_part_text(sb_mime_message *message, int index);
 /// Attachments: the file name (decoded), or NULL.
 const char *sb_mime_part_filename(sb_mime_message *message, int index);
