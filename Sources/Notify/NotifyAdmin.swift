@@ -28,8 +28,8 @@ public enum NotifyAdmin {
         public var name: String, channel: String, kind: String, enabled: Bool
         /// Transient failures in a row, and while its circuit is open, until when.
         public var failures: Int, openUntil: Date?, lastFailure: String?
-        /// Sends through it in the last minute.
-        public var sentLastMinute: Int
+        /// Sends through it in the last minute; rows being sent through it now; rows waiting to try it again.
+        public var sentLastMinute: Int, sending: Int, waiting: Int
         /// closed (healthy or failing below the threshold), open, or disabled.
         public var circuit: String { !enabled ? "disabled" : (openUntil.map { $0 > Date() } ?? false) ? "open" : "closed" }
     }
@@ -38,14 +38,17 @@ public enum NotifyAdmin {
         try connection.query("""
             SELECT p.name, p.channel, p.kind, p.enabled, coalesce(h.consecutive_failures, 0) AS failures, h.open_until, h.last_failure,
                    (SELECT count(*) FROM outbox o WHERE o.provider_id = p.id AND o.status = 'sent'
-                       AND o.sent_at > now() - interval '1 minute') AS sent
+                       AND o.sent_at > now() - interval '1 minute') AS sent,
+                   (SELECT count(*) FROM outbox o WHERE o.provider_id = p.id AND o.status = 'sending') AS sending,
+                   (SELECT count(*) FROM outbox o WHERE o.provider_id = p.id AND o.status = 'pending') AS waiting
               FROM notify_providers p LEFT JOIN notify_provider_health h ON h.provider_id = p.id
              ORDER BY p.channel, p.priority, p.id
             """).map { row in
             ProviderState(name: try row.decode(String.self, "name"), channel: try row.decode(String.self, "channel"),
                           kind: try row.decode(String.self, "kind"), enabled: try row.decode(Bool.self, "enabled"),
                           failures: try row.decode(Int.self, "failures"), openUntil: try row.decode(Date?.self, "open_until"),
-                          lastFailure: try row.decode(String?.self, "last_failure"), sentLastMinute: try row.decode(Int.self, "sent"))
+                          lastFailure: try row.decode(String?.self, "last_failure"), sentLastMinute: try row.decode(Int.self, "sent"),
+                          sending: try row.decode(Int.self, "sending"), waiting: try row.decode(Int.self, "waiting"))
         }
     }
 
@@ -122,5 +125,38 @@ public enum NotifyAdmin {
         return Preview(to: try row.decode(String?.self, "recipient"), locale: rowLocale,
                        templateLocale: try row.decode(String?.self, "template_locale") ?? rowLocale, subject: rendered.subject,
                        body: rendered.body, smsSegments: channel == "sms" ? SMSText.segments(rendered.body) : nil)
+    }
+
+    /// What a retry or cancel of outbox rows came to.
+    public struct ActionResult: Sendable {
+        public var done: [Int64] = []
+        /// Rows not in a state for it, with the state they are in.
+        public var skipped: [(id: Int64, status: String)] = []
+        public var missing: [Int64] = []
+    }
+
+    /// Sends failed, suppressed or cancelled rows again (`notify_requeue`).
+    public static func retry(_ ids: [Int64], reason: String, on connection: isolated PostgresConnection) throws -> ActionResult {
+        try act(ids, on: connection) { id in "SELECT notify_requeue(\(id), \(reason))" }
+    }
+
+    /// Cancels pending rows (`notify_cancel`).
+    public static func cancel(_ ids: [Int64], reason: String, on connection: isolated PostgresConnection) throws -> ActionResult {
+        try act(ids, on: connection) { id in "SELECT notify_cancel(\(id), \(reason))" }
+    }
+
+    private static func act(_ ids: [Int64], on connection: isolated PostgresConnection,
+                            _ statement: (Int64) -> PostgresQuery) throws -> ActionResult {
+        var result = ActionResult()
+        for id in ids {
+            if try connection.query(statement(id)).scalar(Bool.self) {
+                result.done.append(id)
+            } else if let status = try connection.query("SELECT status FROM outbox WHERE id = \(id)").first?.decode(String.self, at: 0) {
+                result.skipped.append((id, status))
+            } else {
+                result.missing.append(id)
+            }
+        }
+        return result
     }
 }

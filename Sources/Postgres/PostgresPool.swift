@@ -115,23 +115,32 @@ public actor PostgresPool {
         while true {
             guard !isShutDown else { throw PostgresError(kind: .pool, message: "the connection pool was shut down") }
             while let entry = idle.popLast() {
-                if await isUsable(entry.connection) { return entry.connection }
+                if await isUsable(entry.connection) { return try handOut(entry.connection) }
             }
             if openCount < options.maxConnections {
                 openCount += 1
+                let connection: PostgresConnection
                 do {
-                    return try await PostgresConnection.connect(configuration, logger: logger)
+                    connection = try await PostgresConnection.connect(configuration, logger: logger)
                 } catch {
                     openCount -= 1
                     serveNextWaiter(.retry)
                     throw error
                 }
+                return try handOut(connection)
             }
             switch try await waitForHandoff(until: deadline) {
             case .connection(let connection): return connection
             case .retry: continue
             }
         }
+    }
+
+    /// A connection checked or opened while the pool was being shut down goes back, not out.
+    private func handOut(_ connection: PostgresConnection) throws -> PostgresConnection {
+        guard isShutDown else { return connection }
+        discard(connection)
+        throw PostgresError(kind: .pool, message: "the connection pool was shut down")
     }
 
     func release(_ connection: PostgresConnection) {

@@ -8,7 +8,7 @@ struct NotifyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "notify",
         abstract: "Inspect what the notification worker sends.",
-        subcommands: [Status.self, Explain.self, Preview.self]
+        subcommands: [Status.self, Explain.self, Preview.self, Retry.self, Cancel.self]
     )
 
     struct Status: AsyncParsableCommand {
@@ -23,11 +23,11 @@ struct NotifyCommand: AsyncParsableCommand {
                  try NotifyAdmin.failures(limit: limit, on: connection), try NotifyAdmin.providers(on: connection))
             }
             if !providers.isEmpty {
-                var table = TextTable(header: ["provider", "channel", "kind", "circuit", "failing", "sent/min", "last failure"])
+                var table = TextTable(header: ["provider", "channel", "kind", "circuit", "failing", "sending", "retrying", "sent/min", "last failure"])
                 for provider in providers {
                     let circuit = provider.circuit == "open" ? "open until \(Explain.format(provider.openUntil!))" : provider.circuit
                     table.rows.append([provider.name, provider.channel, provider.kind, circuit, "\(provider.failures)",
-                                       "\(provider.sentLastMinute)", provider.failures > 0 ? provider.lastFailure ?? "" : ""])
+                                       "\(provider.sending)", "\(provider.waiting)", "\(provider.sentLastMinute)", provider.failures > 0 ? provider.lastFailure ?? "" : ""])
                 }
                 print(table.render())
                 print()
@@ -115,6 +115,43 @@ struct NotifyCommand: AsyncParsableCommand {
             if let segments = preview.smsSegments { print("SMS: \(segments) segment\(segments == 1 ? "" : "s")") }
             print()
             print(preview.body)
+        }
+    }
+
+    struct Retry: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Send failed, suppressed or cancelled outbox rows again, with a fresh retry deadline; their checks run again.")
+        @OptionGroup var database: DatabaseOptions
+        @Argument(help: "Outbox row ids.") var ids: [Int64]
+        @Option(help: "Why, for the row's story.") var reason = "requeued by an operator"
+
+        func run() async throws {
+            let (ids, reason) = (self.ids, self.reason)
+            let result = try await JobsCommand.withConnection(database) { try NotifyAdmin.retry(ids, reason: reason, on: $0) }
+            try NotifyCommand.report(result, done: "requeued", need: "failed, suppressed or cancelled")
+        }
+    }
+
+    struct Cancel: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Cancel pending outbox rows: they are never sent.")
+        @OptionGroup var database: DatabaseOptions
+        @Argument(help: "Outbox row ids.") var ids: [Int64]
+        @Option(help: "Why, for the row's story.") var reason = "cancelled by an operator"
+
+        func run() async throws {
+            let (ids, reason) = (self.ids, self.reason)
+            let result = try await JobsCommand.withConnection(database) { try NotifyAdmin.cancel(ids, reason: reason, on: $0) }
+            try NotifyCommand.report(result, done: "cancelled", need: "pending")
+        }
+    }
+
+    /// Prints what a retry or cancel did; fails when it did nothing for some row.
+    static func report(_ result: NotifyAdmin.ActionResult, done: String, need: String) throws {
+        if !result.done.isEmpty { print("\(done): \(result.done.map(String.init).joined(separator: ", "))") }
+        for skipped in result.skipped { print("outbox \(skipped.id) is \(skipped.status), not \(need): left as it is") }
+        for missing in result.missing { print("outbox \(missing) does not exist") }
+        if !result.skipped.isEmpty || !result.missing.isEmpty {
+            throw CommandFailure("\(result.skipped.count + result.missing.count) of \(result.done.count + result.skipped.count + result.missing.count) rows not \(done)")
         }
     }
 }

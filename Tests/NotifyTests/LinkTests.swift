@@ -162,4 +162,34 @@ struct LinkTests {
                     && reason.hasSuffix(": hard bounce reported by mailer-daemon@mx.example.com: status 5.1.1"), "\(reason)")
         }
     }
+
+    @Test("an operator retries a failed row (a fresh deadline, a new job, the checks again) and cancels a pending one; other states are left alone, saying so")
+    func retryAndCancel() async throws {
+        try await NotifyFixture.with("operator_actions") { f in
+            let refused = try await f.outbox(customerID: try await f.customer("refuse@example.com"), locale: "en", subject: "Hi", body: "Hi",
+                                             key: "ops:refused")
+            guard case .failed = try await f.notifier.send(refused, pool: f.pool) else {
+                Issue.record("a 550 should fail")
+                return
+            }
+            let emma = try await f.customer("emma@example.com")
+            let waiting = try await f.outbox(customerID: emma, locale: "en", subject: "Later", body: "Later", key: "ops:waiting")
+            let retried = try await f.connection.run { try NotifyAdmin.retry([refused, waiting, 999_999], reason: "mailbox fixed", on: $0) }
+            #expect(retried.done == [refused] && retried.skipped.map(\.status) == ["pending"] && retried.missing == [999_999])
+            #expect(try await f.status(refused).status == "pending")
+            #expect(try await f.events(refused).suffix(1) == ["requeued"])
+            #expect(try await f.connection.query("""
+                SELECT count(*) FROM jobs WHERE kind = 'notify' AND (args->>'outbox_id')::bigint = \(refused) AND state = 'available'
+                """).scalar(Int.self) == 1)
+            // The address was suppressed by the 550: the check runs again and holds it back.
+            guard case .suppressed = try await f.notifier.send(refused, pool: f.pool) else {
+                Issue.record("the retried row's checks should run again")
+                return
+            }
+            let cancelled = try await f.connection.run { try NotifyAdmin.cancel([waiting, refused], reason: "sent by hand", on: $0) }
+            #expect(cancelled.done == [waiting] && cancelled.skipped.map(\.status) == ["suppressed"])
+            #expect(try await f.notifier.send(waiting, pool: f.pool) == .alreadyDone)
+            #expect(try await f.status(waiting) == ("cancelled", 0, "sent by hand"))
+        }
+    }
 }

@@ -65,7 +65,7 @@ struct CommandLineTests {
                                                          ["inbound"], ["inbound", "status"], ["inbound", "show"], ["inbound", "retry"],
                                                          ["route"], ["route", "explain"], ["route", "status"], ["route", "dry-run"],
                                                          ["bench", "ingest"], ["notify"], ["notify", "status"], ["notify", "explain"],
-                                                         ["notify", "preview"]])
+                                                         ["notify", "preview"], ["notify", "retry"], ["notify", "cancel"]])
     func help(_ command: [String]) async throws {
         let run = try await Self.run(command + ["--help"])
         #expect(run.status == 0)

@@ -273,7 +273,8 @@ BEGIN
     END IF;
     RETURN QUERY
     SELECT v_row.id, v_row.kind, notify_channel(v_row.channel), v_row.locale, v_row.attempts,
-           v_row.created_at + (SELECT retry_deadline FROM notify_settings), v_choice.p_wait_until, v_choice.p_wait_reason,
+           coalesce(v_row.requeued_at, v_row.created_at) + (SELECT retry_deadline FROM notify_settings), v_choice.p_wait_until,
+           v_choice.p_wait_reason,
            v_row.idempotency_key, v_store.code, v_row.conversation_id,
            (SELECT c.thread_key FROM conversations c WHERE c.id = v_row.conversation_id),
            (v_choice.p_provider).id, (v_choice.p_provider).kind, (v_choice.p_provider).endpoint, (v_choice.p_provider).username,
@@ -417,6 +418,38 @@ BEGIN
         VALUES (v_outbox, p_at, p_status, p_provider_id, p_detail);
     END IF;
     RETURN v_outbox;
+END $$;
+
+-- An operator sends outbox row p_outbox_id again (p_reason: why): a failed, suppressed or
+-- cancelled row goes back to pending, due now, with a fresh retry deadline and a new job; its
+-- checks (consent, suppressions, caps) run again. Returns false when the row was not in a state
+-- to retry (pending, sending or sent).
+CREATE OR REPLACE FUNCTION notify_requeue(p_outbox_id bigint, p_reason text DEFAULT 'requeued by an operator') RETURNS boolean
+LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE outbox SET status = 'pending', send_after = now(), requeued_at = now(), last_error = NULL
+     WHERE id = p_outbox_id AND status IN ('failed', 'suppressed', 'cancelled');
+    IF NOT FOUND THEN
+        RETURN false;
+    END IF;
+    INSERT INTO notify_events (outbox_id, event, detail) VALUES (p_outbox_id, 'requeued', p_reason);
+    INSERT INTO jobs (queue, kind, args, run_at, state, unique_key)
+    VALUES ('notify', 'notify', jsonb_build_object('outbox_id', p_outbox_id), now(), 'available', 'notify:' || p_outbox_id)
+    ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL AND state IN ('scheduled', 'available', 'running') DO NOTHING;
+    RETURN true;
+END $$;
+
+-- An operator stops outbox row p_outbox_id (p_reason: why): a pending row is cancelled and never
+-- sent. Returns false when it was not pending (a row being sent cannot be called back).
+CREATE OR REPLACE FUNCTION notify_cancel(p_outbox_id bigint, p_reason text DEFAULT 'cancelled by an operator') RETURNS boolean
+LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE outbox SET status = 'cancelled', last_error = p_reason WHERE id = p_outbox_id AND status = 'pending';
+    IF NOT FOUND THEN
+        RETURN false;
+    END IF;
+    INSERT INTO notify_events (outbox_id, event, detail) VALUES (p_outbox_id, 'cancelled', p_reason);
+    RETURN true;
 END $$;
 
 -- Each outbox row with its story: every event, oldest first, as JSON.
