@@ -15,7 +15,7 @@ public struct BenchCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure throughput and latency on this machine (build with -c release).",
-        subcommands: [PostgresBench.self, QueueBench.self, IngestBench.self, RouteBench.self, MemoryBench.self]
+        subcommands: [PostgresBench.self, QueueBench.self, IngestBench.self, RouteBench.self, NotifyBench.self, MemoryBench.self]
     )
 }
 
@@ -236,10 +236,11 @@ enum BenchSchema {
 
     /// Starts `switchboard worker` (this very binary) on `schema`, already migrated, with
     /// `arguments` added.
-    static func startWorker(conninfo: String, schema: String, _ arguments: [String]) throws -> Process {
+    static func startWorker(conninfo: String, schema: String, _ arguments: [String], environment: [String: String] = [:]) throws -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
         process.arguments = ["worker", "--database-url", conninfo, "--schema", schema, "--no-migrate"] + arguments
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         process.standardOutput = FileHandle.nullDevice
         try process.run()
         return process

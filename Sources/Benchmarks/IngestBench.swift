@@ -84,7 +84,7 @@ struct IngestBench: AsyncParsableCommand {
             """)
         figures.append(("email_share", try mix[0].decode(Double.self, at: 0)))
         figures.append(("processed_share", try mix[0].decode(Double.self, at: 1)))
-        figures.append(("auto_answered", Double(try await control.query("SELECT count(*) FROM outbox").scalar(Int.self))))
+        figures.append(("auto_answered", Double(try await control.query("SELECT count(*) FROM outbox WHERE kind = 'auto_answer'").scalar(Int.self))))
         figures.append(("conversations", Double(try await control.query("SELECT count(*) FROM conversations").scalar(Int.self))))
         if let reference {
             figures.append(("ceiling_cycle_jobs_per_s", reference.cycle))
