@@ -23,10 +23,12 @@ public struct HTTPMessage: Sendable, Encodable {
     public var locale: String
     public var subject: String?
     public var text: String
+    /// The provider's name for the approved template to send (WhatsApp outside its 24-hour window).
+    public var template: String?
 
     enum CodingKeys: String, CodingKey {
         case outboxID = "outbox_id", idempotencyKey = "idempotency_key", kind, channel, platform, to, toName = "to_name", store
-        case fromName = "from_name", conversationID = "conversation_id", thread, locale, subject, text
+        case fromName = "from_name", conversationID = "conversation_id", thread, locale, subject, text, template
     }
 }
 

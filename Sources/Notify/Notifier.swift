@@ -150,7 +150,8 @@ public final class Notifier: Sendable {
         let message = HTTPMessage(
             outboxID: send.outboxID, idempotencyKey: send.idempotencyKey, kind: send.kind, channel: send.channel,
             platform: send.toPlatform, to: to, toName: send.toName, store: send.storeCode, fromName: send.fromName,
-            conversationID: send.conversationID, thread: send.threadKey, locale: send.locale, subject: send.subject, text: send.body ?? "")
+            conversationID: send.conversationID, thread: send.threadKey, locale: send.locale, subject: send.subject, text: send.body ?? "",
+            template: send.providerTemplate)
         return try await http.send(message, through: provider, environment: environment)
     }
 
@@ -210,6 +211,8 @@ public final class Notifier: Sendable {
         var maxSMSSegments: Int
         /// Email: the List-Unsubscribe link, and the conversation's signed Reply-To address.
         var unsubscribeURL: String?, replyTo: String?
+        /// The provider's name for the row's approved template, when it has one.
+        var providerTemplate: String?
     }
 
     static func begin(_ outboxID: Int64, on connection: isolated PostgresConnection) throws -> PendingSend? {
@@ -243,7 +246,8 @@ public final class Notifier: Sendable {
             templateKind: try row.decode(String?.self, "template_kind"), templateLocale: try row.decode(String?.self, "template_locale"),
             templateSubject: try row.decode(String?.self, "template_subject"), templateBody: try row.decode(String?.self, "template_body"),
             variables: try row.decode(String?.self, "variables"), maxSMSSegments: try row.decode(Int.self, "max_sms_segments"),
-            unsubscribeURL: try row.decode(String?.self, "unsubscribe_url"), replyTo: try row.decode(String?.self, "reply_to"))
+            unsubscribeURL: try row.decode(String?.self, "unsubscribe_url"), replyTo: try row.decode(String?.self, "reply_to"),
+            providerTemplate: try row.decode(String?.self, "provider_template"))
     }
 }
 

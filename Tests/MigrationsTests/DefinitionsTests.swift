@@ -178,6 +178,8 @@ struct DefinitionsTests {
         "function customer_link_", "function reply_token_",
         // Operators' retry and cancel (0019); bounces suppress (ingest_record_automatic, listed above).
         "column outbox requeued_at ",
+        // WhatsApp's window and channel fallback (0020).
+        "column outbox fallback_channels ", "constraint outbox outbox_fallback_channels_known ",
     ]
 
     /// Every function, view, trigger, constraint, index and column of the schema, as the server

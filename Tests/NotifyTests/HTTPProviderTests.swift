@@ -187,7 +187,7 @@ struct HTTPProviderTests {
         try await HTTPFixture.with("notify_gone") { f in
             let customer = try await f.connection.query("""
                 WITH c AS (INSERT INTO customers (store_id) VALUES (1) RETURNING id)
-                INSERT INTO customer_identities (store_id, customer_id, kind, platform, value) SELECT 1, id, 'social', 'whatsapp', 'gone-4471' FROM c
+                INSERT INTO customer_identities (store_id, customer_id, kind, platform, value) SELECT 1, id, 'social', 'messenger', 'gone-4471' FROM c
                 RETURNING customer_id
                 """).scalar(Int64.self)
             try await f.connection.execute("""

@@ -155,4 +155,52 @@ struct NoticeTests {
         #expect(SMSText.truncated("short", toSegments: 1) == "short")
         #expect(SMSText.truncated(String(repeating: "b", count: 400), toSegments: 2) == String(repeating: "b", count: 303) + "...")
     }
+
+    @Test("WhatsApp's 24-hour window: outside it a notice moves on to its next channel, an approved template goes, a reply without one is suppressed")
+    func whatsAppWindow() async throws {
+        try await HTTPFixture.with("notice_whatsapp") { f in
+            try await f.connection.simpleQuery(unsafeSQL: """
+                INSERT INTO notify_providers (name, channel, kind, endpoint, secret_ref)
+                VALUES ('social hook', 'social', 'webhook', 'http://127.0.0.1:\(f.peer.port)/webhook/social', 'env:HOOK_SECRET');
+                UPDATE notification_rules SET channels = '{social,email}' WHERE name = 'order shipped';
+                INSERT INTO customer_identities (store_id, customer_id, kind, platform, value) VALUES
+                    (1, \(f.customer), 'social', 'whatsapp', '+380501234567'), (1, \(f.customer), 'email', '', 'olena@example.com');
+                WITH c AS (INSERT INTO conversations (store_id, customer_id, channel, status) VALUES (1, \(f.customer), 'social', 'resolved') RETURNING id)
+                INSERT INTO messages (store_id, conversation_id, direction, author_kind, channel, body_text, details, created_at)
+                SELECT 1, id, 'inbound', 'customer', 'social', 'Дякую!', '{"platform": "whatsapp"}', now() - interval '2 days' FROM c;
+                """)
+            let order = try await f.orderEvent("5001", "shipped", payload: ["customer": ["email": "olena@example.com"]])
+            let notice = try #require(try await f.notices(order).first)
+            #expect(notice.channel == "social")
+            guard case .later = try await f.send(notice.id) else {
+                Issue.record("outside the window the notice should move on")
+                return
+            }
+            #expect(try await f.connection.query("SELECT channel FROM outbox WHERE id = \(notice.id)").scalar(String.self) == "email")
+            #expect(try await f.base.events(notice.id) == ["failover"])
+            #expect(try await f.send(notice.id) == .sent)
+            #expect(try f.base.peer.received().count == 1 && f.peer.effects().isEmpty)
+
+            // With a template WhatsApp approved, it goes there, naming the template.
+            try await f.connection.execute("""
+                UPDATE notify_templates SET provider_template = 'order_shipped_v1' WHERE kind = 'order_shipped' AND channel IS NULL AND locale = 'en'
+                """)
+            let next = try await f.orderEvent("5002", "shipped", payload: ["customer": ["email": "olena@example.com"]])
+            #expect(try await f.send(try #require(try await f.notices(next).first).id) == .sent)
+            let sent = try #require(try f.peer.effects().last?.fields)
+            #expect(sent["template"] as? String == "order_shipped_v1" && sent["platform"] as? String == "whatsapp")
+
+            // A reply has no template and nowhere else to go.
+            let reply = try await f.connection.query("""
+                INSERT INTO outbox (store_id, customer_id, conversation_id, kind, purpose, channel, locale, body_text, idempotency_key)
+                SELECT 1, \(f.customer), id, 'reply', 'reply', 'social', 'uk', 'Будь ласка!', 'wa:reply' FROM conversations WHERE channel = 'social'
+                RETURNING id
+                """).scalar(Int64.self)
+            guard case .suppressed(let reason) = try await f.send(reply) else {
+                Issue.record("a reply outside the window should be suppressed")
+                return
+            }
+            #expect(reason.hasPrefix("outside WhatsApp's 24:00:00 service window (the customer last wrote there "), "\(reason)")
+        }
+    }
 }

@@ -147,16 +147,61 @@ CREATE OR REPLACE FUNCTION notify_consent_refusal(p_row outbox) RETURNS text LAN
      WHERE p_row.customer_id IS NOT NULL AND q.purpose IS NOT NULL AND q.purpose <> 'internal' AND NOT c.granted
 $$;
 
+-- Why outbox row p_row cannot go by WhatsApp now, or null: WhatsApp takes free text only within
+-- notify_settings.whatsapp_window (24 hours) of the customer's last message there; outside it
+-- only a template the provider approved (notify_templates.provider_template) may go.
+CREATE OR REPLACE FUNCTION notify_whatsapp_closed(p_row outbox, p_platform text) RETURNS text LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN (
+    SELECT format('outside WhatsApp''s %s service window (the customer last wrote there %s) and no approved template',
+                  s.whatsapp_window, coalesce(l.at::text, 'never'))
+      FROM notify_settings s
+      LEFT JOIN LATERAL (SELECT max(m.created_at) AS at FROM conversations c JOIN messages m ON m.conversation_id = c.id
+                          WHERE c.customer_id = p_row.customer_id AND c.channel = 'social' AND m.direction = 'inbound'
+                            AND m.details->>'platform' = 'whatsapp') l ON true
+     WHERE notify_channel(p_row.channel) = 'social' AND p_platform = 'whatsapp'
+       AND (l.at IS NULL OR l.at < now() - s.whatsapp_window)
+       AND NOT EXISTS (SELECT 1 FROM notify_template_for(p_row.store_id, p_row.template_kind, p_row.channel, p_row.locale) t
+                        WHERE p_row.body_text IS NULL AND t.provider_template IS NOT NULL));
+END $$;
+
+-- Moves outbox row p_row on to the first of its fallback channels the customer can be reached
+-- on, because p_reason; false when none is left.
+CREATE OR REPLACE FUNCTION notify_next_channel(p_row outbox, p_reason text) RETURNS boolean LANGUAGE plpgsql AS $$
+DECLARE
+    v_next text;
+BEGIN
+    SELECT u.ch INTO v_next FROM unnest(p_row.fallback_channels) WITH ORDINALITY AS u(ch, n)
+     WHERE EXISTS (SELECT 1 FROM customer_identities i WHERE i.customer_id = p_row.customer_id AND i.kind = notify_identity_kind(u.ch))
+     ORDER BY u.n LIMIT 1;
+    IF v_next IS NULL THEN
+        RETURN false;
+    END IF;
+    UPDATE outbox SET channel = v_next, fallback_channels = array_remove(fallback_channels, v_next) WHERE id = p_row.id;
+    INSERT INTO notify_events (outbox_id, event, detail)
+    VALUES (p_row.id, 'failover', format('%s: on to %s', p_reason, v_next));
+    RETURN true;
+END $$;
+
 -- Whether outbox row p_row, to p_address, may go now: not yet (o_wait_until; o_wait_reason
 -- when it is held back rather than simply not due — quiet hours), or never (o_suppressed: the
 -- address is suppressed, the customer's consent or a frequency cap refuses it). Rows a cap
 -- counts take the customer's budget lock first, so two sends cannot both take the last place.
-CREATE OR REPLACE FUNCTION notify_hold(p_row outbox, p_address text,
+CREATE OR REPLACE FUNCTION notify_hold(p_row outbox, p_address text, p_platform text,
                                        OUT o_wait_until timestamptz, OUT o_wait_reason text, OUT o_suppressed text)
 LANGUAGE plpgsql AS $$
 BEGIN
     IF p_row.send_after > now() THEN
         o_wait_until := p_row.send_after;
+        RETURN;
+    END IF;
+    o_suppressed := notify_whatsapp_closed(p_row, p_platform);
+    IF o_suppressed IS NOT NULL THEN
+        -- Not WhatsApp's to take: the row's next channel, at once (notify_begin starts again).
+        IF notify_next_channel(p_row, o_suppressed) THEN
+            o_suppressed := NULL;
+            o_wait_until := now();
+        END IF;
         RETURN;
     END IF;
     SELECT format('%s is suppressed on %s since %s: %s', p_address, x.channel, x.created_at, x.reason) INTO o_suppressed
@@ -197,7 +242,7 @@ RETURNS TABLE (outbox_id bigint, kind text, channel text, locale text, attempt i
                settings jsonb, from_name text, from_address text, to_name text, to_address text, to_platform text,
                subject text, body_text text, message_id text, in_reply_to text, "references" text[], suppressed text,
                template_kind text, template_locale text, template_subject text, template_body text, variables jsonb,
-               max_sms_segments integer, unsubscribe_url text, reply_to text)
+               max_sms_segments integer, unsubscribe_url text, reply_to text, provider_template text)
 LANGUAGE plpgsql AS $$
 DECLARE
     v_row      outbox;
@@ -220,7 +265,7 @@ BEGIN
     v_from := coalesce(v_store.support_email, (SELECT fallback_from FROM notify_settings));
     SELECT * INTO v_to FROM notify_address(v_row);
     SELECT NULL::notify_providers AS p_provider, NULL::timestamptz AS p_wait_until, NULL::text AS p_wait_reason INTO v_choice;
-    SELECT * INTO v_hold FROM notify_hold(v_row, v_to.p_address);
+    SELECT * INTO v_hold FROM notify_hold(v_row, v_to.p_address, v_to.p_platform);
     v_suppressed := v_hold.o_suppressed;
     IF v_suppressed IS NOT NULL THEN
         UPDATE outbox o SET status = 'suppressed', last_error = v_suppressed WHERE o.id = v_row.id;
@@ -289,7 +334,8 @@ BEGIN
            coalesce(v_unsubscribe, CASE WHEN notify_channel(v_row.channel) = 'email' AND v_row.purpose IN ('order_updates', 'marketing', 'surveys')
                                         THEN format('mailto:%s?subject=unsubscribe', v_from) END),
            CASE WHEN notify_channel(v_row.channel) = 'email' AND v_row.purpose <> 'internal'
-                THEN reply_token_address(v_from, v_row.conversation_id) END;
+                THEN reply_token_address(v_from, v_row.conversation_id) END,
+           v_template.provider_template;
 END $$;
 
 -- The provider accepted outbox row p_outbox_id (its id for it: p_provider_message_id); a

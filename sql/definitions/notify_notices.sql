@@ -41,9 +41,10 @@ BEGIN
      CROSS JOIN LATERAL consent_of(p_order.customer_id, u.ch, p_rule.purpose) c
      ORDER BY a.reachable AND c.granted DESC, a.reachable DESC, u.n
      LIMIT 1;
-    INSERT INTO outbox (store_id, customer_id, order_id, kind, purpose, channel, locale, template_kind, variables, urgent,
-                        send_after, idempotency_key)
+    INSERT INTO outbox (store_id, customer_id, order_id, kind, purpose, channel, fallback_channels, locale, template_kind, variables,
+                        urgent, send_after, idempotency_key)
     VALUES (p_order.store_id, p_order.customer_id, p_order.id, 'order_notice', p_rule.purpose, v_channel,
+            array_remove(p_rule.channels, v_channel),
             notify_locale(p_order.customer_id, p_order.store_id), p_rule.template_kind,
             -- What it is news of: notify_hold holds back news the order has outrun by then.
             jsonb_build_object('event', jsonb_build_object('kind', p_rule.event_kind), 'rule', p_rule.name), p_rule.urgent, p_due,
