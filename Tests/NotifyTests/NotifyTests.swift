@@ -295,7 +295,13 @@ struct NotifyWorkerTests {
                 // At most one session per concurrent send: connections are kept and reused.
                 #expect((1...8).contains(fixture.peer.sessions()), "\(fixture.peer.sessions()) SMTP sessions for 30 messages")
                 #expect(ids == Set(try await fixture.connection.query("SELECT email_message_id FROM outbox").map { try $0.decode(String.self, at: 0) }))
-                // Every job finished (completed jobs are deleted).
+                // Every job finished (completed jobs are deleted; the last completions land just
+                // after the last rows are marked sent).
+                let finished = ContinuousClock.now + .seconds(10)
+                while try await fixture.connection.query("SELECT count(*) FROM jobs WHERE kind = 'notify'").scalar(Int.self) > 0,
+                      ContinuousClock.now < finished {
+                    try await Task.sleep(for: .milliseconds(50))
+                }
                 #expect(try await fixture.connection.query("SELECT count(*) FROM jobs WHERE kind = 'notify'").scalar(Int.self) == 0)
             } catch { failure = error }
             worker.beginDraining()

@@ -132,20 +132,22 @@ END $$;
 -- Why the customer's consent refuses outbox row p_row, or null when it allows it. A reply to the
 -- customer's own message on the channel they wrote from is always allowed (elsewhere it counts
 -- as transactional); a message to a colleague (internal) is not the customer's to refuse.
-CREATE OR REPLACE FUNCTION notify_consent_refusal(p_row outbox) RETURNS text LANGUAGE sql STABLE AS $$
-    SELECT CASE WHEN c.source = 'default'
-                THEN format('no consent for %s by %s: the customer never gave it, and %s needs it (consent_defaults)',
-                            replace(q.purpose, '_', ' '), q.channel, replace(q.purpose, '_', ' '))
-                ELSE format('no consent for %s by %s: the customer refused it by %s (%s) at %s',
-                            replace(q.purpose, '_', ' '), q.channel, replace(c.source, '_', ' '), coalesce(c.detail, '-'), c.occurred_at) END
-      FROM (SELECT notify_channel(p_row.channel) AS channel,
-                   CASE WHEN p_row.purpose <> 'reply' THEN p_row.purpose
-                        WHEN p_row.conversation_id IS NULL
-                          OR notify_channel((SELECT v.channel FROM conversations v WHERE v.id = p_row.conversation_id)) = notify_channel(p_row.channel)
-                        THEN NULL ELSE 'transactional' END AS purpose) q
-      CROSS JOIN LATERAL consent_of(p_row.customer_id, q.channel, q.purpose) c
-     WHERE p_row.customer_id IS NOT NULL AND q.purpose IS NOT NULL AND q.purpose <> 'internal' AND NOT c.granted
-$$;
+CREATE OR REPLACE FUNCTION notify_consent_refusal(p_row outbox) RETURNS text LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN (
+        SELECT CASE WHEN c.source = 'default'
+                    THEN format('no consent for %s by %s: the customer never gave it, and %s needs it (consent_defaults)',
+                                replace(q.purpose, '_', ' '), q.channel, replace(q.purpose, '_', ' '))
+                    ELSE format('no consent for %s by %s: the customer refused it by %s (%s) at %s',
+                                replace(q.purpose, '_', ' '), q.channel, replace(c.source, '_', ' '), coalesce(c.detail, '-'), c.occurred_at) END
+          FROM (SELECT notify_channel(p_row.channel) AS channel,
+                       CASE WHEN p_row.purpose <> 'reply' THEN p_row.purpose
+                            WHEN p_row.conversation_id IS NULL
+                              OR notify_channel((SELECT v.channel FROM conversations v WHERE v.id = p_row.conversation_id)) = notify_channel(p_row.channel)
+                            THEN NULL ELSE 'transactional' END AS purpose) q
+          CROSS JOIN LATERAL consent_of(p_row.customer_id, q.channel, q.purpose) c
+         WHERE p_row.customer_id IS NOT NULL AND q.purpose IS NOT NULL AND q.purpose <> 'internal' AND NOT c.granted);
+END $$;
 
 -- Why outbox row p_row cannot go by WhatsApp now, or null: WhatsApp takes free text only within
 -- notify_settings.whatsapp_window (24 hours) of the customer's last message there; outside it

@@ -16,13 +16,15 @@ $$;
 
 -- Why news in outbox row p_row is stale by now — its order has moved past the event it tells of
 -- (shipped news once delivered) — or null.
-CREATE OR REPLACE FUNCTION notify_stale(p_row outbox) RETURNS text LANGUAGE sql STABLE AS $$
-    SELECT format('stale: the order is %s since %s, past this %s news', o.status, o.status_at, p_row.variables->'event'->>'kind')
-      FROM orders o
-     WHERE o.id = p_row.order_id AND p_row.variables->'event'->>'kind' IS NOT NULL
-       AND notify_order_stage(p_row.variables->'event'->>'kind') < 6
-       AND notify_order_stage(o.status) > notify_order_stage(p_row.variables->'event'->>'kind')
-$$;
+CREATE OR REPLACE FUNCTION notify_stale(p_row outbox) RETURNS text LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN (
+        SELECT format('stale: the order is %s since %s, past this %s news', o.status, o.status_at, p_row.variables->'event'->>'kind')
+          FROM orders o
+         WHERE o.id = p_row.order_id AND p_row.variables->'event'->>'kind' IS NOT NULL
+           AND notify_order_stage(p_row.variables->'event'->>'kind') < 6
+           AND notify_order_stage(o.status) > notify_order_stage(p_row.variables->'event'->>'kind'));
+END $$;
 
 -- Writes rule p_rule's notice about order p_order, due at p_due, unless one was written before
 -- (key notice:<rule>:<order><p_key_suffix>). It goes on the first of the rule's channels where the

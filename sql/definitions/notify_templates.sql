@@ -81,14 +81,16 @@ CREATE OR REPLACE TRIGGER notify_templates_valid BEFORE INSERT OR UPDATE ON noti
 -- locale, else the store's language, else English; a store's own before the shared one, a
 -- channel's own before the one for any channel. No row when there is none at all.
 CREATE OR REPLACE FUNCTION notify_template_for(p_store_id bigint, p_kind text, p_channel text, p_locale text)
-RETURNS SETOF notify_templates LANGUAGE sql STABLE AS $$
-    SELECT t.* FROM notify_templates t
-     WHERE t.kind = p_kind AND (t.store_id IS NULL OR t.store_id = p_store_id)
-       AND (t.channel IS NULL OR t.channel = notify_channel(p_channel))
-       AND t.locale IN (p_locale, (SELECT s.default_locale FROM stores s WHERE s.id = p_store_id), 'en')
-     ORDER BY CASE t.locale WHEN p_locale THEN 0 WHEN 'en' THEN 2 ELSE 1 END, t.store_id IS NULL, t.channel IS NULL
-     LIMIT 1
-$$;
+RETURNS SETOF notify_templates LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN QUERY
+        SELECT t.* FROM notify_templates t
+         WHERE t.kind = p_kind AND (t.store_id IS NULL OR t.store_id = p_store_id)
+           AND (t.channel IS NULL OR t.channel = notify_channel(p_channel))
+           AND t.locale IN (p_locale, (SELECT s.default_locale FROM stores s WHERE s.id = p_store_id), 'en')
+         ORDER BY CASE t.locale WHEN p_locale THEN 0 WHEN 'en' THEN 2 ELSE 1 END, t.store_id IS NULL, t.channel IS NULL
+         LIMIT 1;
+END $$;
 
 -- The language customer p_customer_id is written to in: theirs, else that of their latest
 -- conversation, else the store's.
@@ -102,30 +104,32 @@ $$;
 
 -- The variables outbox row p_row's template is rendered with: its customer, store, order (with
 -- items), conversation and agent, whether to offer SMS news, and the row's own variables on top.
-CREATE OR REPLACE FUNCTION notify_variables(p_row outbox) RETURNS jsonb LANGUAGE sql STABLE AS $$
-    SELECT jsonb_strip_nulls(jsonb_build_object(
-        'customer', (SELECT jsonb_build_object('name', c.name, 'first_name', nullif(split_part(c.name, ' ', 1), ''))
-                       FROM customers c WHERE c.id = p_row.customer_id),
-        'store', (SELECT jsonb_build_object('name', s.name, 'email', s.support_email) FROM stores s WHERE s.id = p_row.store_id),
-        'order', (SELECT jsonb_build_object(
-                         'number', o.number, 'status', o.status, 'total', o.total, 'currency', o.currency, 'carrier', o.carrier,
-                         'tracking_number', o.tracking_number, 'tracking_url', o.tracking_url,
-                         'estimated_delivery', o.estimated_delivery, 'placed_at', o.placed_at,
-                         'items', (SELECT jsonb_agg(jsonb_build_object('name', i.name, 'quantity', i.quantity, 'sku', i.sku) ORDER BY i.id)
-                                     FROM order_items i WHERE i.order_id = o.id))
-                    FROM orders o WHERE o.id = coalesce(p_row.order_id,
-                                                        (SELECT v.order_id FROM conversations v WHERE v.id = p_row.conversation_id))),
-        'conversation', (SELECT jsonb_build_object('id', v.id, 'subject', v.subject) FROM conversations v WHERE v.id = p_row.conversation_id),
-        'agent', (SELECT jsonb_build_object('name', a.name) FROM conversations v JOIN agents a ON a.id = v.agent_id
-                   WHERE v.id = p_row.conversation_id),
-        -- News by email to a customer with a phone who never said yes to SMS news.
-        'offer_sms_opt_in', CASE WHEN notify_channel(p_row.channel) = 'email' AND p_row.purpose = 'order_updates'
-                                      AND EXISTS (SELECT 1 FROM customer_identities i WHERE i.customer_id = p_row.customer_id AND i.kind = 'phone')
-                                      AND NOT EXISTS (SELECT 1 FROM consent_events e WHERE e.customer_id = p_row.customer_id
-                                                         AND e.channel = 'sms' AND e.purpose = 'order_updates')
-                                 THEN true END))
-        || coalesce(p_row.variables, '{}')
-$$;
+CREATE OR REPLACE FUNCTION notify_variables(p_row outbox) RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN (
+        SELECT jsonb_strip_nulls(jsonb_build_object(
+            'customer', (SELECT jsonb_build_object('name', c.name, 'first_name', nullif(split_part(c.name, ' ', 1), ''))
+                           FROM customers c WHERE c.id = p_row.customer_id),
+            'store', (SELECT jsonb_build_object('name', s.name, 'email', s.support_email) FROM stores s WHERE s.id = p_row.store_id),
+            'order', (SELECT jsonb_build_object(
+                             'number', o.number, 'status', o.status, 'total', o.total, 'currency', o.currency, 'carrier', o.carrier,
+                             'tracking_number', o.tracking_number, 'tracking_url', o.tracking_url,
+                             'estimated_delivery', o.estimated_delivery, 'placed_at', o.placed_at,
+                             'items', (SELECT jsonb_agg(jsonb_build_object('name', i.name, 'quantity', i.quantity, 'sku', i.sku) ORDER BY i.id)
+                                         FROM order_items i WHERE i.order_id = o.id))
+                        FROM orders o WHERE o.id = coalesce(p_row.order_id,
+                                                            (SELECT v.order_id FROM conversations v WHERE v.id = p_row.conversation_id))),
+            'conversation', (SELECT jsonb_build_object('id', v.id, 'subject', v.subject) FROM conversations v WHERE v.id = p_row.conversation_id),
+            'agent', (SELECT jsonb_build_object('name', a.name) FROM conversations v JOIN agents a ON a.id = v.agent_id
+                       WHERE v.id = p_row.conversation_id),
+            -- News by email to a customer with a phone who never said yes to SMS news.
+            'offer_sms_opt_in', CASE WHEN notify_channel(p_row.channel) = 'email' AND p_row.purpose = 'order_updates'
+                                          AND EXISTS (SELECT 1 FROM customer_identities i WHERE i.customer_id = p_row.customer_id AND i.kind = 'phone')
+                                          AND NOT EXISTS (SELECT 1 FROM consent_events e WHERE e.customer_id = p_row.customer_id
+                                                             AND e.channel = 'sms' AND e.purpose = 'order_updates')
+                                     THEN true END))
+            || coalesce(p_row.variables, '{}'));
+END $$;
 
 -- What the worker rendered for outbox row p_outbox_id, kept on the row before it is sent.
 CREATE OR REPLACE FUNCTION notify_rendered(p_outbox_id bigint, p_subject text, p_body text) RETURNS void LANGUAGE sql AS $$

@@ -47,37 +47,43 @@ $$;
 -- no row when it need not: only proactive purposes (order updates, marketing, surveys) wait, and
 -- not when urgent.
 CREATE OR REPLACE FUNCTION notify_quiet_hours(p_row outbox, p_at timestamptz DEFAULT now())
-RETURNS TABLE (until timestamptz, reason text) LANGUAGE sql STABLE AS $$
-    SELECT q.until, format('quiet hours %s–%s in %s, where it is %s: until %s local',
-                           to_char(s.quiet_hours_start, 'HH24:MI'), to_char(s.quiet_hours_end, 'HH24:MI'), z.zone,
-                           to_char(p_at AT TIME ZONE z.zone, 'HH24:MI'), to_char(q.until AT TIME ZONE z.zone, 'YYYY-MM-DD HH24:MI'))
-      FROM stores s
-     CROSS JOIN LATERAL (SELECT notify_time_zone(p_row.customer_id, p_row.store_id) AS zone) z
-     CROSS JOIN LATERAL (SELECT notify_quiet_until(z.zone, s.quiet_hours_start, s.quiet_hours_end, p_at) AS until) q
-     WHERE s.id = p_row.store_id AND p_row.customer_id IS NOT NULL AND NOT p_row.urgent
-       AND p_row.purpose IN ('order_updates', 'marketing', 'surveys') AND q.until IS NOT NULL
-$$;
+RETURNS TABLE (until timestamptz, reason text) LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN QUERY
+        SELECT q.until, format('quiet hours %s–%s in %s, where it is %s: until %s local',
+                               to_char(s.quiet_hours_start, 'HH24:MI'), to_char(s.quiet_hours_end, 'HH24:MI'), z.zone,
+                               to_char(p_at AT TIME ZONE z.zone, 'HH24:MI'), to_char(q.until AT TIME ZONE z.zone, 'YYYY-MM-DD HH24:MI'))
+          FROM stores s
+         CROSS JOIN LATERAL (SELECT notify_time_zone(p_row.customer_id, p_row.store_id) AS zone) z
+         CROSS JOIN LATERAL (SELECT notify_quiet_until(z.zone, s.quiet_hours_start, s.quiet_hours_end, p_at) AS until) q
+         WHERE s.id = p_row.store_id AND p_row.customer_id IS NOT NULL AND NOT p_row.urgent
+           AND p_row.purpose IN ('order_updates', 'marketing', 'surveys') AND q.until IS NOT NULL;
+END $$;
 
 -- Why a frequency cap refuses outbox row p_row — the first enabled cap of its purpose (and
 -- channel) that the customer's sends within its period already fill — or null. The caller holds
 -- the customer's budget lock (notify_begin), so two rows cannot both take the last place.
-CREATE OR REPLACE FUNCTION notify_cap_refusal(p_row outbox) RETURNS text LANGUAGE sql STABLE AS $$
-    SELECT format('frequency cap %L reached: %s of %s %s in the last %s', k.name, n.sent, k.max_messages,
-                  array_to_string(k.purposes, ' and ') || CASE WHEN k.channel IS NULL THEN ' messages' ELSE ' messages by ' || k.channel END,
-                  k.per)
-      FROM notify_caps k
-     CROSS JOIN LATERAL (
-         SELECT count(*) AS sent FROM outbox o
-          WHERE o.customer_id = p_row.customer_id AND o.id <> p_row.id AND o.status IN ('sending', 'sent')
-            AND o.purpose = ANY (k.purposes) AND (k.channel IS NULL OR notify_channel(o.channel) = k.channel)
-            AND coalesce(o.sent_at, o.sending_at) > now() - k.per) n
-     WHERE k.enabled AND p_row.customer_id IS NOT NULL AND p_row.purpose = ANY (k.purposes)
-       AND (k.channel IS NULL OR k.channel = notify_channel(p_row.channel)) AND n.sent >= k.max_messages
-     ORDER BY k.id LIMIT 1
-$$;
+CREATE OR REPLACE FUNCTION notify_cap_refusal(p_row outbox) RETURNS text LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN (
+        SELECT format('frequency cap %L reached: %s of %s %s in the last %s', k.name, n.sent, k.max_messages,
+                      array_to_string(k.purposes, ' and ') || CASE WHEN k.channel IS NULL THEN ' messages' ELSE ' messages by ' || k.channel END,
+                      k.per)
+          FROM notify_caps k
+         CROSS JOIN LATERAL (
+             SELECT count(*) AS sent FROM outbox o
+              WHERE o.customer_id = p_row.customer_id AND o.id <> p_row.id AND o.status IN ('sending', 'sent')
+                AND o.purpose = ANY (k.purposes) AND (k.channel IS NULL OR notify_channel(o.channel) = k.channel)
+                AND coalesce(o.sent_at, o.sending_at) > now() - k.per) n
+         WHERE k.enabled AND p_row.customer_id IS NOT NULL AND p_row.purpose = ANY (k.purposes)
+           AND (k.channel IS NULL OR k.channel = notify_channel(p_row.channel)) AND n.sent >= k.max_messages
+         ORDER BY k.id LIMIT 1);
+END $$;
 
 -- Whether any enabled cap counts outbox row p_row (then its send takes the customer's budget lock).
-CREATE OR REPLACE FUNCTION notify_capped(p_row outbox) RETURNS boolean LANGUAGE sql STABLE AS $$
-    SELECT EXISTS (SELECT 1 FROM notify_caps k WHERE k.enabled AND p_row.purpose = ANY (k.purposes)
-                                                 AND (k.channel IS NULL OR k.channel = notify_channel(p_row.channel)))
-$$;
+CREATE OR REPLACE FUNCTION notify_capped(p_row outbox) RETURNS boolean LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN (
+        SELECT EXISTS (SELECT 1 FROM notify_caps k WHERE k.enabled AND p_row.purpose = ANY (k.purposes)
+                                                     AND (k.channel IS NULL OR k.channel = notify_channel(p_row.channel))));
+END $$;
