@@ -134,7 +134,14 @@ struct NoticeTests {
             let yearAgo = Calendar(identifier: .gregorian).date(byAdding: .year, value: -1, to: Date())!
             let first = try await f.orderEvent("4000", "created", occurredAt: ISO8601DateFormatter().string(from: yearAgo),
                                                payload: ["customer": ["email": "first@example.com"]])
+            // A link long expired is forgotten by the sweep; one just expired is kept, to say so.
+            try await f.connection.execute("""
+                INSERT INTO customer_links (token_hash, store_id, customer_id, action, channel, purposes, expires_at)
+                VALUES (sha256('old'), 1, \(f.customer), 'unsubscribe', 'email', '{marketing}', now() - interval '31 days'),
+                       (sha256('new'), 1, \(f.customer), 'unsubscribe', 'email', '{marketing}', now() - interval '1 day')
+                """)
             #expect(try await f.connection.query("SELECT notify_sweep()").scalar(Int.self) == 2)
+            #expect(try await f.connection.query("SELECT count(*) FROM customer_links").scalar(Int.self) == 1)
             #expect(try await f.connection.query("SELECT notify_sweep()").scalar(Int.self) == 0, "once only")
             #expect(try await f.notices(late).map(\.template) == ["order_shipped", "order_overdue"])
             #expect(try await f.notices(delivered).map(\.template) == ["order_delivered"])

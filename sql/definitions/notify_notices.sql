@@ -96,7 +96,8 @@ END $$;
 
 -- What the clock alone tells: orders whose estimated delivery passed without delivery (once per
 -- order and rule) and first orders placed a year ago today (once per year). Run by the notify
--- worker's schedule; returns how many notices it wrote.
+-- worker's schedule; returns how many notices it wrote. It also forgets customer links expired
+-- over 30 days ago (until then their page can still say they expired).
 CREATE OR REPLACE FUNCTION notify_sweep() RETURNS integer LANGUAGE plpgsql AS $$
 DECLARE
     v_order   orders;
@@ -126,5 +127,6 @@ BEGIN
                                       ':' || to_char(now() AT TIME ZONE 'UTC', 'YYYY')) IS NOT NULL)::integer;
         END LOOP;
     END LOOP;
+    DELETE FROM customer_links WHERE expires_at < now() - interval '30 days';
     RETURN v_written;
 END $$;
