@@ -1,4 +1,5 @@
 import CommandSupport
+import EmbeddedPostgres
 import ArgumentParser
 import Foundation
 import NIOCore
@@ -206,20 +207,10 @@ enum Tools {
         return rate
     }
 
+    /// Runs `tool` and collects its output, as the other benchmarks run pgbench.
     static func run(_ tool: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: tool)
-        process.arguments = arguments
-        let output = FileManager.default.temporaryDirectory.appending(path: "switchboard-tool-\(UUID().uuidString)")
-        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
-        defer { try? FileManager.default.removeItem(at: output) }
-        let handle = try FileHandle(forWritingTo: output)
-        process.standardOutput = handle
-        process.standardError = handle
-        try process.run()
-        process.waitUntilExit()
-        try handle.close()
-        return (process.terminationStatus, (try? String(contentsOf: output, encoding: .utf8)) ?? "")
+        let outcome = try PostgresTools.locate().runClient(tool, arguments)
+        return (outcome.status, outcome.output)
     }
 }
 

@@ -29,8 +29,4 @@ extension DeliveryError {
         self.init(error.isPermanent ? .permanent(addressRejected: error.isAddressRejected) : .transient(retryAfter: nil),
                   error.description)
     }
-
-    init(_ error: NotifyError) {
-        self.init(.misconfigured, error.description)
-    }
 }

@@ -75,11 +75,7 @@ public final class Notifier: Sendable {
             }
         }
         guard var send = begun else { return .alreadyDone }
-        let record = { (statement: PostgresQuery) in
-            try await pool.withConnection { connection in
-                try await connection.retryingTransient { connection in _ = try connection.execute(statement) }
-            }
-        }
+        let record = { (statement: PostgresQuery) in try await Self.record(statement, on: pool) }
         if let until = send.waitUntil {
             // Not due, or no provider can take it now (recorded by notify_begin, with the reason).
             return .later(.milliseconds(max(Int64(until.timeIntervalSinceNow * 1000), 0) + 1))
@@ -131,8 +127,7 @@ public final class Notifier: Sendable {
     /// Hands the message to its provider; returns the provider's id for it.
     private func deliver(_ send: PendingSend, to: String, through provider: NotifyProvider) async throws -> String? {
         if provider.kind == "smtp" {
-            let server: SMTPServer
-            do { server = try provider.smtpServer(environment: environment) } catch let error as NotifyError { throw DeliveryError(error) }
+            let server = try provider.smtpServer(environment: environment)
             let mail = OutgoingMail(
                 fromName: send.fromName, fromAddress: send.fromAddress, toName: send.toName, toAddress: to, replyTo: send.replyTo,
                 subject: send.subject, messageID: send.messageID ?? "", inReplyTo: send.inReplyTo, references: send.references,
@@ -175,9 +170,7 @@ public final class Notifier: Sendable {
         let at = max(Date().addingTimeInterval(wait.seconds), providerAsked ?? .distantPast)
         if at > send.deadline {
             let final = "gave up after \(send.attempt) attempt\(send.attempt == 1 ? "" : "s"): \(reason)"
-            try await pool.withConnection { connection in
-                try await connection.retryingTransient { connection in _ = try connection.execute("SELECT notify_fail(\(send.outboxID), \(final))") }
-            }
+            try await Self.record("SELECT notify_fail(\(send.outboxID), \(final))", on: pool)
             logger.info("failed", metadata: ["outbox.id": "\(send.outboxID)", "error": "\(final)"])
             return .failed(reason: final)
         }
@@ -189,6 +182,14 @@ public final class Notifier: Sendable {
         } ?? at
         logger.info("will retry", metadata: ["outbox.id": "\(send.outboxID)", "error": "\(reason)", "attempt": "\(send.attempt)"])
         return .later(.milliseconds(max(Int64(next.timeIntervalSinceNow * 1000), 0)))
+    }
+
+    /// Runs one bookkeeping statement on a pooled connection (held only for it), again on a
+    /// transient error.
+    private static func record(_ statement: PostgresQuery, on pool: PostgresPool) async throws {
+        try await pool.withConnection { connection in
+            try await connection.retryingTransient { connection in _ = try connection.execute(statement) }
+        }
     }
 
     /// `notify_begin`'s row.

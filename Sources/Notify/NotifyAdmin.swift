@@ -118,12 +118,13 @@ public enum NotifyAdmin {
         let row = try connection.query("SELECT * FROM notify_preview(\(kind), \(channel), \(locale), \(orderNumber), \(store))").first
         guard let row else { throw NotifyError(.unexpectedResult, "notify_preview returned nothing") }
         let rowLocale = try row.decode(String.self, "locale")
+        let templateLocale = try row.decode(String?.self, "template_locale")
         let rendered = try NoticeRenderer.render(NoticeRenderer.Input(
-            kind: kind, channel: channel, locale: rowLocale, templateLocale: try row.decode(String?.self, "template_locale"),
+            kind: kind, channel: channel, locale: rowLocale, templateLocale: templateLocale,
             subject: try row.decode(String?.self, "subject"), body: try row.decode(String?.self, "body"),
             variablesJSON: try row.decode(String?.self, "variables"), maxSMSSegments: try row.decode(Int.self, "max_sms_segments")))
         return Preview(to: try row.decode(String?.self, "recipient"), locale: rowLocale,
-                       templateLocale: try row.decode(String?.self, "template_locale") ?? rowLocale, subject: rendered.subject,
+                       templateLocale: templateLocale ?? rowLocale, subject: rendered.subject,
                        body: rendered.body, smsSegments: channel == "sms" ? SMSText.segments(rendered.body) : nil)
     }
 

@@ -21,11 +21,11 @@ public struct NotifyProvider: Sendable, Hashable {
     }
 
     /// The SMTP server of an `smtp` provider, its password read from where `secret_ref` says.
-    /// Throws ``NotifyError`` with code `.provider` when the row or its secret cannot be used.
+    /// Throws ``DeliveryError`` (misconfigured) when the row or its secret cannot be used.
     public func smtpServer(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> SMTPServer {
-        guard kind == "smtp" else { throw NotifyError(.provider, "provider \(id) is a \(kind) provider, not smtp") }
+        guard kind == "smtp" else { throw DeliveryError(.misconfigured, "provider \(id) is a \(kind) provider, not smtp") }
         guard let schemeEnd = endpoint.range(of: "://") else {
-            throw NotifyError(.provider, "provider \(id): endpoint \(endpoint) is not scheme://host:port")
+            throw DeliveryError(.misconfigured, "provider \(id): endpoint \(endpoint) is not scheme://host:port")
         }
         let scheme = endpoint[..<schemeEnd.lowerBound]
         let security: SMTPServer.Security, defaultPort: Int
@@ -33,13 +33,13 @@ public struct NotifyProvider: Sendable, Hashable {
         case "smtp": (security, defaultPort) = (.startTLS, 587)
         case "smtps": (security, defaultPort) = (.implicitTLS, 465)
         case "smtp+plain": (security, defaultPort) = (.none, 25)
-        default: throw NotifyError(.provider, "provider \(id): unknown scheme \(scheme) (smtp, smtps or smtp+plain)")
+        default: throw DeliveryError(.misconfigured, "provider \(id): unknown scheme \(scheme) (smtp, smtps or smtp+plain)")
         }
         let authority = endpoint[schemeEnd.upperBound...]
         let parts = authority.split(separator: ":", maxSplits: 1)
-        guard let host = parts.first, !host.isEmpty else { throw NotifyError(.provider, "provider \(id): endpoint \(endpoint) names no host") }
+        guard let host = parts.first, !host.isEmpty else { throw DeliveryError(.misconfigured, "provider \(id): endpoint \(endpoint) names no host") }
         let port = parts.count == 2 ? Int(parts[1]) : defaultPort
-        guard let port, (1...65535).contains(port) else { throw NotifyError(.provider, "provider \(id): bad port in \(endpoint)") }
+        guard let port, (1...65535).contains(port) else { throw DeliveryError(.misconfigured, "provider \(id): bad port in \(endpoint)") }
         var server = SMTPServer(host: String(host), port: port, security: security, username: username,
                                 password: try secret(environment: environment))
         if case .number(let milliseconds) = settings["connect_timeout_ms"] { server.connectTimeout = .milliseconds(Int64(milliseconds)) }
@@ -74,9 +74,7 @@ public struct NotifyProvider: Sendable, Hashable {
         guard let url = URL(string: endpoint), let host = url.host, ["http", "https"].contains(url.scheme) else {
             throw DeliveryError(.misconfigured, "provider \(id): endpoint \(endpoint) is not an http(s) URL")
         }
-        let secret: String?
-        do { secret = try self.secret(environment: environment) } catch let error as NotifyError { throw DeliveryError(error) }
-        guard let secret else { throw DeliveryError(.misconfigured, "provider \(id) has no secret_ref") }
+        guard let secret = try self.secret(environment: environment) else { throw DeliveryError(.misconfigured, "provider \(id) has no secret_ref") }
         func text(_ key: String) -> String? { if case .string(let value) = settings[key] { value } else { nil } }
         var timeout = Duration.seconds(30)
         if case .number(let milliseconds) = settings["timeout_ms"] { timeout = .milliseconds(Int64(milliseconds)) }
@@ -90,7 +88,7 @@ public struct NotifyProvider: Sendable, Hashable {
         if reference.hasPrefix("env:") {
             let name = String(reference.dropFirst(4))
             guard let value = environment[name] else {
-                throw NotifyError(.provider, "provider \(id): environment variable \(name) (its secret_ref) is not set")
+                throw DeliveryError(.misconfigured, "provider \(id): environment variable \(name) (its secret_ref) is not set")
             }
             return value
         }
@@ -99,10 +97,10 @@ public struct NotifyProvider: Sendable, Hashable {
             do {
                 return try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .newlines)
             } catch {
-                throw NotifyError(.provider, "provider \(id): cannot read its secret file \(path): \(error.localizedDescription)")
+                throw DeliveryError(.misconfigured, "provider \(id): cannot read its secret file \(path): \(error.localizedDescription)")
             }
         }
-        throw NotifyError(.provider, "provider \(id): secret_ref must be env:NAME or file:/path")
+        throw DeliveryError(.misconfigured, "provider \(id): secret_ref must be env:NAME or file:/path")
     }
 }
 
@@ -124,8 +122,6 @@ public enum JSONValue: Sendable, Hashable, Decodable {
 /// What went wrong in the notification worker, with a code a caller can switch on.
 public struct NotifyError: Error, Sendable, CustomStringConvertible {
     public enum Code: String, Sendable {
-        /// A provider row, or its secret, cannot be used as it stands.
-        case provider
         /// The database answered something the worker did not expect.
         case unexpectedResult
         /// A row's template is missing or does not render.

@@ -17,10 +17,8 @@ extension HTTPFixture {
 
     /// An outbox row for the fixture's customer with `purpose`.
     func notice(purpose: String, key: String, conversation: Int64? = nil) async throws -> Int64 {
-        try await connection.query("""
-            INSERT INTO outbox (store_id, customer_id, conversation_id, kind, purpose, channel, locale, body_text, idempotency_key)
-            VALUES (1, \(customer), \(conversation), 'order_update', \(purpose), 'sms', 'uk', 'Ваше замовлення в дорозі', \(key)) RETURNING id
-            """).scalar(Int64.self)
+        try await base.outbox(kind: "order_update", purpose: purpose, channel: "sms", conversationID: conversation, customerID: customer,
+                              locale: "uk", subject: nil, body: "Ваше замовлення в дорозі", key: key)
     }
 }
 

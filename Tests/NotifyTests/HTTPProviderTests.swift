@@ -45,10 +45,8 @@ struct HTTPFixture {
     }
 
     func sms(_ body: String, key: String, customer: Int64? = nil) async throws -> Int64 {
-        try await connection.query("""
-            INSERT INTO outbox (store_id, customer_id, kind, purpose, channel, locale, body_text, idempotency_key)
-            VALUES (1, \(customer ?? self.customer), 'order_update', 'order_updates', 'sms', 'uk', \(body), \(key)) RETURNING id
-            """).scalar(Int64.self)
+        try await base.outbox(kind: "order_update", purpose: "order_updates", channel: "sms", customerID: customer ?? self.customer,
+                              locale: "uk", subject: nil, body: body, key: key)
     }
 
     func send(_ id: Int64) async throws -> NotifyOutcome { try await notifier.send(id, pool: base.pool) }

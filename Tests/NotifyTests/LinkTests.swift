@@ -7,16 +7,23 @@ import Testing
 import TestSupport
 
 extension NotifyFixture {
-    /// Applies an order event for the customer `customer` (a JSON object) as the ingest worker would.
-    func orderEvent(_ number: String, _ kind: String, customer: [String: Any]) async throws -> Int64 {
-        let json = try JSONSerialization.data(withJSONObject: ["customer": customer])
+    /// Applies an order event as the ingest worker would; returns the order's id.
+    @discardableResult
+    func orderEvent(_ number: String, _ kind: String, occurredAt: String = "now", payload: [String: Any] = [:]) async throws -> Int64 {
+        let json = try JSONSerialization.data(withJSONObject: payload)
         let id = try await connection.query("""
-            INSERT INTO order_events (order_number, kind, payload) VALUES (\(number), \(kind), convert_from(\(json), 'UTF8')::jsonb) RETURNING id
+            INSERT INTO order_events (order_number, kind, payload, occurred_at)
+            VALUES (\(number), \(kind), convert_from(\(json), 'UTF8')::jsonb, \(occurredAt)::timestamptz) RETURNING id
             """).scalar(Int64.self)
         guard case .applied(let order) = try await connection.run({ connection in try await OrderEventApplier().apply(id, on: connection) }) else {
             throw SMTPPeerError(description: "order event \(id) was not applied")
         }
         return order
+    }
+
+    /// An order event for the customer `customer` (a JSON object).
+    func orderEvent(_ number: String, _ kind: String, customer: [String: Any]) async throws -> Int64 {
+        try await orderEvent(number, kind, payload: ["customer": customer])
     }
 
     func notice(_ order: Int64, _ template: String) async throws -> Int64 {

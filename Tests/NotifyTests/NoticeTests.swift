@@ -7,18 +7,10 @@ import Testing
 import TestSupport
 
 extension HTTPFixture {
-    /// Applies an order event as the ingest worker would.
+    /// Applies an order event as the ingest worker would (NotifyFixture.orderEvent).
     @discardableResult
     func orderEvent(_ number: String, _ kind: String, occurredAt: String = "now", payload: [String: Any] = [:]) async throws -> Int64 {
-        let json = try JSONSerialization.data(withJSONObject: payload)
-        let id = try await connection.query("""
-            INSERT INTO order_events (order_number, kind, payload, occurred_at)
-            VALUES (\(number), \(kind), convert_from(\(json), 'UTF8')::jsonb, \(occurredAt)::timestamptz) RETURNING id
-            """).scalar(Int64.self)
-        guard case .applied(let order) = try await connection.run({ connection in try await OrderEventApplier().apply(id, on: connection) }) else {
-            throw SMTPPeerError(description: "order event \(id) was not applied")
-        }
-        return order
+        try await base.orderEvent(number, kind, occurredAt: occurredAt, payload: payload)
     }
 
     func notices(_ order: Int64) async throws -> [(id: Int64, template: String, channel: String)] {

@@ -51,11 +51,12 @@ struct NotifyFixture {
         return placed
     }
 
-    /// An outbox row as the desk or the bot would write it, for customer `customerID`.
-    func outbox(kind: String = "auto_answer", purpose: String = "reply", customerID: Int64, locale: String, subject: String?, body: String, key: String) async throws -> Int64 {
+    /// An outbox row as the desk, the bot or a notice would write it, for customer `customerID`.
+    func outbox(kind: String = "auto_answer", purpose: String = "reply", channel: String = "email", conversationID: Int64? = nil,
+                customerID: Int64, locale: String, subject: String?, body: String, key: String) async throws -> Int64 {
         try await connection.query("""
-            INSERT INTO outbox (store_id, customer_id, kind, purpose, channel, locale, subject, body_text, idempotency_key)
-            VALUES (1, \(customerID), \(kind), \(purpose), 'email', \(locale), \(subject), \(body), \(key)) RETURNING id
+            INSERT INTO outbox (store_id, customer_id, conversation_id, kind, purpose, channel, locale, subject, body_text, idempotency_key)
+            VALUES (1, \(customerID), \(conversationID), \(kind), \(purpose), \(channel), \(locale), \(subject), \(body), \(key)) RETURNING id
             """).scalar(Int64.self)
     }
 

@@ -97,8 +97,8 @@ BEGIN
         -- Sent to a conversation's signed Reply-To address (customer_links.sql): threads even when
         -- the mail client dropped the headers; only the customer's own conversations.
         SELECT c.id, c.status, 'reply_token' INTO o_conversation_id, o_status, o_how FROM conversations c
-         WHERE c.id = (SELECT reply_token_conversation(r) FROM jsonb_array_elements_text(m->'recipients') AS r
-                        WHERE reply_token_conversation(r) IS NOT NULL LIMIT 1)
+         WHERE c.id = (SELECT t.id FROM jsonb_array_elements_text(m->'recipients') AS r, reply_token_conversation(r) AS t(id)
+                        WHERE t.id IS NOT NULL LIMIT 1)
            AND c.store_id = p_store_id AND c.customer_id = p_customer_id;
     END IF;
     IF o_conversation_id IS NULL AND v_subject ~ '\[#[0-9]{1,18}\]' THEN

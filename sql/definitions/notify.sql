@@ -197,7 +197,9 @@ BEGIN
         o_wait_until := p_row.send_after;
         RETURN;
     END IF;
-    o_suppressed := notify_whatsapp_closed(p_row, p_platform);
+    IF p_platform = 'whatsapp' THEN
+        o_suppressed := notify_whatsapp_closed(p_row, p_platform);
+    END IF;
     IF o_suppressed IS NOT NULL THEN
         -- Not WhatsApp's to take: the row's next channel, at once (notify_begin starts again).
         IF notify_next_channel(p_row, o_suppressed) THEN
