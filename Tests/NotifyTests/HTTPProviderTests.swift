@@ -263,10 +263,20 @@ struct HTTPProviderOutageTests {
                     INSERT INTO outbox (store_id, customer_id, kind, purpose, channel, locale, body_text, idempotency_key)
                     SELECT 1, \(f.customer), 'order_update', 'order_updates', 'sms', 'uk', 'Повідомлення ' || n, 'down:' || n FROM generate_series(1, 200) AS n
                     """)
-                // Down long enough for every row to have failed, waited and been deferred.
+                // Down long enough for rows to have failed, waited and been deferred by the open circuit.
+                // Generous: the whole suite shares two cores with this worker.
                 let start = ContinuousClock.now
                 while try await f.connection.query("SELECT count(*) FROM notify_events WHERE event = 'deferred'").scalar(Int.self) < 50 {
-                    guard ContinuousClock.now < start + .seconds(60) else { throw SMTPPeerError(description: "no deferrals while the provider was down") }
+                    guard ContinuousClock.now < start + .seconds(180) else {
+                        let events = try await f.connection.query("""
+                            SELECT coalesce(string_agg(event || ' ' || n, ', ' ORDER BY event), 'none')
+                              FROM (SELECT event, count(*) AS n FROM notify_events GROUP BY 1) x
+                            """).scalar(String.self)
+                        let statuses = try await f.connection.query("""
+                            SELECT string_agg(status || ' ' || n, ', ' ORDER BY status) FROM (SELECT status, count(*) AS n FROM outbox GROUP BY 1) x
+                            """).scalar(String.self)
+                        throw SMTPPeerError(description: "fewer than 50 deferrals in 180 s while the provider was down; events: \(events); outbox: \(statuses)")
+                    }
                     try await Task.sleep(for: .milliseconds(100))
                 }
                 try await Task.sleep(for: .seconds(2))
