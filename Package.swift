@@ -214,10 +214,22 @@ let package = Package(
             name: "Demo",
             dependencies: [
                 "SwitchboardApp", "CommandSupport", "SampleData", "Postgres", "Migrations", "JobQueue", "Helpdesk", "Routing",
+                "LoopbackSinks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        // SMTP and HTTP servers on loopback that take what the notify worker sends: the demo's
+        // providers, the bench's HTTP sink.
+        .target(
+            name: "LoopbackSinks",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: strict
         ),
@@ -230,9 +242,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 // The HTTP sink that wrk and the notify worker post to.
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
+                "LoopbackSinks",
             ],
             swiftSettings: strict
         ),

@@ -2,9 +2,7 @@ import CommandSupport
 import EmbeddedPostgres
 import ArgumentParser
 import Foundation
-import NIOCore
-import NIOHTTP1
-import NIOPosix
+import LoopbackSinks
 import Postgres
 
 /// `bench notify`: what one notification worker process sends, against the tools of the field
@@ -220,7 +218,7 @@ final class SMTPSink: @unchecked Sendable {
     private let process: Process
 
     static func start() throws -> SMTPSink {
-        let port = try freePort()
+        let port = try LoopbackPort.free()
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/sbin/smtp-sink")
         // Root must give up its privileges; a backlog deep enough for every connection.
@@ -242,65 +240,5 @@ final class SMTPSink: @unchecked Sendable {
         // SIGKILL: a child of a process that ignores SIGTERM (for graceful shutdown) ignores it too.
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
-    }
-
-    /// A port the kernel hands out for an ephemeral bind, free a moment ago.
-    static func freePort() throws -> Int {
-        let channel = try ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: 0).wait()
-        let port = channel.localAddress?.port ?? 0
-        try channel.close().wait()
-        guard port > 0 else { throw CommandFailure("no free port on loopback") }
-        return port
-    }
-}
-
-/// An HTTP server on loopback (SwiftNIO) that answers every request with 200 and a message id:
-/// the sink both wrk and the worker post to.
-final class HTTPSink: @unchecked Sendable {
-    let port: Int
-    private let channel: any Channel
-
-    static func start() throws -> HTTPSink {
-        let channel = try ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .serverChannelOption(.backlog, value: 1024)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.configureHTTPServerPipeline()
-                    try channel.pipeline.syncOperations.addHandler(Accept())
-                }
-            }
-            .bind(host: "127.0.0.1", port: 0).wait()
-        return HTTPSink(port: channel.localAddress?.port ?? 0, channel: channel)
-    }
-
-    private init(port: Int, channel: any Channel) {
-        self.port = port
-        self.channel = channel
-    }
-
-    func stop() {
-        try? channel.close().wait()
-    }
-
-    private final class Accept: ChannelInboundHandler {
-        typealias InboundIn = HTTPServerRequestPart
-        typealias OutboundOut = HTTPServerResponsePart
-        private var keepAlive = true
-
-        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-            switch unwrapInboundIn(data) {
-            case .head(let head): keepAlive = head.isKeepAlive
-            case .body: break
-            case .end:
-                let body = ByteBuffer(string: "{\"id\":\"sink\"}")
-                var headers = HTTPHeaders([("Content-Type", "application/json"), ("Content-Length", String(body.readableBytes))])
-                if !keepAlive { headers.add(name: "Connection", value: "close") }
-                context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))), promise: nil)
-                context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
-                context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
-                if !keepAlive { context.close(promise: nil) }
-            }
-        }
     }
 }

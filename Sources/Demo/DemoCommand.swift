@@ -17,8 +17,9 @@ public struct DemoCommand: AsyncParsableCommand {
         abstract: "Start the (embedded) database, migrate, and run a visible end-to-end check.",
         discussion: """
             Each check prints what it did and how long it took; the command fails if any check fails. Then, live, \
-            the ingest and routing workers run on a stream of simulated multilingual messages while agents answer, \
-            resolve and go on and offline, with a progress line every two seconds, until Ctrl-C or --duration. \
+            the ingest, routing and notification workers run on a stream of simulated multilingual messages and \
+            order events while agents answer, resolve and go on and offline; every two seconds a progress line and \
+            what left for the loopback mail and HTTP sinks (or was held back, and why), until Ctrl-C or --duration. \
             It works in a scratch schema that it drops afterwards.
             """
     )
@@ -57,10 +58,10 @@ public struct DemoCommand: AsyncParsableCommand {
             let started = ContinuousClock.now
             do {
                 let detail = try await DemoLive.run(pool, demo, duration: duration.map { .milliseconds(Int64($0 * 1000)) })
-                print("  ✓ \("live routing".padding(toLength: 38, withPad: " ", startingAt: 0)) \(detail)  [\(format(ContinuousClock.now - started))]")
+                print("  ✓ \("live traffic".padding(toLength: 38, withPad: " ", startingAt: 0)) \(detail)  [\(format(ContinuousClock.now - started))]")
             } catch {
                 failures += 1
-                print("  ✗ \("live routing".padding(toLength: 38, withPad: " ", startingAt: 0)) \(error)")
+                print("  ✗ \("live traffic".padding(toLength: 38, withPad: " ", startingAt: 0)) \(error)")
             }
         }
         await pool.shutdown()

@@ -9,41 +9,52 @@ import Postgres
 import Routing
 import UnixSignals
 
-/// The demo's live part: ingest and routing workers on a stream of simulated multilingual
-/// messages, agents answering, resolving, and going on and offline, with a progress line every
-/// two seconds until interrupted (SIGINT) or for `duration`.
+/// The demo's live part: ingest, routing and notification workers on a stream of simulated
+/// multilingual messages and order events, agents answering, resolving, and going on and
+/// offline; every two seconds a progress line and what left (or was held back), until
+/// interrupted (SIGINT) or for `duration`.
 enum DemoLive {
     /// Sets up teams, agents and rules in the demo schema and runs until `duration` has passed
     /// (nil: until SIGINT). Returns a closing summary.
     static func run(_ pool: PostgresPool, _ demo: PostgresConfiguration, duration: Duration?) async throws -> String {
         try await seed(pool)
+        let outgoing = try await DemoOutgoing.start(pool)
+        defer { outgoing.stop() }
         let started = ContinuousClock.now
-        print("\n  live: ingest and routing workers on a stream of messages; agents answer, resolve, and come and go"
+        print("\n  live: ingest, routing and notification workers on a stream of messages and order events; agents answer, resolve,"
+              + " and come and go;\n  what leaves goes to a mail sink on 127.0.0.1:\(outgoing.mail.port) and an HTTP sink on 127.0.0.1:\(outgoing.http.port)"
               + (duration == nil ? " (Ctrl-C to stop)" : ""))
         // SIGINT stops the traffic instead of the process, so the workers stop and the schema is dropped.
         let interrupts = await UnixSignalsSequence(trapping: .sigint)
-        try await DemoWorkers.whileRunning([HelpdeskJobs.ingestQueue: 8, HelpdeskJobs.routeQueue: 8], in: demo) {
+        try await DemoWorkers.whileRunning([HelpdeskJobs.ingestQueue: 8, HelpdeskJobs.routeQueue: 8, HelpdeskJobs.notifyQueue: 4], in: demo) {
             try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await traffic(pool, since: started) }
+                group.addTask { try await traffic(pool, outgoing, since: started) }
                 group.addTask { for await _ in interrupts { return } }
                 if let duration { group.addTask { try await Task.sleep(for: duration) } }
                 try await group.next()
                 group.cancelAll()
             }
         }
-        return try await summary(pool)
+        return try await summary(pool) + "\n      " + (try await outgoing.summary(pool))
     }
 
-    /// Messages arrive every 250 ms; agents work every 500 ms and come and go every 3 s; a
-    /// progress line every 2 s. Runs until cancelled.
-    private static func traffic(_ pool: PostgresPool, since started: ContinuousClock.Instant) async throws {
+    /// Messages arrive every 250 ms; agents work every 500 ms and come and go every 3 s; an
+    /// order moves along every second; a progress line and what left every 2 s. Runs until cancelled.
+    private static func traffic(_ pool: PostgresPool, _ outgoing: DemoOutgoing, since started: ContinuousClock.Instant) async throws {
         var tick = 0
         var sequence = 10_000
+        var lastEvent: Int64 = 0
         while true {
             sequence = try await arrive(pool, sequence: sequence)
             if tick % 2 == 0 { try await work(pool) }
+            if tick % 4 == 1 { try await outgoing.orderNews(pool, step: tick / 4) }
             if tick % 12 == 6 { try await toggleAgent(pool) }
-            if tick % 8 == 0 { print("  " + (try await progress(pool, since: started))) }
+            if tick % 8 == 0 {
+                print("  " + (try await progress(pool, since: started)))
+                let leaving = try await outgoing.lines(pool, after: lastEvent)
+                leaving.lines.forEach { print($0) }
+                lastEvent = leaving.last
+            }
             tick += 1
             try await Task.sleep(for: .milliseconds(250))
         }
@@ -153,13 +164,14 @@ enum DemoLive {
                    count(*) FILTER (WHERE status IN ('open', 'pending') AND (first_response_breached_at IS NOT NULL
                        OR (first_response_at IS NULL AND first_response_due_at < now() + interval '10 minutes'))),
                    count(*) FILTER (WHERE status = 'resolved'),
-                   (SELECT count(*) FROM agents WHERE status = 'online'), (SELECT count(*) FROM agents)
+                   (SELECT count(*) FROM agents WHERE status = 'online'), (SELECT count(*) FROM agents),
+                   (SELECT count(*) FROM outbox WHERE status = 'sent')
               FROM conversations
             """)[0]
         let seconds = Int((ContinuousClock.now - started).components.seconds)
-        let values = try (0..<8).map { try row.decode(Int.self, at: $0) }
-        return String(format: "%4ds  messages in %-5d conversations %-5d assigned %-4d waiting %-4d SLA at risk %-4d resolved %-4d agents online %d/%d",
-                      seconds, values[0], values[1], values[2], values[3], values[4], values[5], values[6], values[7])
+        let values = try (0..<9).map { try row.decode(Int.self, at: $0) }
+        return String(format: "%4ds  messages in %-5d conversations %-5d assigned %-4d waiting %-4d SLA at risk %-4d resolved %-4d agents online %d/%d  sent %d",
+                      seconds, values[0], values[1], values[2], values[3], values[4], values[5], values[6], values[7], values[8])
     }
 
     private static func summary(_ pool: PostgresPool) async throws -> String {

@@ -152,12 +152,14 @@ struct CommandLineTests {
         try await schema.drop()
     }
 
-    @Test("demo runs every check, the job queue's included, then live ingest and routing for --duration, in a scratch schema it drops")
+    @Test("demo runs every check, the job queue's included, then live ingest, routing and notification for --duration, in a scratch schema it drops")
     func demo() async throws {
         let schema = try await TestDatabase.freshSchema("clidemo")
         let run = try await Self.run(["demo", "--duration", "5", "--database-url", schema.base.connectionString, "--schema", schema.name])
         #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
-        #expect(run.stdout.contains("✓ live routing"))
+        #expect(run.stdout.contains("✓ live traffic"))
+        // What left reached the loopback sinks, and the screen showed it leaving.
+        #expect(run.stdout.contains("reached the mail sink") && run.stdout.contains("  → "), "\(run.stdout)")
         #expect(run.stdout.contains("assigned to") && run.stdout.contains("routing decisions"), "\(run.stdout)")
         #expect(run.stdout.contains("✓ the job queue runs 2,000 jobs"))
         #expect(run.stdout.contains("✓ inbound messages become conversations"))
