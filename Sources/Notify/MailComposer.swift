@@ -70,34 +70,83 @@ public enum MailComposer {
     public static func html(for text: String, locale: String) -> String {
         let language = String(locale.prefix { $0 != "-" && $0 != "_" }).lowercased()
         let direction = rightToLeft.contains(language) ? "rtl" : "ltr"
-        let paragraphs = text.replacingOccurrences(of: "\r\n", with: "\n")
-            .components(separatedBy: "\n\n")
-            .map { $0.trimmingCharacters(in: .newlines) }
-            .filter { !$0.isEmpty }
-            .map { "<p>" + escape($0).replacingOccurrences(of: "\n", with: "<br>\n") + "</p>" }
         return """
             <!DOCTYPE html>
             <html lang="\(escape(language))" dir="\(direction)">
             <head><meta charset="utf-8"></head>
             <body dir="\(direction)">
-            \(paragraphs.joined(separator: "\n"))
+            \(paragraphs(text))
             </body>
             </html>
             """
     }
 
-    static func escape(_ text: String) -> String {
-        var escaped = ""
-        escaped.reserveCapacity(text.utf8.count)
-        for character in text {
-            switch character {
-            case "&": escaped += "&amp;"
-            case "<": escaped += "&lt;"
-            case ">": escaped += "&gt;"
-            case "\"": escaped += "&quot;"
-            default: escaped.append(character)
+    /// The text's paragraphs as `<p>` elements, one per line: a paragraph ends at a blank line
+    /// (two or more line feeds; CRLF counts as LF), loses the line ends around it, and keeps
+    /// those within it as `<br>`. One pass over the scalars: the Foundation string calls this
+    /// replaced spent a third of the worker's time on a 2 KB mail.
+    static func paragraphs(_ text: String) -> String {
+        var html = String.UnicodeScalarView()
+        var paragraph: [Unicode.Scalar] = []
+        func isLineEnd(_ scalar: Unicode.Scalar) -> Bool {
+            switch scalar.value {
+            case 0x0A...0x0D, 0x85, 0x2028, 0x2029: true
+            default: false
             }
         }
-        return escaped
+        func flush() {
+            guard let first = paragraph.firstIndex(where: { !isLineEnd($0) }),
+                  let last = paragraph.lastIndex(where: { !isLineEnd($0) }) else { paragraph.removeAll(keepingCapacity: true); return }
+            if !html.isEmpty { html.append("\n") }
+            html.append(contentsOf: "<p>".unicodeScalars)
+            for scalar in paragraph[first...last] {
+                switch scalar {
+                case "\n": html.append(contentsOf: "<br>\n".unicodeScalars)
+                default: appendEscaped(scalar, to: &html)
+                }
+            }
+            html.append(contentsOf: "</p>".unicodeScalars)
+            paragraph.removeAll(keepingCapacity: true)
+        }
+        let scalars = Array(text.unicodeScalars)
+        var index = 0
+        var feeds = 0
+        while index < scalars.count {
+            var scalar = scalars[index]
+            index += 1
+            if scalar == "\r", index < scalars.count, scalars[index] == "\n" {
+                scalar = "\n"
+                index += 1
+            }
+            if scalar == "\n" {
+                feeds += 1
+                if feeds == 2 {
+                    flush()
+                    continue
+                }
+                if feeds > 2 { continue }
+            } else {
+                feeds = 0
+            }
+            paragraph.append(scalar)
+        }
+        flush()
+        return String(html)
+    }
+
+    static func escape(_ text: String) -> String {
+        var escaped = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars { appendEscaped(scalar, to: &escaped) }
+        return String(escaped)
+    }
+
+    private static func appendEscaped(_ scalar: Unicode.Scalar, to html: inout String.UnicodeScalarView) {
+        switch scalar {
+        case "&": html.append(contentsOf: "&amp;".unicodeScalars)
+        case "<": html.append(contentsOf: "&lt;".unicodeScalars)
+        case ">": html.append(contentsOf: "&gt;".unicodeScalars)
+        case "\"": html.append(contentsOf: "&quot;".unicodeScalars)
+        default: html.append(scalar)
+        }
     }
 }

@@ -239,6 +239,9 @@ END $$;
 -- to_address is null when the customer has no address on the channel. When the address is
 -- suppressed or the customer's consent refuses the row, it is 'suppressed' (no attempt made)
 -- and `suppressed` says why.
+-- Its checks (and notify_sent's, notify_retry's) run on generic plans: they look rows up by key,
+-- and PostgreSQL would otherwise plan many of them afresh on every call — the row's values fold
+-- them into something cheaper to run but not to plan — which cost more than the checks themselves.
 CREATE OR REPLACE FUNCTION notify_begin(p_outbox_id bigint)
 RETURNS TABLE (outbox_id bigint, kind text, channel text, locale text, attempt integer, deadline timestamptz,
                wait_until timestamptz, wait_reason text, idempotency_key text, store_code text, conversation_id bigint,
@@ -247,7 +250,7 @@ RETURNS TABLE (outbox_id bigint, kind text, channel text, locale text, attempt i
                subject text, body_text text, message_id text, in_reply_to text, "references" text[], suppressed text,
                template_kind text, template_locale text, template_subject text, template_body text, variables jsonb,
                max_sms_segments integer, unsubscribe_url text, reply_to text, provider_template text)
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $$
 DECLARE
     v_row      outbox;
     v_store    stores;
@@ -345,7 +348,7 @@ END $$;
 -- The provider accepted outbox row p_outbox_id (its id for it: p_provider_message_id); a
 -- provider that had been failing is healthy again.
 CREATE OR REPLACE FUNCTION notify_sent(p_outbox_id bigint, p_provider_message_id text DEFAULT NULL) RETURNS void
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $$
 DECLARE
     v_provider_id bigint;
 BEGIN
@@ -366,7 +369,7 @@ END $$;
 -- ('failover'), else at p_retry_at. Returns when it goes next; null when the row was not being sent.
 CREATE OR REPLACE FUNCTION notify_retry(p_outbox_id bigint, p_reason text, p_retry_at timestamptz,
                                         p_provider_pause timestamptz DEFAULT NULL) RETURNS timestamptz
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $$
 DECLARE
     v_row      outbox;
     v_settings notify_settings;
