@@ -85,8 +85,7 @@ public final class Notifier: Sendable {
         }
         guard let to = send.toAddress else {
             let reason = send.channel == "email" ? "the customer has no email address" : "the customer has no address on \(send.channel)"
-            try await record("SELECT notify_fail(\(outboxID), \(reason))")
-            return .failed(reason: reason)
+            return try await giveUp(outboxID, reason: reason, pool: pool)
         }
         guard let provider = send.provider else {
             throw NotifyError(.unexpectedResult, "notify_begin gave outbox row \(outboxID) neither a provider nor a wait")
@@ -113,9 +112,8 @@ public final class Notifier: Sendable {
                     // No later message will reach this address either.
                     try await record("SELECT notify_suppress(\(outboxID), \(to), \(error.description))")
                 }
-                try await record("SELECT notify_fail(\(outboxID), \(error.description))")
                 logger.info("refused by the provider", metadata: ["outbox.id": "\(outboxID)", "error": "\(error)"])
-                return .failed(reason: error.description)
+                return try await giveUp(outboxID, reason: error.description, pool: pool)
             case .transient(let retryAfter):
                 return try await retryLater(send, reason: error.description, providerAsked: retryAfter, pool: pool)
             case .misconfigured:
@@ -170,9 +168,7 @@ public final class Notifier: Sendable {
         let at = max(Date().addingTimeInterval(wait.seconds), providerAsked ?? .distantPast)
         if at > send.deadline {
             let final = "gave up after \(send.attempt) attempt\(send.attempt == 1 ? "" : "s"): \(reason)"
-            try await Self.record("SELECT notify_fail(\(send.outboxID), \(final))", on: pool)
-            logger.info("failed", metadata: ["outbox.id": "\(send.outboxID)", "error": "\(final)"])
-            return .failed(reason: final)
+            return try await giveUp(send.outboxID, reason: final, pool: pool)
         }
         // notify_retry may send it on at once through another provider (failover).
         let next = try await pool.withConnection { connection in
@@ -182,6 +178,18 @@ public final class Notifier: Sendable {
         } ?? at
         logger.info("will retry", metadata: ["outbox.id": "\(send.outboxID)", "error": "\(reason)", "attempt": "\(send.attempt)"])
         return .later(.milliseconds(max(Int64(next.timeIntervalSinceNow * 1000), 0)))
+    }
+
+    /// The row cannot go on its channel: it moves on to its next channel (a failover step, sent
+    /// at once by `send`'s loop), or fails.
+    private func giveUp(_ outboxID: Int64, reason: String, pool: PostgresPool) async throws -> NotifyOutcome {
+        let moved = try await pool.withConnection { connection in
+            try await connection.retryingTransient { connection in
+                try connection.query("SELECT notify_give_up(\(outboxID), \(reason))").scalar(Bool.self)
+            }
+        }
+        logger.info(moved ? "on to the next channel" : "failed", metadata: ["outbox.id": "\(outboxID)", "error": "\(reason)"])
+        return moved ? .later(.zero) : .failed(reason: reason)
     }
 
     /// Runs one bookkeeping statement on a pooled connection (held only for it), again on a

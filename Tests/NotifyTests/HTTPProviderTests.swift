@@ -221,6 +221,52 @@ struct HTTPProviderTests {
         }
     }
 
+    @Test("a channel that cannot take a notice — refused for good, failing past the deadline — hands it to the customer's next allowed channel, each step recorded")
+    func channelFailover() async throws {
+        try await HTTPFixture.with("notify_channel_failover") { f in
+            try await f.connection.execute("""
+                INSERT INTO customer_identities (store_id, customer_id, kind, value) VALUES (1, \(f.customer), 'email', 'olena@example.com')
+                """)
+            func notice(_ key: String, createdAgo: String = "0 seconds") async throws -> Int64 {
+                try await f.connection.query("""
+                    INSERT INTO outbox (store_id, customer_id, kind, purpose, channel, fallback_channels, locale, subject, body_text,
+                                        idempotency_key, created_at)
+                    VALUES (1, \(f.customer), 'order_update', 'order_updates', 'sms', '{email}', 'uk', 'Замовлення 1001', 'Вже в дорозі',
+                            \(key), now() - \(createdAgo)::interval) RETURNING id
+                    """).scalar(Int64.self)
+            }
+            func failover(_ id: Int64) async throws -> String {
+                try await f.connection.query("SELECT detail FROM notify_events WHERE outbox_id = \(id) AND event = 'failover'").scalar(String.self)
+            }
+            // Refused for good by the SMS provider: on to email at once, in the same call.
+            try await f.peer.fail(status: 400, count: 1)
+            let refused = try await notice("failover:refused")
+            #expect(try await f.send(refused) == .sent)
+            #expect(try await f.base.events(refused) == ["sending", "failover", "sending", "sent"])
+            let step = try await failover(refused)
+            #expect(step.hasPrefix("HTTP 400") && step.hasSuffix("on to email"), "\(step)")
+            #expect(try await f.connection.query("SELECT channel FROM outbox WHERE id = \(refused)").scalar(String.self) == "email")
+            #expect(try f.base.peer.received().last.map { SMTPPeer.header("To", of: $0.raw) ?? "" }?.contains("olena@example.com") == true)
+
+            // Failing for longer than the deadline: on to email, whose provider gets a deadline of its own.
+            try await f.peer.fail(status: 503, count: 1)
+            let late = try await notice("failover:late", createdAgo: "25 hours")
+            #expect(try await f.send(late) == .sent)
+            let gaveUp = try await failover(late)
+            #expect(gaveUp.hasPrefix("gave up after 1 attempt: HTTP 503"), "\(gaveUp)")
+
+            // A channel the customer refused is no way out: with none left, the notice fails.
+            try await f.connection.execute("""
+                INSERT INTO consent_events (store_id, customer_id, channel, purpose, granted, source) VALUES (1, \(f.customer), 'email', 'order_updates', false, 'admin')
+                """)
+            try await f.peer.fail(status: 400, count: 1)
+            let stuck = try await notice("failover:none")
+            guard case .failed(let reason) = try await f.send(stuck) else { Issue.record("the notice did not fail"); return }
+            #expect(reason.hasPrefix("HTTP 400"))
+            #expect(try await f.base.events(stuck) == ["sending", "failed"])
+        }
+    }
+
     @Test("an HTTP provider row is refused when its kind, channel, endpoint or secret do not fit")
     func badProviders() async throws {
         try await HTTPFixture.with("notify_http_bad") { f in

@@ -168,13 +168,14 @@ BEGIN
 END $$;
 
 -- Moves outbox row p_row on to the first of its fallback channels the customer can be reached
--- on, because p_reason; false when none is left.
+-- on and allows the row's purpose on, because p_reason; false when none is left.
 CREATE OR REPLACE FUNCTION notify_next_channel(p_row outbox, p_reason text) RETURNS boolean LANGUAGE plpgsql AS $$
 DECLARE
     v_next text;
 BEGIN
     SELECT u.ch INTO v_next FROM unnest(p_row.fallback_channels) WITH ORDINALITY AS u(ch, n)
      WHERE EXISTS (SELECT 1 FROM customer_identities i WHERE i.customer_id = p_row.customer_id AND i.kind = notify_identity_kind(u.ch))
+       AND coalesce((SELECT c.granted FROM consent_of(p_row.customer_id, u.ch, p_row.purpose) c), true)
      ORDER BY u.n LIMIT 1;
     IF v_next IS NULL THEN
         RETURN false;
@@ -419,6 +420,28 @@ BEGIN
         INSERT INTO notify_events (outbox_id, event, provider_id, attempt, detail)
         SELECT id, 'failed', provider_id, attempts, p_reason FROM outbox WHERE id = p_outbox_id;
     END IF;
+END $$;
+
+-- Outbox row p_outbox_id cannot go on its channel (p_reason: every provider there refused it,
+-- or kept failing past the deadline, or the customer has no address there). It moves on to the
+-- next of its fallback channels where the customer can be reached and allows its purpose — a
+-- 'failover' step, due at once, with a fresh deadline — and true is returned; without one it fails.
+CREATE OR REPLACE FUNCTION notify_give_up(p_outbox_id bigint, p_reason text) RETURNS boolean
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_row outbox;
+BEGIN
+    SELECT * INTO v_row FROM outbox o WHERE o.id = p_outbox_id AND o.status IN ('pending', 'sending') FOR UPDATE;
+    IF NOT FOUND THEN
+        RETURN false;
+    END IF;
+    IF notify_next_channel(v_row, p_reason) THEN
+        UPDATE outbox SET status = 'pending', send_after = now(), requeued_at = now(), provider_id = NULL, last_error = p_reason
+         WHERE id = p_outbox_id;
+        RETURN true;
+    END IF;
+    PERFORM notify_fail(p_outbox_id, p_reason);
+    RETURN false;
 END $$;
 
 -- The provider refused address p_address of outbox row p_outbox_id for good (p_reason): nothing
