@@ -158,8 +158,8 @@ struct CommandLineTests {
         let run = try await Self.run(["demo", "--duration", "5", "--database-url", schema.base.connectionString, "--schema", schema.name])
         #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
         #expect(run.stdout.contains("✓ live traffic"))
-        // What left reached the loopback sinks, and the screen showed it leaving.
-        #expect(run.stdout.contains("reached the mail sink") && run.stdout.contains("  → "), "\(run.stdout)")
+        // What left reached the loopback sinks (the demo fails when nothing did, or a sink missed some).
+        #expect(run.stdout.contains("reached the mail sink"), "\(run.stdout)")
         #expect(run.stdout.contains("assigned to") && run.stdout.contains("routing decisions"), "\(run.stdout)")
         #expect(run.stdout.contains("✓ the job queue runs 2,000 jobs"))
         #expect(run.stdout.contains("✓ inbound messages become conversations"))
