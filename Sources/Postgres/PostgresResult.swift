@@ -32,7 +32,8 @@ public final class PostgresResult: @unchecked Sendable, RandomAccessCollection {
     func columnName(_ column: Int) -> String { String(cString: PQfname(handle, Int32(column))) }
 
     func columnIndex(_ name: String) -> Int? {
-        (0..<columnCount).first { column in strcmp(PQfname(handle, Int32(column)), name) == 0 }
+        // One C string for the whole scan, not one per column compared.
+        name.withCString { name in (0..<columnCount).first { column in strcmp(PQfname(handle, Int32(column)), name) == 0 } }
     }
 
     func columnType(_ column: Int) -> PostgresDataType { PostgresDataType(oid: PQftype(handle, Int32(column))) }

@@ -17,6 +17,8 @@ struct MailHTMLTests {
         // A combining mark on an ampersand does not hide it from the escaping.
         #expect(MailComposer.paragraphs("a &\u{301} b") == "<p>a &amp;\u{301} b</p>")
         #expect(MailComposer.paragraphs("\n\nمرحباً\nشكراً\n\n") == "<p>مرحباً<br>\nشكراً</p>")
+        // Unicode line ends around a paragraph go too; within it they stay as they are.
+        #expect(MailComposer.paragraphs("\u{2028}\u{85}Привіт\u{2029}світ\u{2029}\u{85}\r") == "<p>Привіт\u{2029}світ</p>")
     }
 
     @Test("the document carries the locale's language and direction")
