@@ -16,10 +16,12 @@ struct NotifyBench: AsyncParsableCommand {
             Works in schema switchboard_bench_notify (dropped and recreated). Email: postfix's smtp-sink on \
             loopback takes what both send; smtp-source sends --messages messages of --size bytes over \
             --connections connections, each kept for many messages (-d), as the worker keeps its connections; \
-            then one `switchboard worker --queue notify=<connections>` sends as many outbox rows of the same \
-            size, and emails_per_s counts the rows sent per second between the first and the last. HTTP: an \
+            then one `switchboard worker --queue notify=<slots>` sends as many outbox rows of the same \
+            size over at most --connections connections (the provider's settings.connections; its job slots \
+            only feed its batches), and emails_per_s counts the rows sent per second between the first and the last. HTTP: an \
             in-process sink answers every POST with 200; wrk posts a body of the same size at the same \
-            concurrency for --seconds, then the worker sends outbox rows through a signed-webhook provider. \
+            concurrency for --seconds, then the worker sends outbox rows through a signed-webhook provider, \
+            at most --connections requests in flight. \
             Latency: with an ingest and a notify worker running, order events arrive at --rate a second for \
             --seconds; each is a new order whose confirmation goes by email, and the figure is the time \
             from the event's insert to the sink's acceptance (outbox.sent_at − order_events.received_at). \
@@ -28,7 +30,8 @@ struct NotifyBench: AsyncParsableCommand {
     )
 
     @OptionGroup var database: DatabaseOptions
-    @Option(help: "Connections (smtp-source -s, wrk -c, the worker's notify=N).") var connections = 8
+    @Option(help: "Connections (smtp-source -s, wrk -c, and the worker's to the sink: its providers' settings.connections).") var connections = 8
+    @Option(help: "The worker's job slots (notify=N): the rows its batches are made of.") var slots = 64
     @Option(help: "Outbox rows (and smtp-source messages) per email and HTTP phase.") var messages = 20_000
     @Option(help: "Bytes of each message body.") var size = 2_048
     @Option(help: "Seconds of wrk, and of the latency phase.") var seconds = 10.0
@@ -49,7 +52,8 @@ struct NotifyBench: AsyncParsableCommand {
         try await control.simpleQuery(unsafeSQL: """
             UPDATE stores SET support_email = 'shop@bench.example', quiet_hours_start = NULL, quiet_hours_end = NULL;
             UPDATE notify_caps SET enabled = false;
-            INSERT INTO notify_providers (name, channel, kind, endpoint) VALUES ('sink', 'email', 'smtp', 'smtp+plain://127.0.0.1:\(sink.port)');
+            INSERT INTO notify_providers (name, channel, kind, endpoint, settings)
+            VALUES ('sink', 'email', 'smtp', 'smtp+plain://127.0.0.1:\(sink.port)', '{"connections": \(connections)}');
             """)
         let body = String(repeating: "Your order is on its way. ", count: max(1, size / 26))
         let emails = try await sendRate(control, server, channel: "email", body: body)
@@ -61,8 +65,9 @@ struct NotifyBench: AsyncParsableCommand {
         defer { http.stop() }
         let wrk = try Tools.wrk(port: http.port, connections: connections, seconds: seconds, size: size)
         try await control.execute("""
-            INSERT INTO notify_providers (name, channel, kind, endpoint, secret_ref)
-            VALUES ('http sink', 'sms', 'webhook', \("http://127.0.0.1:\(http.port)/messages"), 'env:SWITCHBOARD_BENCH_HOOK')
+            INSERT INTO notify_providers (name, channel, kind, endpoint, secret_ref, settings)
+            VALUES ('http sink', 'sms', 'webhook', \("http://127.0.0.1:\(http.port)/messages"), 'env:SWITCHBOARD_BENCH_HOOK',
+                    jsonb_build_object('connections', \(connections)))
             """)
         let sends = try await sendRate(control, server, channel: "sms", body: body)
         figures.append(("http_sends_per_s", sends))
@@ -101,7 +106,7 @@ struct NotifyBench: AsyncParsableCommand {
             """)
         _ = try await control.simpleQuery(unsafeSQL: "VACUUM (ANALYZE) outbox, jobs, customers, customer_identities")
         let worker = try BenchSchema.startWorker(conninfo: server.connectionString, schema: Self.schema,
-                                                 ["--queue", "notify=\(connections)", "--log-level", "error"],
+                                                 ["--queue", "notify=\(slots)", "--log-level", "error"],
                                                  environment: ["SWITCHBOARD_BENCH_HOOK": "bench-secret"])
         defer { if worker.isRunning { worker.interrupt(); worker.waitUntilExit() } }
         let deadline = ContinuousClock.now + .seconds(600)
@@ -133,7 +138,7 @@ struct NotifyBench: AsyncParsableCommand {
             try BenchSchema.startWorker(conninfo: server.connectionString, schema: Self.schema,
                                         ["--queue", "ingest=32", "--log-level", "error"]),
             try BenchSchema.startWorker(conninfo: server.connectionString, schema: Self.schema,
-                                        ["--queue", "notify=\(connections)", "--log-level", "error"]),
+                                        ["--queue", "notify=\(slots)", "--log-level", "error"]),
         ]
         defer { for worker in workers where worker.isRunning { worker.interrupt(); worker.waitUntilExit() } }
         try await BenchLoad.waitForWorkers(control, count: 2)

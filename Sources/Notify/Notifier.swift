@@ -46,6 +46,8 @@ public final class Notifier: Sendable {
     public let logger: Logger
     private let mailers = MailerPool()
     private let http = HTTPSender()
+    /// HTTP requests in flight per provider, as the mailer pool bounds SMTP connections.
+    private let httpLimits = PerKeyLimit()
     private let environment: [String: String]
 
     public init(retry: NotifyRetryPolicy = .init(), environment: [String: String] = ProcessInfo.processInfo.environment,
@@ -74,18 +76,89 @@ public final class Notifier: Sendable {
                 try await connection.transaction { connection in try Self.begin(outboxID, on: connection) }
             }
         }
-        guard var send = begun else { return .alreadyDone }
+        guard let send = begun else { return .alreadyDone }
+        switch try await proceed(send, pool: pool) {
+        case .delivered(let providerMessageID):
+            try await Self.record("SELECT notify_sent(\(outboxID), \(providerMessageID))", on: pool)
+            return .sent
+        case .done(let outcome):
+            return outcome
+        }
+    }
+
+    /// Sends outbox rows `ids` together: begun in one statement (one transaction), delivered
+    /// concurrently, and what the providers accepted recorded in one statement — a few round
+    /// trips for the batch instead of several per row. Returns each row's outcome, or the error
+    /// that row met; throws only when the batch could not begin (nothing was sent then). A row
+    /// that fails over to another provider or channel goes on alone, within this call.
+    public func send(batch ids: [Int64], pool: PostgresPool) async throws -> [Int64: Result<NotifyOutcome, any Error>] {
+        let begun = try await pool.withConnection { connection in
+            try await connection.retryingTransient { connection in
+                try await connection.transaction { connection in try Self.begin(batch: ids, on: connection) }
+            }
+        }
+        var results: [Int64: Result<NotifyOutcome, any Error>] = [:]
+        var delivered: [(id: Int64, providerMessageID: String?)] = []
+        await withTaskGroup(of: (Int64, Result<Step, any Error>).self) { group in
+            for send in begun {
+                group.addTask { (send.outboxID, await Self.result { try await self.proceed(send, pool: pool) }) }
+            }
+            for await (id, result) in group {
+                switch result {
+                case .success(.delivered(let providerMessageID)): delivered.append((id, providerMessageID))
+                case .success(.done(let outcome)): results[id] = .success(outcome)
+                case .failure(let error): results[id] = .failure(error)
+                }
+            }
+        }
+        if !delivered.isEmpty {
+            // A provider without ids for its messages gives none: '' here, null in the row.
+            let (sent, messageIDs) = (delivered.map(\.id), delivered.map { $0.providerMessageID ?? "" })
+            do {
+                try await Self.record("""
+                    SELECT notify_sent(s.id, nullif(s.message_id, '')) FROM unnest(\(sent)::int8[], \(messageIDs)::text[]) AS s(id, message_id)
+                    """, on: pool)
+                for id in sent { results[id] = .success(.sent) }
+            } catch {
+                for id in sent { results[id] = .failure(error) }
+            }
+        }
+        for (id, result) in results {
+            if case .success(.later(let wait)) = result, wait <= .zero {
+                results[id] = await Self.result { try await send(id, pool: pool) }
+            }
+        }
+        for id in ids where results[id] == nil { results[id] = .success(.alreadyDone) }
+        return results
+    }
+
+    private static func result<T>(_ body: () async throws -> T) async -> Result<T, any Error> {
+        do { return .success(try await body()) } catch { return .failure(error) }
+    }
+
+    /// Where a begun row stands after `proceed`: handed to the provider (to be recorded as sent),
+    /// or done with an outcome already recorded.
+    private enum Step: Sendable {
+        case delivered(providerMessageID: String?)
+        case done(NotifyOutcome)
+    }
+
+    /// Everything after `notify_begin` but recording the provider's acceptance: waits, suppression,
+    /// rendering, the delivery itself, and what a failure means.
+    private func proceed(_ begun: PendingSend, pool: PostgresPool) async throws -> Step {
+        var send = begun
+        let outboxID = send.outboxID
         let record = { (statement: PostgresQuery) in try await Self.record(statement, on: pool) }
         if let until = send.waitUntil {
             // Not due, or no provider can take it now (recorded by notify_begin, with the reason).
-            return .later(.milliseconds(max(Int64(until.timeIntervalSinceNow * 1000), 0) + 1))
+            return .done(.later(.milliseconds(max(Int64(until.timeIntervalSinceNow * 1000), 0) + 1)))
         }
         if let suppressed = send.suppressed {
-            return .suppressed(reason: suppressed)
+            return .done(.suppressed(reason: suppressed))
         }
         guard let to = send.toAddress else {
             let reason = send.channel == "email" ? "the customer has no email address" : "the customer has no address on \(send.channel)"
-            return try await giveUp(outboxID, reason: reason, pool: pool)
+            return .done(try await giveUp(outboxID, reason: reason, pool: pool))
         }
         guard let provider = send.provider else {
             throw NotifyError(.unexpectedResult, "notify_begin gave outbox row \(outboxID) neither a provider nor a wait")
@@ -95,16 +168,15 @@ public final class Notifier: Sendable {
                 (send.subject, send.body) = try NoticeRenderer.render(send)
             } catch {
                 try await record("SELECT notify_fail(\(outboxID), \(error.description))")
-                return .failed(reason: error.description)
+                return .done(.failed(reason: error.description))
             }
             // Kept on the row: what the customer got, and what a retry sends again.
             try await record("SELECT notify_rendered(\(outboxID), \(send.subject), \(send.body))")
         }
         do {
             let providerMessageID = try await deliver(send, to: to, through: provider)
-            try await record("SELECT notify_sent(\(outboxID), \(providerMessageID))")
             logger.debug("sent", metadata: ["outbox.id": "\(outboxID)", "provider.id": "\(provider.id)"])
-            return .sent
+            return .delivered(providerMessageID: providerMessageID)
         } catch let error as DeliveryError {
             switch error.kind {
             case .permanent(let addressRejected):
@@ -113,11 +185,11 @@ public final class Notifier: Sendable {
                     try await record("SELECT notify_suppress(\(outboxID), \(to), \(error.description))")
                 }
                 logger.info("refused by the provider", metadata: ["outbox.id": "\(outboxID)", "error": "\(error)"])
-                return try await giveUp(outboxID, reason: error.description, pool: pool)
+                return .done(try await giveUp(outboxID, reason: error.description, pool: pool))
             case .transient(let retryAfter):
-                return try await retryLater(send, reason: error.description, providerAsked: retryAfter, pool: pool)
+                return .done(try await retryLater(send, reason: error.description, providerAsked: retryAfter, pool: pool))
             case .misconfigured:
-                return try await retryLater(send, reason: error.description, providerAsked: nil, pool: pool)
+                return .done(try await retryLater(send, reason: error.description, providerAsked: nil, pool: pool))
             }
         }
     }
@@ -145,7 +217,9 @@ public final class Notifier: Sendable {
             platform: send.toPlatform, to: to, toName: send.toName, store: send.storeCode, fromName: send.fromName,
             conversationID: send.conversationID, thread: send.threadKey, locale: send.locale, subject: send.subject, text: send.body ?? "",
             template: send.providerTemplate)
-        return try await http.send(message, through: provider, environment: environment)
+        return try await httpLimits.run("\(provider.id)", maximum: provider.maximumConnections) {
+            try await http.send(message, through: provider, environment: environment)
+        }
     }
 
     /// The headers an email gets beyond the composer's own.
@@ -225,7 +299,20 @@ public final class Notifier: Sendable {
     }
 
     static func begin(_ outboxID: Int64, on connection: isolated PostgresConnection) throws -> PendingSend? {
-        guard let row = try connection.query("SELECT * FROM notify_begin(\(outboxID))").first else { return nil }
+        try connection.query("SELECT * FROM notify_begin(\(outboxID))").first.map(pending)
+    }
+
+    /// `notify_begin` for each of `ids` in one statement, in the order of their customers (so
+    /// that batches running at once take the customers' contact-budget locks in one order).
+    static func begin(batch ids: [Int64], on connection: isolated PostgresConnection) throws -> [PendingSend] {
+        try connection.query("""
+            SELECT b.* FROM (SELECT o.id FROM outbox o WHERE o.id = ANY(\(ids)::int8[]) ORDER BY o.customer_id, o.id) u
+             CROSS JOIN LATERAL notify_begin(u.id) b
+            """).map(pending)
+    }
+
+    private static func pending(_ row: PostgresRow) throws -> PendingSend {
+        let outboxID = try row.decode(Int64.self, "outbox_id")
         var provider: NotifyProvider?
         if let id = try row.decode(Int64?.self, "provider_id") {
             let settings = try row.decode(String.self, "settings")
@@ -260,14 +347,69 @@ public final class Notifier: Sendable {
     }
 }
 
-/// Idle SMTP mailers by server, so that consecutive sends reuse a connection.
+/// At most a given number of bodies running at once per key; the rest wait their turn, in order.
+actor PerKeyLimit {
+    private var running: [String: Int] = [:]
+    private var waiting: [String: [CheckedContinuation<Void, Never>]] = [:]
+
+    func run<T: Sendable>(_ key: String, maximum: Int, _ body: () async throws -> T) async throws -> T {
+        if running[key, default: 0] < maximum {
+            running[key, default: 0] += 1
+        } else {
+            // Woken by a finishing body, which hands over its place.
+            await withCheckedContinuation { waiting[key, default: []].append($0) }
+        }
+        defer { release(key) }
+        return try await body()
+    }
+
+    private func release(_ key: String) {
+        if var queue = waiting[key], !queue.isEmpty {
+            let next = queue.removeFirst()
+            waiting[key] = queue
+            next.resume()
+        } else {
+            running[key, default: 1] -= 1
+        }
+    }
+}
+
+/// SMTP mailers by server, so that consecutive sends reuse a connection, and no more than the
+/// server's `maximumConnections` are open at once (the rest wait their turn).
 actor MailerPool {
     private var idle: [SMTPServer: [SMTPMailer]] = [:]
+    private var open: [SMTPServer: Int] = [:]
+    private var waiting: [SMTPServer: [CheckedContinuation<SMTPMailer, Never>]] = [:]
 
     func withMailer<T: Sendable>(for server: SMTPServer, _ body: (SMTPMailer) async throws -> T) async throws -> T {
-        let mailer = idle[server]?.popLast() ?? SMTPMailer()
-        defer { idle[server, default: []].append(mailer) }
-        return try await body(mailer)
+        let mailer = await take(server)
+        do {
+            let result = try await body(mailer)
+            giveBack(mailer, server)
+            return result
+        } catch {
+            giveBack(mailer, server)
+            throw error
+        }
+    }
+
+    private func take(_ server: SMTPServer) async -> SMTPMailer {
+        if let mailer = idle[server]?.popLast() { return mailer }
+        if open[server, default: 0] < server.maximumConnections {
+            open[server, default: 0] += 1
+            return SMTPMailer()
+        }
+        return await withCheckedContinuation { waiting[server, default: []].append($0) }
+    }
+
+    private func giveBack(_ mailer: SMTPMailer, _ server: SMTPServer) {
+        if var queue = waiting[server], !queue.isEmpty {
+            let next = queue.removeFirst()
+            waiting[server] = queue
+            next.resume(returning: mailer)
+        } else {
+            idle[server, default: []].append(mailer)
+        }
     }
 }
 

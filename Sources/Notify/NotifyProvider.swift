@@ -8,8 +8,15 @@ public struct NotifyProvider: Sendable, Hashable {
     public var username: String?
     /// Where the password is: `env:NAME` or `file:/path`.
     public var secretReference: String?
-    /// The row's `settings` object: connect_timeout_ms, timeout_ms, helo, verify_certificates.
+    /// The row's `settings` object: connect_timeout_ms, timeout_ms, helo, verify_certificates, connections…
     public var settings: [String: JSONValue]
+
+    /// Sends to it at once from one worker process at most (`settings.connections`, default 8):
+    /// SMTP connections kept open, or HTTP requests in flight.
+    public var maximumConnections: Int {
+        if case .number(let connections) = settings["connections"] { return max(1, Int(connections)) }
+        return 8
+    }
 
     public init(id: Int64, kind: String, endpoint: String, username: String?, secretReference: String?, settings: [String: JSONValue]) {
         self.id = id
@@ -46,6 +53,7 @@ public struct NotifyProvider: Sendable, Hashable {
         if case .number(let milliseconds) = settings["timeout_ms"] { server.timeout = .milliseconds(Int64(milliseconds)) }
         if case .string(let helo) = settings["helo"] { server.heloName = helo }
         if case .bool(let verify) = settings["verify_certificates"] { server.verifiesCertificates = verify }
+        server.maximumConnections = maximumConnections
         return server
     }
 

@@ -4,12 +4,24 @@ import Helpdesk
 
 /// The notification worker's job handler, for a `JobWorker` running the `notify` queue.
 public enum NotifyWorker {
-    /// Registers `notify`: each job sends its outbox row through `notifier`; a row that must wait
-    /// (not due, failed for now, no provider yet) snoozes its job until then. And `notify_sweep`:
-    /// the notices the clock alone triggers (`notify_sweep()`).
-    public static func register(into registry: inout JobRegistry, pool: PostgresPool, notifier: Notifier = Notifier()) {
+    /// Outbox rows sent in one batch at most, unless `switchboard worker --notify-batch` says otherwise.
+    public static let defaultBatchSize = 32
+    /// Notify batches at once per process (`--notify-lanes`).
+    public static let defaultLanes = 4
+
+    /// Registers `notify`: each job sends its outbox row through `notifier` — the rows of
+    /// concurrently running jobs together, in batches of up to `batchSize`, `lanes` batches at a
+    /// time; a row that must wait (not due, failed for now, no provider yet) snoozes its job until
+    /// then. And `notify_sweep`: the notices the clock alone triggers (`notify_sweep()`).
+    public static func register(into registry: inout JobRegistry, pool: PostgresPool, notifier: Notifier = Notifier(),
+                                batchSize: Int = defaultBatchSize, lanes: Int = defaultLanes) {
+        let batcher = JobBatcher<NotifyOutcome>(maximumBatch: batchSize, lanes: lanes, runBatch: { ids, _ in
+            try await notifier.send(batch: ids, pool: pool).mapValues { .finished($0) }
+        }, runAlone: { id in
+            try await notifier.send(id, pool: pool)
+        })
         registry.register(HelpdeskJobs.notify) { args, _ in
-            switch try await notifier.send(args.outboxID, pool: pool) {
+            switch try await batcher.submit(args.outboxID) {
             case .sent, .alreadyDone, .failed, .suppressed: return
             case .later(let wait): throw JobSnooze(wait)
             }

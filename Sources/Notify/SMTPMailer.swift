@@ -23,10 +23,12 @@ public struct SMTPServer: Sendable, Hashable {
     public var timeout: Duration
     /// Off only for tests against self-signed certificates.
     public var verifiesCertificates: Bool
+    /// At most this many connections to it at once from one worker process; more sends wait.
+    public var maximumConnections: Int
 
     public init(host: String, port: Int, security: Security, username: String? = nil, password: String? = nil,
                 heloName: String = "localhost", connectTimeout: Duration = .seconds(10), timeout: Duration = .seconds(60),
-                verifiesCertificates: Bool = true) {
+                verifiesCertificates: Bool = true, maximumConnections: Int = 8) {
         self.host = host
         self.port = port
         self.security = security
@@ -36,6 +38,7 @@ public struct SMTPServer: Sendable, Hashable {
         self.connectTimeout = connectTimeout
         self.timeout = timeout
         self.verifiesCertificates = verifiesCertificates
+        self.maximumConnections = max(1, maximumConnections)
     }
 }
 

@@ -17,14 +17,16 @@ public enum SwitchboardKinds {
 
     /// Every handler; those that need the database take connections from `pool`.
     public static func registry(pool: PostgresPool, ingest: WorkerRoleConfiguration.Ingest = .init(),
-                                routing: WorkerRoleConfiguration.Routing = .init()) -> JobRegistry {
+                                routing: WorkerRoleConfiguration.Routing = .init(),
+                                notify: WorkerRoleConfiguration.Notify = .init()) -> JobRegistry {
         var registry = JobRegistry()
         registry.register(noop) { _, _ in }
         IngestWorker.register(into: &registry, pool: pool, batchSize: ingest.batchSize, lanes: ingest.lanes,
                               logger: Logger(label: "switchboard.ingest"))
         RoutingWorker.register(into: &registry, pool: pool, batchSize: routing.batchSize, lanes: routing.lanes,
                                logger: Logger(label: "switchboard.routing"))
-        NotifyWorker.register(into: &registry, pool: pool, notifier: Notifier(logger: Logger(label: "switchboard.notify")))
+        NotifyWorker.register(into: &registry, pool: pool, notifier: Notifier(logger: Logger(label: "switchboard.notify")),
+                              batchSize: notify.batchSize, lanes: notify.lanes)
         return registry
     }
 }

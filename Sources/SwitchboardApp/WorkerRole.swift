@@ -21,6 +21,15 @@ public struct WorkerRoleConfiguration: Sendable {
         public init() {}
     }
 
+    /// How the notify queue's jobs are batched.
+    public struct Notify: Sendable {
+        /// Outbox rows per batch at most (begun in one statement, recorded in one).
+        public var batchSize = NotifyWorker.defaultBatchSize
+        /// Notify batches at once.
+        public var lanes = NotifyWorker.defaultLanes
+        public init() {}
+    }
+
     /// How the route queue's jobs are batched, and how often waiting conversations are offered.
     public struct Routing: Sendable {
         /// Conversations per routing transaction at most.
@@ -36,6 +45,7 @@ public struct WorkerRoleConfiguration: Sendable {
     public var worker: JobWorkerConfiguration
     public var ingest = Ingest()
     public var routing = Routing()
+    public var notify = Notify()
     /// Apply pending migrations and changed definitions before starting.
     public var migrate = true
     /// Connections the handlers share at most: job slots can be many more than the server's connections.
@@ -80,7 +90,8 @@ public struct WorkerRole: Sendable {
         let slots = configuration.worker.queues.values.reduce(0, +)
         let pool = PostgresPool(configuration: configuration.database,
                                 options: PostgresPoolOptions(maxConnections: min(max(1, slots), configuration.maximumPoolSize)))
-        let registry = SwitchboardKinds.registry(pool: pool, ingest: configuration.ingest, routing: configuration.routing)
+        let registry = SwitchboardKinds.registry(pool: pool, ingest: configuration.ingest, routing: configuration.routing,
+                                                 notify: configuration.notify)
         let worker = JobWorker(database: configuration.database, configuration: configuration.worker, registry: registry, logger: logger)
         var services: [any Service] = [PoolService(pool), worker]
         if configuration.runsRouting {

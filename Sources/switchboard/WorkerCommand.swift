@@ -2,6 +2,7 @@ import CommandSupport
 import ArgumentParser
 import Foundation
 import Ingest
+import Notify
 import JobQueue
 import Logging
 import Postgres
@@ -31,6 +32,8 @@ struct WorkerCommand: AsyncParsableCommand {
         configuration.ingest.lanes = options.ingestLanes
         configuration.routing.batchSize = options.routeBatch
         configuration.routing.lanes = options.routeLanes
+        configuration.notify.batchSize = options.notifyBatch
+        configuration.notify.lanes = options.notifyLanes
         configuration.routing.sweepInterval = .milliseconds(Int64(options.routingSweep * 1000))
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
@@ -92,6 +95,12 @@ struct WorkerOptions: ParsableArguments {
 
     @Option(name: .customLong("route-lanes"), help: "Routing batches running at once (one connection each).")
     var routeLanes = RoutingWorker.defaultLanes
+
+    @Option(name: .customLong("notify-batch"), help: "Outbox rows sent in one batch at most (begun and recorded in one statement each).")
+    var notifyBatch = NotifyWorker.defaultBatchSize
+
+    @Option(name: .customLong("notify-lanes"), help: "Notify batches running at once.")
+    var notifyLanes = NotifyWorker.defaultLanes
 
     @Option(name: .customLong("routing-sweep"), help: "Seconds between offers of waiting conversations to agents with room (route queue; notifications act at once).")
     var routingSweep = 5.0
