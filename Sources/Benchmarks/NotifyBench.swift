@@ -61,7 +61,7 @@ struct NotifyBench: AsyncParsableCommand {
         figures.append(("smtp_source_per_s", reference))
         figures.append(("emails_ratio_to_smtp_source", emails / reference))
 
-        let http = try HTTPSink.start()
+        let http = try HTTPSink()
         defer { http.stop() }
         let wrk = try Tools.wrk(port: http.port, connections: connections, seconds: seconds, size: size)
         try await control.execute("""

@@ -34,7 +34,7 @@ final class DemoOutgoing: Sendable {
         let secretFile = directory.appending(path: "webhook-secret")
         let secret = (0..<4).map { _ in String(UInt64.random(in: .min ... .max), radix: 16) }.joined()
         try secret.write(to: secretFile, atomically: true, encoding: .utf8)
-        let outgoing = DemoOutgoing(mail: try MailSink.start(), http: try HTTPSink.start(), directory: directory)
+        let outgoing = DemoOutgoing(mail: try MailSink(), http: try HTTPSink(), directory: directory)
         let hook = "http://127.0.0.1:\(outgoing.http.port)/messages"
         try await pool.withConnection { connection in
             try connection.execute("""

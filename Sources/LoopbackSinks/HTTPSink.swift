@@ -8,38 +8,23 @@ import Synchronization
 /// webhook providers deliver.
 public final class HTTPSink: Sendable {
     /// The port it listens on, 127.0.0.1.
-    public let port: Int
-    private let channel: any Channel
-    private let counter: Counter
+    public var port: Int { listener.port }
+    private let listener: LoopbackListener
+    private let counter = Counter()
 
     /// Listens on a free loopback port.
-    public static func start() throws -> HTTPSink {
-        let counter = Counter()
-        let channel = try ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .serverChannelOption(.backlog, value: 1024)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.configureHTTPServerPipeline()
-                    try channel.pipeline.syncOperations.addHandler(Accept(counter: counter))
-                }
-            }
-            .bind(host: "127.0.0.1", port: 0).wait()
-        return HTTPSink(port: channel.localAddress?.port ?? 0, channel: channel, counter: counter)
-    }
-
-    private init(port: Int, channel: any Channel, counter: Counter) {
-        self.port = port
-        self.channel = channel
-        self.counter = counter
+    public init() throws {
+        let counter = counter
+        listener = try LoopbackListener { pipeline in
+            try pipeline.configureHTTPServerPipeline()
+            try pipeline.addHandler(Accept(counter: counter))
+        }
     }
 
     /// Requests answered so far.
     public var requests: Int { counter.value }
 
-    public func stop() {
-        try? channel.close().wait()
-    }
+    public func stop() { listener.stop() }
 
     private final class Accept: ChannelInboundHandler {
         typealias InboundIn = HTTPServerRequestPart
@@ -64,6 +49,27 @@ public final class HTTPSink: Sendable {
                 if !keepAlive { context.close(promise: nil) }
             }
         }
+    }
+}
+
+/// A server socket on a free loopback port whose connections get the handlers `configure` adds.
+final class LoopbackListener: Sendable {
+    let port: Int
+    private let channel: any Channel
+
+    init(_ configure: @escaping @Sendable (ChannelPipeline.SynchronousOperations) throws -> Void) throws {
+        channel = try ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.backlog, value: 1024)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture { try configure(channel.pipeline.syncOperations) }
+            }
+            .bind(host: "127.0.0.1", port: 0).wait()
+        port = channel.localAddress?.port ?? 0
+    }
+
+    func stop() {
+        try? channel.close().wait()
     }
 }
 

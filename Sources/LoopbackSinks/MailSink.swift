@@ -8,37 +8,20 @@ import NIOPosix
 /// reference tool is measured with.)
 public final class MailSink: Sendable {
     /// The port it listens on, 127.0.0.1.
-    public let port: Int
-    private let channel: any Channel
-    private let counter: Counter
+    public var port: Int { listener.port }
+    private let listener: LoopbackListener
+    private let counter = Counter()
 
     /// Listens on a free loopback port.
-    public static func start() throws -> MailSink {
-        let counter = Counter()
-        let channel = try ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .serverChannelOption(.backlog, value: 256)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(Session(counter: counter))
-                }
-            }
-            .bind(host: "127.0.0.1", port: 0).wait()
-        return MailSink(port: channel.localAddress?.port ?? 0, channel: channel, counter: counter)
-    }
-
-    private init(port: Int, channel: any Channel, counter: Counter) {
-        self.port = port
-        self.channel = channel
-        self.counter = counter
+    public init() throws {
+        let counter = counter
+        listener = try LoopbackListener { pipeline in try pipeline.addHandler(Session(counter: counter)) }
     }
 
     /// Messages accepted so far.
     public var messages: Int { counter.value }
 
-    public func stop() {
-        try? channel.close().wait()
-    }
+    public func stop() { listener.stop() }
 
     /// One client's conversation: commands line by line, then the message until a lone dot.
     private final class Session: ChannelInboundHandler {
