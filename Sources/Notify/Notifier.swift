@@ -98,9 +98,10 @@ public final class Notifier: Sendable {
             }
         }
         var results: [Int64: Result<NotifyOutcome, any Error>] = [:]
+        let ready = await rendered(begun, pool: pool, results: &results)
         var delivered: [(id: Int64, providerMessageID: String?)] = []
         await withTaskGroup(of: (Int64, Result<Step, any Error>).self) { group in
-            for send in begun {
+            for send in ready {
                 group.addTask { (send.outboxID, await Self.result { try await self.proceed(send, pool: pool) }) }
             }
             for await (id, result) in group {
@@ -130,6 +131,46 @@ public final class Notifier: Sendable {
         }
         for id in ids where results[id] == nil { results[id] = .success(.alreadyDone) }
         return results
+    }
+
+    /// The batch's rows with their templates rendered, the texts kept on the rows in one
+    /// statement (what `proceed` does row by row); a row whose template fails goes into `results`.
+    private func rendered(_ begun: [PendingSend], pool: PostgresPool, results: inout [Int64: Result<NotifyOutcome, any Error>]) async -> [PendingSend] {
+        var ready: [PendingSend] = []
+        var texts: (ids: [Int64], subjects: [String], bodies: [String]) = ([], [], [])
+        for var send in begun {
+            guard send.body == nil, send.provider != nil, send.waitUntil == nil, send.suppressed == nil, send.toAddress != nil else {
+                ready.append(send)
+                continue
+            }
+            do throws(NotifyError) {
+                (send.subject, send.body) = try NoticeRenderer.render(send)
+                texts.ids.append(send.outboxID)
+                // No subject (an SMS), or an empty one, is kept as null.
+                texts.subjects.append(send.subject ?? "")
+                texts.bodies.append(send.body ?? "")
+                ready.append(send)
+            } catch {
+                let reason = error.description
+                results[send.outboxID] = await Self.result {
+                    try await Self.record("SELECT notify_fail(\(send.outboxID), \(reason))", on: pool)
+                    return .failed(reason: reason)
+                }
+            }
+        }
+        guard !texts.ids.isEmpty else { return ready }
+        do {
+            try await Self.record("""
+                SELECT notify_rendered(t.id, nullif(t.subject, ''), t.body)
+                  FROM unnest(\(texts.ids)::int8[], \(texts.subjects)::text[], \(texts.bodies)::text[]) AS t(id, subject, body)
+                """, on: pool)
+            return ready
+        } catch {
+            // Not kept: these go unsent now and are begun again by their jobs' retries.
+            let unsaved = Set(texts.ids)
+            for id in unsaved { results[id] = .failure(error) }
+            return ready.filter { !unsaved.contains($0.outboxID) }
+        }
     }
 
     private static func result<T>(_ body: () async throws -> T) async -> Result<T, any Error> {

@@ -53,6 +53,50 @@ struct NoticeTests {
         }
     }
 
+    @Test("a batch ends each row as it would end alone: a notice rendered and kept, a plain SMS, one not due, one sent before, one without a template, one suppressed, one missing")
+    func batch() async throws {
+        try await HTTPFixture.with("notify_batch") { f in
+            let order = try await f.orderEvent("3001", "created", payload: ["customer": Self.emailCustomer, "total": 12, "currency": "UAH"])
+            let notice = try #require(try await f.notices(order).first?.id)
+            let sms = try await f.sms("Ваше замовлення прийнято", key: "batch:sms")
+            let sentBefore = try await f.sms("Вже надіслано", key: "batch:before")
+            #expect(try await f.send(sentBefore) == .sent)
+            func row(_ key: String, _ template: String, purpose: String = "order_updates") async throws -> Int64 {
+                try await f.connection.query("""
+                    INSERT INTO outbox (store_id, customer_id, order_id, kind, purpose, channel, locale, template_kind, send_after, idempotency_key)
+                    SELECT 1, customer_id, id, 'order_notice', \(purpose), 'email', 'uk', \(template), now() + \(key == "batch:later" ? "1 hour" : "0 seconds")::interval, \(key)
+                      FROM orders WHERE id = \(order) RETURNING id
+                    """).scalar(Int64.self)
+            }
+            let later = try await row("batch:later", "order_shipped")
+            let untemplated = try await row("batch:no-template", "no_such_notice", purpose: "transactional")
+            let refused = try await row("batch:refused", "order_shipped")
+            try await f.connection.execute("""
+                INSERT INTO consent_events (store_id, customer_id, channel, purpose, granted, source)
+                SELECT 1, customer_id, 'email', 'order_updates', false, 'admin' FROM orders WHERE id = \(order)
+                """)
+            let missing: Int64 = 9_999_999
+
+            let results = try await f.notifier.send(batch: [notice, sms, later, sentBefore, untemplated, refused, missing], pool: f.base.pool)
+            let outcomes = results.mapValues { try? $0.get() }
+            #expect(outcomes[notice] == .sent && outcomes[sms] == .sent)
+            guard case .later(let wait)?? = outcomes[later] else { Issue.record("\(String(describing: outcomes[later]))"); return }
+            #expect(wait > .seconds(3000))
+            #expect(outcomes[sentBefore] == .alreadyDone && outcomes[missing] == .alreadyDone)
+            guard case .failed(let why)?? = outcomes[untemplated] else { Issue.record("\(String(describing: outcomes[untemplated]))"); return }
+            #expect(why.hasPrefix("no template no_such_notice"))
+            guard case .suppressed(let reason)?? = outcomes[refused] else { Issue.record("\(String(describing: outcomes[refused]))"); return }
+            #expect(reason.hasPrefix("no consent for order updates by email"))
+            // The notice's text was kept on its row before it went, and is what the mail says.
+            let mail = try ParsedEmail.parse(try #require(try f.base.peer.received().last?.raw))
+            let kept = try await f.connection.query("SELECT subject FROM outbox WHERE id = \(notice)").scalar(String.self)
+            #expect(mail.subject == kept && kept.contains("3001"))
+            #expect(try await f.base.events(notice) == ["sending", "sent"])
+            #expect(try await f.base.events(sms) == ["sending", "sent"])
+            #expect(try f.peer.effects().filter { $0.key == "batch:before" }.count == 1, "a row sent before is not sent again")
+        }
+    }
+
     @Test("a late shipped event after delivery sends no stale news, and the audit says why; a delayed notice the order outran is suppressed when due")
     func staleNews() async throws {
         try await HTTPFixture.with("notice_stale") { f in
