@@ -58,17 +58,23 @@ END $$;
 
 -- The signature of conversation p_conversation_id's Reply-To address: ten hex digits of a
 -- keyed SHA-256, so a customer's answer to it threads back, and a made-up one does not.
-CREATE OR REPLACE FUNCTION reply_token_signature(p_conversation_id bigint) RETURNS text LANGUAGE sql STABLE AS $$
-    SELECT left(encode(sha256(s.reply_token_key || convert_to(':' || p_conversation_id, 'UTF8')), 'hex'), 10) FROM notify_settings s
-$$;
+-- (This and the per-message helpers below are PL/pgSQL, not SQL: a SQL function that cannot be
+-- inlined is planned again at every call, which costs more than it does.)
+CREATE OR REPLACE FUNCTION reply_token_signature(p_conversation_id bigint) RETURNS text LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN (SELECT left(encode(sha256(s.reply_token_key || convert_to(':' || p_conversation_id, 'UTF8')), 'hex'), 10) FROM notify_settings s);
+END $$;
 
 -- The Reply-To address of conversation p_conversation_id from support address p_from
 -- (help@shop.example → help+c42.5f0e9a1c3b@shop.example).
-CREATE OR REPLACE FUNCTION reply_token_address(p_from text, p_conversation_id bigint) RETURNS text LANGUAGE sql STABLE AS $$
-    SELECT format('%s+c%s.%s@%s', split_part(p_from, '@', 1), p_conversation_id, reply_token_signature(p_conversation_id),
-                  split_part(p_from, '@', 2))
-    WHERE p_conversation_id IS NOT NULL AND p_from LIKE '%_@_%'
-$$;
+CREATE OR REPLACE FUNCTION reply_token_address(p_from text, p_conversation_id bigint) RETURNS text LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    IF p_conversation_id IS NULL OR p_from IS NULL OR p_from NOT LIKE '%_@_%' THEN
+        RETURN NULL;
+    END IF;
+    RETURN format('%s+c%s.%s@%s', split_part(p_from, '@', 1), p_conversation_id, reply_token_signature(p_conversation_id),
+                  split_part(p_from, '@', 2));
+END $$;
 
 -- The conversation an address names by a valid Reply-To token, or null.
 CREATE OR REPLACE FUNCTION reply_token_conversation(p_address text) RETURNS bigint LANGUAGE sql STABLE AS $$

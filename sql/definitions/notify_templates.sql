@@ -94,13 +94,15 @@ END $$;
 
 -- The language customer p_customer_id is written to in: theirs, else that of their latest
 -- conversation, else the store's.
-CREATE OR REPLACE FUNCTION notify_locale(p_customer_id bigint, p_store_id bigint) RETURNS text LANGUAGE sql STABLE AS $$
-    SELECT coalesce(
+-- PL/pgSQL: its plans are kept for the session; as SQL it was planned again for every notice.
+CREATE OR REPLACE FUNCTION notify_locale(p_customer_id bigint, p_store_id bigint) RETURNS text LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN coalesce(
         (SELECT c.preferred_locale FROM customers c WHERE c.id = p_customer_id),
         (SELECT v.language FROM conversations v
           WHERE v.customer_id = p_customer_id AND v.language ~ '^[a-z]{2,3}$' ORDER BY v.id DESC LIMIT 1),
-        (SELECT s.default_locale FROM stores s WHERE s.id = p_store_id))
-$$;
+        (SELECT s.default_locale FROM stores s WHERE s.id = p_store_id));
+END $$;
 
 -- The variables outbox row p_row's template is rendered with: its customer, store, order (with
 -- items), conversation and agent, whether to offer SMS news, and the row's own variables on top.

@@ -20,28 +20,35 @@ CREATE OR REPLACE TRIGGER customers_time_zone_valid BEFORE INSERT OR UPDATE OF t
 
 -- The time zone of customer p_customer_id: their own, else their latest phone's country's (when
 -- it has one zone), else store p_store_id's.
-CREATE OR REPLACE FUNCTION notify_time_zone(p_customer_id bigint, p_store_id bigint) RETURNS text LANGUAGE sql STABLE AS $$
-    SELECT coalesce(
+-- (This and notify_quiet_until are PL/pgSQL so their plans are kept: as SQL functions they were
+-- planned again for every message.)
+CREATE OR REPLACE FUNCTION notify_time_zone(p_customer_id bigint, p_store_id bigint) RETURNS text LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN coalesce(
         (SELECT c.time_zone FROM customers c WHERE c.id = p_customer_id),
         (SELECT z.time_zone FROM customer_identities i JOIN phone_time_zones z ON starts_with(i.value, z.calling_prefix)
           WHERE i.customer_id = p_customer_id AND i.kind = 'phone'
           ORDER BY i.last_seen_at DESC, i.id DESC, length(z.calling_prefix) DESC LIMIT 1),
-        (SELECT s.time_zone FROM stores s WHERE s.id = p_store_id))
-$$;
+        (SELECT s.time_zone FROM stores s WHERE s.id = p_store_id));
+END $$;
 
 -- When quiet hours p_start–p_end (local times in zone p_zone; the window may span midnight) end,
 -- if p_at falls inside them; null when it does not, or there are none.
 CREATE OR REPLACE FUNCTION notify_quiet_until(p_zone text, p_start time, p_end time, p_at timestamptz)
-RETURNS timestamptz LANGUAGE sql STABLE AS $$
-    SELECT CASE
+RETURNS timestamptz LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    v_local timestamp := p_at AT TIME ZONE p_zone;
+    v_time  time := v_local::time;
+    v_day   date := v_local::date;
+BEGIN
+    RETURN CASE
         WHEN p_start IS NULL OR p_end IS NULL THEN NULL
         WHEN p_start < p_end THEN
-            CASE WHEN l.t >= p_start AND l.t < p_end THEN (l.d + p_end) AT TIME ZONE p_zone END
-        WHEN l.t >= p_start THEN ((l.d + 1) + p_end) AT TIME ZONE p_zone
-        WHEN l.t < p_end THEN (l.d + p_end) AT TIME ZONE p_zone
-        END
-      FROM (SELECT (p_at AT TIME ZONE p_zone)::time AS t, (p_at AT TIME ZONE p_zone)::date AS d) l
-$$;
+            CASE WHEN v_time >= p_start AND v_time < p_end THEN (v_day + p_end) AT TIME ZONE p_zone END
+        WHEN v_time >= p_start THEN ((v_day + 1) + p_end) AT TIME ZONE p_zone
+        WHEN v_time < p_end THEN (v_day + p_end) AT TIME ZONE p_zone
+        END;
+END $$;
 
 -- Until when outbox row p_row waits out its store's quiet hours in the customer's zone, and why;
 -- no row when it need not: only proactive purposes (order updates, marketing, surveys) wait, and
