@@ -11,12 +11,23 @@ public enum IngestWorker {
     public static let defaultLanes = 2
 
     /// Registers `ingest` and `order_event`. Inbound messages of concurrently running jobs are
-    /// ingested in batches of up to `batchSize`, `lanes` batches at a time; order events one per
-    /// job. All take connections from `pool`.
+    /// ingested in batches of up to `batchSize`, `lanes` batches at a time, and order events
+    /// likewise (each batch one transaction; a batch that fails is applied event by event). All
+    /// take connections from `pool`.
     public static func register(into registry: inout JobRegistry, pool: PostgresPool, batchSize: Int = defaultBatchSize, lanes: Int = defaultLanes,
                                 logger: Logger = Logger(label: "switchboard.ingest")) {
         let batcher = IngestBatcher(pool: pool, maximumBatch: batchSize, lanes: lanes, logger: logger)
         let applier = OrderEventApplier(logger: logger)
+        let orderEvents = JobBatcher<OrderEventOutcome>(maximumBatch: batchSize, lanes: lanes, runBatch: { ids, _ in
+            let outcomes = try await pool.withConnection { connection in try await applier.apply(batch: ids, on: connection) }
+            var items: [Int64: JobBatcher<OrderEventOutcome>.ItemResult] = [:]
+            for id in ids {
+                items[id] = .finished(outcomes[id].map { .success($0) } ?? .failure(IngestError(.missingRow, "order event \(id) does not exist")))
+            }
+            return items
+        }, runAlone: { id in
+            try await pool.withConnection { connection in try await applier.apply(id, on: connection) }
+        })
         registry.register(HelpdeskJobs.ingest) { args, _ in
             do {
                 _ = try await batcher.ingest(args.inboundID)
@@ -27,7 +38,7 @@ public enum IngestWorker {
         }
         registry.register(HelpdeskJobs.orderEvent) { args, _ in
             do {
-                _ = try await pool.withConnection { connection in try await applier.apply(args.orderEventID, on: connection) }
+                _ = try await orderEvents.submit(args.orderEventID)
             } catch let error as IngestError where error.code == .missingRow {
                 throw JobDiscard(error.description)
             }

@@ -450,6 +450,36 @@ struct IngestTests {
         }
     }
 
+    @Test("order events in one batch end as each would alone, in order: an order created then shipped, a bad event rejected, a bad contact audited, a missing event without an outcome")
+    func orderEventBatch() async throws {
+        try await IngestFixture.with("orders_batch") { fixture in
+            func insert(_ number: String, _ kind: String, _ payload: String) async throws -> Int64 {
+                try await fixture.connection.query("""
+                    INSERT INTO order_events (order_number, kind, payload) VALUES (\(number), \(kind), \(payload)::jsonb) RETURNING id
+                    """).scalar(Int64.self)
+            }
+            let created = try await insert("SB-3001", "created", #"{"customer": {"email": "Ann@Example.com", "phone": "not a phone"}, "total": "12.00"}"#)
+            let shipped = try await insert("SB-3001", "shipped", #"{"carrier": "DHL"}"#)
+            let bad = try await insert("SB-3002", "teleported", "{}")
+            let missing: Int64 = 9_999_999
+            let outcomes = try await fixture.connection.run { connection in
+                try await fixture.applier.apply(batch: [created, shipped, bad, missing], on: connection)
+            }
+            guard case .applied(let order)? = outcomes[created], case .applied(order)? = outcomes[shipped] else {
+                Issue.record("\(outcomes)")
+                return
+            }
+            guard case .rejected(let reason)? = outcomes[bad] else { Issue.record("\(outcomes)"); return }
+            #expect(reason.contains("unknown event kind"))
+            #expect(outcomes[missing] == nil && outcomes.count == 3)
+            #expect(try await fixture.text("SELECT status || ' ' || carrier FROM orders WHERE id = \(order)") == "shipped DHL")
+            #expect(try await fixture.text("SELECT value FROM customer_identities WHERE kind = 'email'") == "ann@example.com")
+            #expect(try await fixture.text("""
+                SELECT detail->>'notes' FROM audit_events WHERE kind = 'order_event_contact_ignored' AND order_id = \(order)
+                """)?.hasPrefix("customer.phone ignored") == true)
+        }
+    }
+
     @Test("the integration role may insert inbound messages and order events, and nothing else")
     func integrationRole() async throws {
         try await IngestFixture.with("role") { fixture in
