@@ -309,8 +309,8 @@ struct FaultTests {
             try await eventually("another leader", within: .seconds(30)) { try await leader().map { $0.id != first.id } ?? false }
             let failover = ContinuousClock.now - killed
             // The dead leader's 5 s lease must run out first; the rest is the others' 1 s renewal
-            // and a busy machine's scheduling.
-            #expect(failover < .seconds(12), "re-election took \(failover)")
+            // and a busy machine's scheduling (the whole suite on two cores once took 15.5 s).
+            #expect(failover < .seconds(25), "re-election took \(failover)")
             let beforeFailover = try await ticks().count
             try await eventually("3 ticks after the failover", within: .seconds(60)) { try await ticks().count >= beforeFailover + 3 }
             for process in processes where process.isRunning { process.signal(SIGTERM) }
