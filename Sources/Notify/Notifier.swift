@@ -47,7 +47,7 @@ public final class Notifier: Sendable {
     private let mailers = MailerPool()
     private let http = HTTPSender()
     /// HTTP requests in flight per provider, as the mailer pool bounds SMTP connections.
-    private let httpLimits = PerKeyLimit()
+    private let httpLimits = PerKeyLimit<Int64>()
     private let environment: [String: String]
 
     public init(retry: NotifyRetryPolicy = .init(), environment: [String: String] = ProcessInfo.processInfo.environment,
@@ -76,10 +76,14 @@ public final class Notifier: Sendable {
                 try await connection.transaction { connection in try Self.begin(outboxID, on: connection) }
             }
         }
-        guard let send = begun else { return .alreadyDone }
+        guard let begun else { return .alreadyDone }
+        var failed: [Int64: Result<NotifyOutcome, any Error>] = [:]
+        guard let send = await rendered([begun], pool: pool, results: &failed).first else {
+            return try (failed[outboxID] ?? .failure(NotifyError(.unexpectedResult, "outbox row \(outboxID) was neither rendered nor failed"))).get()
+        }
         switch try await proceed(send, pool: pool) {
         case .delivered(let providerMessageID):
-            try await Self.record("SELECT notify_sent(\(outboxID), \(providerMessageID))", on: pool)
+            try await Self.recordSent([(outboxID, providerMessageID)], on: pool)
             return .sent
         case .done(let outcome):
             return outcome
@@ -113,15 +117,11 @@ public final class Notifier: Sendable {
             }
         }
         if !delivered.isEmpty {
-            // A provider without ids for its messages gives none: '' here, null in the row.
-            let (sent, messageIDs) = (delivered.map(\.id), delivered.map { $0.providerMessageID ?? "" })
             do {
-                try await Self.record("""
-                    SELECT notify_sent(s.id, nullif(s.message_id, '')) FROM unnest(\(sent)::int8[], \(messageIDs)::text[]) AS s(id, message_id)
-                    """, on: pool)
-                for id in sent { results[id] = .success(.sent) }
+                try await Self.recordSent(delivered, on: pool)
+                for (id, _) in delivered { results[id] = .success(.sent) }
             } catch {
-                for id in sent { results[id] = .failure(error) }
+                for (id, _) in delivered { results[id] = .failure(error) }
             }
         }
         for (id, result) in results {
@@ -133,8 +133,17 @@ public final class Notifier: Sendable {
         return results
     }
 
-    /// The batch's rows with their templates rendered, the texts kept on the rows in one
-    /// statement (what `proceed` does row by row); a row whose template fails goes into `results`.
+    /// Records that the providers accepted these rows (`notify_sent` for each, in one statement).
+    private static func recordSent(_ delivered: [(id: Int64, providerMessageID: String?)], on pool: PostgresPool) async throws {
+        // A provider without ids for its messages gives none: '' here, null in the row.
+        let (ids, messageIDs) = (delivered.map(\.id), delivered.map { $0.providerMessageID ?? "" })
+        try await record("""
+            SELECT notify_sent(s.id, nullif(s.message_id, '')) FROM unnest(\(ids)::int8[], \(messageIDs)::text[]) AS s(id, message_id)
+            """, on: pool)
+    }
+
+    /// The rows with their templates rendered, the texts kept on the rows (in one statement), so
+    /// a retry sends the same text; a row whose template fails is failed, and goes into `results`.
     private func rendered(_ begun: [PendingSend], pool: PostgresPool, results: inout [Int64: Result<NotifyOutcome, any Error>]) async -> [PendingSend] {
         var ready: [PendingSend] = []
         var texts: (ids: [Int64], subjects: [String], bodies: [String]) = ([], [], [])
@@ -184,10 +193,9 @@ public final class Notifier: Sendable {
         case done(NotifyOutcome)
     }
 
-    /// Everything after `notify_begin` but recording the provider's acceptance: waits, suppression,
-    /// rendering, the delivery itself, and what a failure means.
-    private func proceed(_ begun: PendingSend, pool: PostgresPool) async throws -> Step {
-        var send = begun
+    /// Everything after `notify_begin` and rendering but recording the provider's acceptance:
+    /// waits, suppression, the delivery itself, and what a failure means.
+    private func proceed(_ send: PendingSend, pool: PostgresPool) async throws -> Step {
         let outboxID = send.outboxID
         let record = { (statement: PostgresQuery) in try await Self.record(statement, on: pool) }
         if let until = send.waitUntil {
@@ -203,16 +211,6 @@ public final class Notifier: Sendable {
         }
         guard let provider = send.provider else {
             throw NotifyError(.unexpectedResult, "notify_begin gave outbox row \(outboxID) neither a provider nor a wait")
-        }
-        if send.body == nil {
-            do throws(NotifyError) {
-                (send.subject, send.body) = try NoticeRenderer.render(send)
-            } catch {
-                try await record("SELECT notify_fail(\(outboxID), \(error.description))")
-                return .done(.failed(reason: error.description))
-            }
-            // Kept on the row: what the customer got, and what a retry sends again.
-            try await record("SELECT notify_rendered(\(outboxID), \(send.subject), \(send.body))")
         }
         do {
             let providerMessageID = try await deliver(send, to: to, through: provider)
@@ -258,7 +256,7 @@ public final class Notifier: Sendable {
             platform: send.toPlatform, to: to, toName: send.toName, store: send.storeCode, fromName: send.fromName,
             conversationID: send.conversationID, thread: send.threadKey, locale: send.locale, subject: send.subject, text: send.body ?? "",
             template: send.providerTemplate)
-        return try await httpLimits.run("\(provider.id)", maximum: provider.maximumConnections) {
+        return try await httpLimits.run(provider.id, maximum: provider.maximumConnections) {
             try await http.send(message, through: provider, environment: environment)
         }
     }
@@ -389,22 +387,28 @@ public final class Notifier: Sendable {
 }
 
 /// At most a given number of bodies running at once per key; the rest wait their turn, in order.
-actor PerKeyLimit {
-    private var running: [String: Int] = [:]
-    private var waiting: [String: [CheckedContinuation<Void, Never>]] = [:]
+actor PerKeyLimit<Key: Hashable & Sendable> {
+    private var running: [Key: Int] = [:]
+    private var waiting: [Key: [CheckedContinuation<Void, Never>]] = [:]
 
-    func run<T: Sendable>(_ key: String, maximum: Int, _ body: () async throws -> T) async throws -> T {
+    func run<T: Sendable>(_ key: Key, maximum: Int, _ body: () async throws -> T) async throws -> T {
+        await acquire(key, maximum: maximum)
+        defer { release(key) }
+        return try await body()
+    }
+
+    /// Takes a place under `key`, waiting for one when `maximum` are taken.
+    func acquire(_ key: Key, maximum: Int) async {
         if running[key, default: 0] < maximum {
             running[key, default: 0] += 1
         } else {
             // Woken by a finishing body, which hands over its place.
             await withCheckedContinuation { waiting[key, default: []].append($0) }
         }
-        defer { release(key) }
-        return try await body()
     }
 
-    private func release(_ key: String) {
+    /// Gives back a place `acquire` took.
+    func release(_ key: Key) {
         if var queue = waiting[key], !queue.isEmpty {
             let next = queue.removeFirst()
             waiting[key] = queue
@@ -419,38 +423,25 @@ actor PerKeyLimit {
 /// server's `maximumConnections` are open at once (the rest wait their turn).
 actor MailerPool {
     private var idle: [SMTPServer: [SMTPMailer]] = [:]
-    private var open: [SMTPServer: Int] = [:]
-    private var waiting: [SMTPServer: [CheckedContinuation<SMTPMailer, Never>]] = [:]
+    private let limit = PerKeyLimit<SMTPServer>()
 
     func withMailer<T: Sendable>(for server: SMTPServer, _ body: (SMTPMailer) async throws -> T) async throws -> T {
-        let mailer = await take(server)
+        // Within the limit, so the idle mailers of a server never number more than it either.
+        await limit.acquire(server, maximum: server.maximumConnections)
+        let mailer = idle[server]?.popLast() ?? SMTPMailer()
         do {
             let result = try await body(mailer)
-            giveBack(mailer, server)
+            await giveBack(mailer, server)
             return result
         } catch {
-            giveBack(mailer, server)
+            await giveBack(mailer, server)
             throw error
         }
     }
 
-    private func take(_ server: SMTPServer) async -> SMTPMailer {
-        if let mailer = idle[server]?.popLast() { return mailer }
-        if open[server, default: 0] < server.maximumConnections {
-            open[server, default: 0] += 1
-            return SMTPMailer()
-        }
-        return await withCheckedContinuation { waiting[server, default: []].append($0) }
-    }
-
-    private func giveBack(_ mailer: SMTPMailer, _ server: SMTPServer) {
-        if var queue = waiting[server], !queue.isEmpty {
-            let next = queue.removeFirst()
-            waiting[server] = queue
-            next.resume(returning: mailer)
-        } else {
-            idle[server, default: []].append(mailer)
-        }
+    private func giveBack(_ mailer: SMTPMailer, _ server: SMTPServer) async {
+        idle[server, default: []].append(mailer)
+        await limit.release(server)
     }
 }
 
