@@ -44,10 +44,11 @@ struct CommandLineTests {
     }
 
     /// Starts `switchboard worker` with `arguments`; the caller stops it.
-    static func startWorker(log: String? = nil, _ arguments: [String]) throws -> Process {
+    static func startWorker(log: String? = nil, environment: [String: String] = [:], _ arguments: [String]) throws -> Process {
         let worker = Process()
         worker.executableURL = binary
         worker.arguments = ["worker"] + arguments
+        worker.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         worker.standardOutput = FileHandle.nullDevice
         if let log, FileManager.default.createFile(atPath: log, contents: nil), let handle = FileHandle(forWritingAtPath: log) {
             worker.standardError = handle

@@ -43,7 +43,9 @@ struct NotifyFaultTests {
               FROM generate_series(1, 1500) AS n
             """)
         let worker = ["--queue", "notify=8", "--no-migrate", "--log-level", "warning", "--lease", "5"] + url
-        workers.append(try CommandLineTests.startWorker(worker))
+        // Its sessions carry this name (libpq's PGAPPNAME), so the test can tell when they are gone.
+        let sessions = "notify-kill9-\(getpid())"
+        workers.append(try CommandLineTests.startWorker(environment: ["PGAPPNAME": sessions], worker))
         func sent() async throws -> Int {
             try await connection.query("SELECT count(*) FROM outbox WHERE status = 'sent'").scalar(Int.self)
         }
@@ -55,6 +57,12 @@ struct NotifyFaultTests {
         }
         kill(workers[0].processIdentifier, SIGKILL)
         workers[0].waitUntilExit()
+        // A statement the worker had sent still commits after the kill (its backend finishes it,
+        // say notify_sent for a whole batch): what was in flight is known once those sessions end.
+        while try await connection.query("SELECT count(*) FROM pg_stat_activity WHERE application_name = \(sessions)").scalar(Int.self) > 0 {
+            guard ContinuousClock.now < deadline else { throw SMTPPeerError(description: "the killed worker's sessions did not end") }
+            try await Task.sleep(for: .milliseconds(20))
+        }
         // What was in flight at the kill: marked sending, not yet sent.
         let inFlight = try await connection.query("SELECT id FROM outbox WHERE status = 'sending'").map { try $0.decode(Int64.self, at: 0) }
         #expect(try await sent() < 1500, "the kill came after the last send; nothing was tested")
