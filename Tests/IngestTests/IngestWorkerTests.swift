@@ -25,7 +25,7 @@ struct IngestWorkerTests {
         if let failure { throw failure }
     }
 
-    private func waitUntilHandled(_ fixture: IngestFixture, within limit: Duration = .seconds(30)) async throws {
+    private func waitUntilHandled(_ fixture: IngestFixture, within limit: Duration = .seconds(60)) async throws {
         let deadline = ContinuousClock.now + limit
         while ContinuousClock.now < deadline {
             let waiting = try await fixture.int("""
@@ -35,7 +35,26 @@ struct IngestWorkerTests {
             if waiting == 0 { return }
             try await Task.sleep(for: .milliseconds(50))
         }
-        throw TimedOut(description: "inbound rows still unprocessed after \(limit)")
+        throw TimedOut(description: "inbound rows still unprocessed after \(limit); \(try await queueState(fixture))")
+    }
+
+    /// What the ingest queue and this schema's sessions were doing, for a wait that timed out.
+    private func queueState(_ fixture: IngestFixture) async throws -> String {
+        let jobs = try await fixture.text("""
+            SELECT coalesce(string_agg(format('%s %s×%s attempt %s, run_at %s s from now, last error %s',
+                                              kind, state, n, attempt, round(extract(epoch FROM run_at - now())), last_error), '; '), 'none')
+              FROM (SELECT kind, state, attempt, count(*) AS n, min(run_at) AS run_at, max(errors->-1->>'error') AS last_error
+                      FROM jobs WHERE queue = 'ingest' AND state <> 'completed' GROUP BY kind, state, attempt) AS j
+            """) ?? ""
+        // Sessions of the whole test database that are busy, and whom each waits for.
+        let sessions = try await fixture.text("""
+            SELECT coalesce(string_agg(format('pid %s %s (%s %s, %s s, blocked by %s): %s', pid, application_name, state,
+                                              wait_event, round(extract(epoch FROM now() - xact_start)), pg_blocking_pids(pid), left(query, 100)), '; '), 'none')
+              FROM (SELECT * FROM pg_stat_activity
+                     WHERE datname = current_database() AND pid <> pg_backend_pid() AND state <> 'idle'
+                     ORDER BY xact_start LIMIT 12) AS a
+            """) ?? ""
+        return "jobs not completed: \(jobs); busy sessions: \(sessions)"
     }
 
     @Test("inserted rows are ingested by the worker through the trigger's jobs, and need-an-agent conversations get route jobs")
@@ -116,7 +135,7 @@ struct IngestWorkerTests {
                         inserted += 1
                     }
                 }
-                try await waitUntilHandled(fixture, within: .seconds(60))
+                try await waitUntilHandled(fixture, within: .seconds(120))
             }
             #expect(try await fixture.int("SELECT count(*) FROM inbound_messages") == inserted)
             #expect(try await fixture.int("SELECT count(*) FROM inbound_messages WHERE status = 'received'") == 0)

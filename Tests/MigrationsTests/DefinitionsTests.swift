@@ -148,6 +148,8 @@ struct DefinitionsTests {
         "function ingest_update_conversations(", "function ingest_record_outcomes(", "function ingest_current_items(",
         "function ingest_stored_copy(", "function ingest_live_conversation(", "function ingest_resolved_conversation(",
         "function ingest_replied_conversation(", "function ingest_find_conversation(", "function ingest_record_automatic(",
+        // Advisory lock keys name the schema, so schemas sharing a database never wait on each other.
+        "function lock_customer(", "function customer_lock_key(",
         // The notification worker (0011_notify.sql, sql/definitions/notify.sql).
         "column notify_", "constraint notify_", "index CREATE INDEX notify_", "index CREATE UNIQUE INDEX notify_",
         "column outbox provider_id ", "column outbox provider_message_id ", "column outbox email_message_id ",

@@ -99,11 +99,17 @@ BEGIN
     RETURN v_customer;
 END $$;
 
+-- The advisory lock key of one customer. Advisory locks are shared by the whole database, so
+-- the key names the schema: customer 1 of one schema never waits for customer 1 of another.
+CREATE OR REPLACE FUNCTION customer_lock_key(p_customer_id bigint) RETURNS bigint LANGUAGE sql STABLE AS $$
+    SELECT hashtextextended('switchboard.customer:' || current_schema(), p_customer_id)
+$$;
+
 -- Serialises the ingest of one customer's messages across workers, so two messages arriving at
 -- once never open two conversations. Transaction-scoped; in memory only.
 CREATE OR REPLACE FUNCTION lock_customer(p_customer_id bigint) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM pg_advisory_xact_lock(hashtextextended('switchboard.customer', p_customer_id));
+    PERFORM pg_advisory_xact_lock(customer_lock_key(p_customer_id));
 END $$;
 
 -- The identities a parsed message names, as customer_identities keys.

@@ -81,7 +81,7 @@ BEGIN
     ELSE
         UPDATE ingest_items SET fast = false, deferred = true
          WHERE fast AND customer_id IS NOT NULL
-           AND NOT pg_try_advisory_xact_lock(hashtextextended('switchboard.customer', customer_id));
+           AND NOT pg_try_advisory_xact_lock(customer_lock_key(customer_id));
         UPDATE ingest_items w SET deferred = true
          WHERE NOT w.fast AND NOT w.deferred
            AND w.customer_id IN (SELECT customer_id FROM ingest_items WHERE deferred);

@@ -222,7 +222,7 @@ BEGIN
     END IF;
     SELECT q.until, q.reason INTO o_wait_until, o_wait_reason FROM notify_quiet_hours(p_row) q;
     IF o_wait_until IS NULL AND notify_capped(p_row) THEN
-        PERFORM pg_advisory_xact_lock(hashtextextended('switchboard.contact_budget', p_row.customer_id));
+        PERFORM pg_advisory_xact_lock(hashtextextended('switchboard.contact_budget:' || current_schema(), p_row.customer_id));
         o_suppressed := notify_cap_refusal(p_row);
     END IF;
 END $$;
