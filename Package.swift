@@ -23,6 +23,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.24.0"),
         .package(url: "https://github.com/apple/swift-crypto", "3.0.0"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.70.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.5.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
     ],
     targets: [
         // libpq, through pkg-config; the only C library Postgres wraps.
@@ -170,17 +172,23 @@ let package = Package(
             dependencies: ["CCurl"],
             path: "Sources/CCurlShim"
         ),
+        // Where secrets come from (env:NAME, file:/path) and the HMAC signature Switchboard's
+        // webhooks carry and its HTTP intake checks.
+        .target(
+            name: "Secrets",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict
+        ),
         // The notification worker: outbox rows out through SMTP and HTTP providers, every step recorded.
         .target(
             name: "Notify",
             dependencies: [
-                "Helpdesk", "JobQueue", "Postgres", "CCurlShim", "CGMimeShim", "TextTemplates",
+                "Helpdesk", "JobQueue", "Postgres", "CCurlShim", "CGMimeShim", "TextTemplates", "Secrets",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
-                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict
         ),
@@ -189,6 +197,20 @@ let package = Package(
             name: "SwitchboardApp",
             dependencies: [
                 "Postgres", "Migrations", "JobQueue", "Helpdesk", "Ingest", "Routing", "Notify",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        // `switchboard serve`: signed HTTP intake and the health probes, on Hummingbird.
+        .target(
+            name: "Server",
+            dependencies: [
+                "Postgres", "Migrations", "Secrets", "Helpdesk", "SwitchboardApp",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -251,7 +273,7 @@ let package = Package(
             name: "switchboard",
             dependencies: [
                 "SwitchboardApp", "CommandSupport", "Demo", "Benchmarks", "Postgres", "EmbeddedPostgres", "Migrations", "JobQueue",
-                "Helpdesk", "Ingest", "Routing", "Notify", "InboundParsing",
+                "Helpdesk", "Ingest", "Routing", "Notify", "InboundParsing", "Server",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -298,6 +320,16 @@ let package = Package(
         .testTarget(
             name: "NotifyTests",
             dependencies: ["Notify", "Ingest", "Helpdesk", "EmailParsing", "JobQueue", "Postgres", "Migrations", "TestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "ServerTests",
+            dependencies: ["Server", "Secrets", "Ingest", "Helpdesk", "JobQueue", "Postgres", "Migrations", "TestSupport",
+                           .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                           .product(name: "NIOCore", package: "swift-nio"),
+                           .product(name: "NIOHTTP1", package: "swift-nio"),
+                           .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
             swiftSettings: strict
         ),
         .testTarget(

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import Secrets
 public import Foundation
 import NIOCore
 import NIOFoundationCompat

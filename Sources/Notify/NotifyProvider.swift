@@ -1,4 +1,5 @@
 public import Foundation
+import Secrets
 
 /// A `notify_providers` row, as the worker needs it to send.
 public struct NotifyProvider: Sendable, Hashable {
@@ -92,23 +93,15 @@ public struct NotifyProvider: Sendable, Hashable {
 
     /// The password `secret_ref` points at, or nil when the provider has none.
     func secret(environment: [String: String]) throws -> String? {
-        guard let reference = secretReference else { return nil }
-        if reference.hasPrefix("env:") {
-            let name = String(reference.dropFirst(4))
-            guard let value = environment[name] else {
-                throw DeliveryError(.misconfigured, "provider \(id): environment variable \(name) (its secret_ref) is not set")
-            }
-            return value
+        guard let text = secretReference else { return nil }
+        guard let reference = SecretReference(text) else {
+            throw DeliveryError(.misconfigured, "provider \(id): secret_ref must be env:NAME or file:/path")
         }
-        if reference.hasPrefix("file:") {
-            let path = String(reference.dropFirst(5))
-            do {
-                return try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .newlines)
-            } catch {
-                throw DeliveryError(.misconfigured, "provider \(id): cannot read its secret file \(path): \(error.localizedDescription)")
-            }
+        do {
+            return try reference.read(environment: environment)
+        } catch {
+            throw DeliveryError(.misconfigured, "provider \(id): \(error.description) (its secret_ref)")
         }
-        throw DeliveryError(.misconfigured, "provider \(id): secret_ref must be env:NAME or file:/path")
     }
 }
 

@@ -148,6 +148,11 @@ struct DefinitionsTests {
         "function ingest_update_conversations(", "function ingest_record_outcomes(", "function ingest_current_items(",
         "function ingest_stored_copy(", "function ingest_live_conversation(", "function ingest_resolved_conversation(",
         "function ingest_replied_conversation(", "function ingest_find_conversation(", "function ingest_record_automatic(",
+        // HTTP intake (0021_http_intake.sql, sql/definitions/intake.sql).
+        "column intake_", "constraint intake_", "index CREATE UNIQUE INDEX intake_", "function intake_",
+        "index CREATE INDEX inbound_messages_external ", "column inbound_messages_external ",
+        "index CREATE INDEX order_events_external ", "column order_events_external ", "column order_events external_id ",
+        "constraint order_events order_events_external_id_given ",
         // Advisory lock keys name the schema, so schemas sharing a database never wait on each other.
         "function lock_customer(", "function customer_lock_key(",
         // The notification worker (0011_notify.sql, sql/definitions/notify.sql).

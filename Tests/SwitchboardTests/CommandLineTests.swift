@@ -61,7 +61,7 @@ struct CommandLineTests {
 
     @Test("--help works on every command", arguments: [[], ["migrate"], ["db"], ["db", "start"], ["db", "stop"], ["db", "status"],
                                                          ["demo"], ["bench"], ["bench", "pg"], ["bench", "queue"], ["bench", "memory"],
-                                                         ["worker"], ["jobs"], ["jobs", "status"], ["jobs", "enqueue"], ["jobs", "retry"],
+                                                         ["worker"], ["serve"], ["jobs"], ["jobs", "status"], ["jobs", "enqueue"], ["jobs", "retry"],
                                                          ["jobs", "cancel"], ["jobs", "pause"], ["jobs", "resume"],
                                                          ["inbound"], ["inbound", "status"], ["inbound", "show"], ["inbound", "retry"],
                                                          ["route"], ["route", "explain"], ["route", "status"], ["route", "dry-run"],

@@ -1,0 +1,112 @@
+import AsyncHTTPClient
+import Foundation
+import Migrations
+import NIOCore
+import NIOHTTP1
+import Postgres
+import Secrets
+import Server
+import ServiceLifecycle
+import Testing
+import TestSupport
+
+/// A migrated schema with `switchboard serve` running on a free loopback port, and a client
+/// that signs its requests as an integration would.
+struct ServerFixture {
+    let schema: TestSchema
+    let connection: PostgresConnection
+    let port: Int
+    let secretFile: URL
+
+    var base: String { "http://127.0.0.1:\(port)" }
+
+    static func with(_ label: String, configure: (inout ServerConfiguration) -> Void = { _ in },
+                     _ body: (ServerFixture) async throws -> Void) async throws {
+        let schema = try await TestDatabase.freshSchema(label)
+        let connection = try await schema.connect()
+        let secretFile = FileManager.default.temporaryDirectory.appending(path: "switchboard-intake-\(UUID().uuidString.prefix(8))")
+        try Data("first-secret\n".utf8).write(to: secretFile)
+        var failure: (any Error)?
+        do {
+            try await Migrator().migrate(on: connection)
+            try await connection.execute("""
+                INSERT INTO intake_integrations (name, secret_refs, rate_per_second, burst)
+                VALUES ('shop', ARRAY[\("file:" + secretFile.path)], 1000, 1000)
+                """)
+            var configuration = ServerConfiguration(database: schema.configuration)
+            configuration.port = 0
+            configuration.integrationsRefresh = .milliseconds(200)
+            configure(&configuration)
+            try await withRunningServer(configuration) { port in
+                try await body(ServerFixture(schema: schema, connection: connection, port: port, secretFile: secretFile))
+            }
+        } catch { failure = error }
+        try? FileManager.default.removeItem(at: secretFile)
+        await connection.close()
+        try await schema.drop()
+        if let failure { throw failure }
+    }
+
+    /// Runs a server until `body` returns, then shuts it down gracefully.
+    static func withRunningServer(_ configuration: ServerConfiguration, _ body: (Int) async throws -> Void) async throws {
+        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+        let server = SwitchboardServer(configuration) { port in continuation.yield(port) }
+        let group = server.serviceGroup(signals: [])
+        let running = Task { try await group.run() }
+        var failure: (any Error)?
+        do {
+            let port = try await withTimeout(.seconds(30), "server start") {
+                var iterator = ports.makeAsyncIterator()
+                return await iterator.next() ?? 0
+            }
+            try await body(port)
+        } catch { failure = error }
+        await group.triggerGracefulShutdown()
+        try await withTimeout(.seconds(30), "server shutdown") { try await running.value }
+        if let failure { throw failure }
+    }
+
+    func int(_ sql: String) async throws -> Int {
+        try await connection.query(PostgresQuery(unsafeSQL: sql)).scalar(Int.self)
+    }
+
+    /// What the server answered: status, headers and the body as JSON (or nil).
+    struct Answer: Sendable {
+        let status: Int
+        let headers: HTTPHeaders
+        let body: Data
+        var json: [String: Any]? { try? JSONSerialization.jsonObject(with: body) as? [String: Any] }
+        var id: Int64? { (json?["id"] as? NSNumber)?.int64Value }
+        var error: String { json?["error"] as? String ?? "" }
+        var field: String? { json?["field"] as? String }
+    }
+
+    /// Posts `body` to `path`, signed with `secret` at `timestamp` unless told otherwise.
+    func post(_ path: String, body: Data, contentType: String = "application/json", integration: String? = "shop",
+              secret: String = "first-secret", timestamp: Int64 = Int64(Date().timeIntervalSince1970),
+              signature: String? = nil, headers extra: [(String, String)] = [], timeout: Duration = .seconds(30)) async throws -> Answer {
+        var request = HTTPClientRequest(url: base + path)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: contentType)
+        if let integration { request.headers.add(name: "Switchboard-Integration", value: integration) }
+        request.headers.add(name: "Switchboard-Timestamp", value: String(timestamp))
+        request.headers.add(name: "Switchboard-Signature", value: signature ?? WebhookSignature.sign(body: body, timestamp: timestamp, secret: secret))
+        for (name, value) in extra { request.headers.add(name: name, value: value) }
+        request.body = .bytes(ByteBuffer(bytes: body))
+        return try await Self.send(request, timeout: timeout)
+    }
+
+    func get(_ path: String) async throws -> Answer {
+        try await Self.send(HTTPClientRequest(url: base + path))
+    }
+
+    static func send(_ request: HTTPClientRequest, timeout: Duration = .seconds(30)) async throws -> Answer {
+        let response = try await HTTPClient.shared.execute(request, timeout: .init(timeout))
+        let body = try await response.body.collect(upTo: 1 << 20)
+        return Answer(status: Int(response.status.code), headers: response.headers, body: Data(buffer: body))
+    }
+}
+
+func json(_ object: [String: Any]) -> Data {
+    try! JSONSerialization.data(withJSONObject: object)
+}
