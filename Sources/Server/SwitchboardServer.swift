@@ -15,8 +15,9 @@ public struct SwitchboardServer: Sendable {
     public let services: [any Service]
     let logger: Logger
 
-    /// Builds the services; `onListening` is told the port once the server listens (useful with port 0).
-    public init(_ configuration: ServerConfiguration, drainDelay: Duration = .zero,
+    /// Builds the services; `onListening` is told the port once the server listens (useful with
+    /// port 0). `metrics` adds `/metrics` and counts the requests.
+    public init(_ configuration: ServerConfiguration, metrics: ProcessMetrics? = nil, drainDelay: Duration = .zero,
                 logger: Logger = Logger(label: "switchboard.serve"),
                 onListening: @escaping @Sendable (Int) async -> Void = { _ in }) {
         self.configuration = configuration
@@ -25,19 +26,14 @@ public struct SwitchboardServer: Sendable {
                                 options: PostgresPoolOptions(maxConnections: configuration.maximumConnections,
                                                              acquireTimeout: configuration.databaseWait))
         let health = HealthEndpoints(pool: pool, databaseWait: configuration.databaseWait)
-        let intake = IntakeEndpoints(configuration: configuration, pool: pool, logger: logger)
         let router = Router()
+        if let metrics {
+            router.add(middleware: metrics.middleware())
+            metrics.addRoute(to: router)
+        }
         health.addRoutes(to: router)
-        intake.addRoutes(to: router)
-        let application = Application(
-            router: router,
-            configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port), serverName: "switchboard"),
-            onServerRunning: { channel in
-                let port = channel.localAddress?.port ?? configuration.port
-                logger.info("serving", metadata: ["address": "\(configuration.host):\(port)"])
-                await onListening(port)
-            },
-            logger: logger)
+        IntakeEndpoints(configuration: configuration, pool: pool, logger: logger).addRoutes(to: router)
+        let application = makeApplication(router: router, host: configuration.host, port: configuration.port, logger: logger, onListening: onListening)
         services = [PoolService(pool), application, DrainStep(health: health, delay: drainDelay)]
     }
 
@@ -53,7 +49,41 @@ public struct SwitchboardServer: Sendable {
     }
 }
 
-/// Last in the group, so the first to hear of a shutdown: `/readyz` fails from then on, and the
+/// A worker's probes and metrics on `--http-port`: `/healthz`, `/readyz` (on a connection of its
+/// own, so busy job handlers never make a probe wait) and `/metrics`. Its services go around the
+/// worker's: `first` before the worker's (stopped after it), `last` after (told of a shutdown first).
+public struct ProbeServer: Sendable {
+    public let first: [any Service]
+    public let last: [any Service]
+
+    public init(database: PostgresConfiguration, host: String, port: Int, metrics: ProcessMetrics,
+                databaseWait: Duration = .seconds(3), logger: Logger = Logger(label: "switchboard.probes"),
+                onListening: @escaping @Sendable (Int) async -> Void = { _ in }) {
+        let pool = PostgresPool(configuration: database, options: PostgresPoolOptions(maxConnections: 1, acquireTimeout: databaseWait))
+        let health = HealthEndpoints(pool: pool, databaseWait: databaseWait)
+        let router = Router()
+        router.add(middleware: metrics.middleware())
+        metrics.addRoute(to: router)
+        health.addRoutes(to: router)
+        first = [PoolService(pool), makeApplication(router: router, host: host, port: port, logger: logger, onListening: onListening)]
+        last = [DrainStep(health: health, delay: .zero)]
+    }
+}
+
+private func makeApplication(router: Router<BasicRequestContext>, host: String, port: Int, logger: Logger,
+                             onListening: @escaping @Sendable (Int) async -> Void) -> some Service {
+    Application(
+        router: router,
+        configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "switchboard"),
+        onServerRunning: { channel in
+            let bound = channel.localAddress?.port ?? port
+            logger.info("listening", metadata: ["address": "\(host):\(bound)"])
+            await onListening(bound)
+        },
+        logger: logger)
+}
+
+/// Last in its group, so the first to hear of a shutdown: `/readyz` fails from then on, and the
 /// server keeps answering for `delay` before it is stopped.
 private struct DrainStep: Service {
     let health: HealthEndpoints

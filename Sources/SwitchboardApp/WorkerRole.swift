@@ -103,12 +103,15 @@ public struct WorkerRole: Sendable {
 
     /// The services in one group: graceful shutdown on one of `signals` (or
     /// `triggerGracefulShutdown()`) stops them in reverse order, the pool last.
-    public func serviceGroup(signals: [UnixSignal] = [.sigterm, .sigint]) -> ServiceGroup {
-        ServiceGroup(services: services, gracefulShutdownSignals: signals, cancellationSignals: [], logger: logger)
+    /// Services of the caller's (a probe server) join around the worker's: `first` right after
+    /// the pool, so they stop after the worker; `last` at the end, told of a shutdown first.
+    public func serviceGroup(signals: [UnixSignal] = [.sigterm, .sigint], first: [any Service] = [], last: [any Service] = []) -> ServiceGroup {
+        let all = Array(services.prefix(1)) + first + Array(services.dropFirst()) + last
+        return ServiceGroup(services: all, gracefulShutdownSignals: signals, cancellationSignals: [], logger: logger)
     }
 
     /// Runs every service until one of `signals` arrives or the task is cancelled.
-    public func run(signals: [UnixSignal] = [.sigterm, .sigint]) async throws {
-        try await serviceGroup(signals: signals).run()
+    public func run(signals: [UnixSignal] = [.sigterm, .sigint], first: [any Service] = [], last: [any Service] = []) async throws {
+        try await serviceGroup(signals: signals, first: first, last: last).run()
     }
 }

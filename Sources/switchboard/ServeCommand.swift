@@ -12,7 +12,7 @@ struct ServeCommand: AsyncParsableCommand {
         discussion: """
             POST /v1/inbound/{channel} and POST /v1/order-events take signed requests from the integrations in \
             intake_integrations (docs/integrations.md); GET /healthz and /readyz answer probes. On SIGTERM, /readyz \
-            turns 503, the server keeps answering for --drain-delay, then finishes the requests in flight and exits 0. \
+            turns 503, the server keeps answering for --drain-delay; GET /metrics is for Prometheus, then finishes the requests in flight and exits 0. \
             Migrations are not applied here: the workers (or switchboard migrate) apply them, and /readyz waits for them.
             """
     )
@@ -40,8 +40,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("drain-delay"), help: "Seconds /readyz fails before the server stops taking connections at shutdown.")
     var drainDelay = 0.0
 
-    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
-    var logLevel = "info"
+    @OptionGroup var logs: LogOptions
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0…65535, got \(port)") }
@@ -53,12 +52,9 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        guard let level = Logger.Level(rawValue: logLevel) else { throw ValidationError("unknown --log-level '\(logLevel)'") }
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        try logs.bootstrap()
+        let metrics = ProcessMetrics(role: "serve", version: SwitchboardBuild.version)
+        metrics.bootstrap()
         var configuration = ServerConfiguration(database: try database.resolve())
         configuration.host = host
         configuration.port = port
@@ -67,7 +63,7 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.maximumConnections = connections
         configuration.databaseWait = .milliseconds(Int64(databaseWait * 1000))
         let host = configuration.host
-        let server = SwitchboardServer(configuration, drainDelay: .milliseconds(Int64(drainDelay * 1000))) { port in
+        let server = SwitchboardServer(configuration, metrics: metrics, drainDelay: .milliseconds(Int64(drainDelay * 1000))) { port in
             FileHandle.standardOutput.write(Data("switchboard serve: listening on \(host):\(port)\n".utf8))
         }
         try await server.run()

@@ -7,6 +7,7 @@ import JobQueue
 import Logging
 import Postgres
 import Routing
+import Server
 import SwitchboardApp
 
 /// `switchboard worker`: runs job queues until SIGTERM/SIGINT.
@@ -23,9 +24,20 @@ struct WorkerCommand: AsyncParsableCommand {
 
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var options: WorkerOptions
+    @OptionGroup var logs: LogOptions
+
+    @Option(name: .customLong("http-port"), help: "Serve /healthz, /readyz and /metrics on this port (0: any free port, printed at start); none when unset.")
+    var httpPort: Int?
+
+    @Option(name: .customLong("http-host"), help: "Address of --http-port (0.0.0.0 for every interface).")
+    var httpHost = "127.0.0.1"
+
+    func validate() throws {
+        if let httpPort, !(0...65535).contains(httpPort) { throw ValidationError("--http-port must be 0…65535, got \(httpPort)") }
+    }
 
     func run() async throws {
-        guard let level = Logger.Level(rawValue: options.logLevel) else { throw ValidationError("unknown --log-level '\(options.logLevel)'") }
+        try logs.bootstrap()
         var configuration = WorkerRoleConfiguration(database: try database.resolve(), worker: try options.workerConfiguration())
         configuration.migrate = !options.noMigrate
         configuration.ingest.batchSize = options.ingestBatch
@@ -35,17 +47,20 @@ struct WorkerCommand: AsyncParsableCommand {
         configuration.notify.batchSize = options.notifyBatch
         configuration.notify.lanes = options.notifyLanes
         configuration.routing.sweepInterval = .milliseconds(Int64(options.routingSweep * 1000))
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        let metrics = ProcessMetrics(role: "worker", version: SwitchboardBuild.version)
+        metrics.bootstrap()
         if configuration.migrate, let schema = database.effectiveSchema {
             let connection = try await PostgresConnection.connect(configuration.database)
             defer { Task { await connection.close() } }
             try await connection.execute("CREATE SCHEMA IF NOT EXISTS \(identifier: schema)")
         }
-        try await WorkerRole.prepare(configuration).run()
+        let role = try await WorkerRole.prepare(configuration)
+        guard let httpPort else { return try await role.run() }
+        let host = httpHost
+        let probes = ProbeServer(database: configuration.database, host: host, port: httpPort, metrics: metrics) { port in
+            FileHandle.standardOutput.write(Data("switchboard worker: probes and metrics on \(host):\(port)\n".utf8))
+        }
+        try await role.run(first: probes.first, last: probes.last)
     }
 }
 
@@ -107,9 +122,6 @@ struct WorkerOptions: ParsableArguments {
 
     @Flag(name: .customLong("no-migrate"), help: "Do not apply migrations at start.")
     var noMigrate = false
-
-    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
-    var logLevel = "info"
 
     func workerConfiguration() throws -> JobWorkerConfiguration {
         var queueMap: [String: Int] = [:]

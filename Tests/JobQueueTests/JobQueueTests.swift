@@ -271,12 +271,13 @@ struct JobQueueTests {
             }
             try await worker.stop()
             let queue = [("queue", "m")]
+            let kind = queue + [("kind", "t.numbered")]
             #expect(try metrics.expectCounter("switchboard_jobs_claimed_total", queue).totalValue == 3)
-            #expect(try metrics.expectCounter("switchboard_jobs_completed_total", queue).totalValue == 2)
-            #expect(try metrics.expectCounter("switchboard_jobs_failed_total", queue).totalValue == 1)
-            #expect(try metrics.expectCounter("switchboard_jobs_dead_total", queue).totalValue == 1)
-            #expect(try metrics.expectTimer("switchboard_jobs_run_seconds", queue + [("kind", "t.numbered")]).values.count == 3)
-            #expect(try metrics.expectTimer("switchboard_jobs_queue_wait_seconds", queue).values.count == 3)
+            #expect(try metrics.expectCounter("switchboard_jobs_total", kind + [("outcome", "completed")]).totalValue == 2)
+            #expect(try metrics.expectCounter("switchboard_jobs_total", kind + [("outcome", "dead")]).totalValue == 1)
+            #expect(throws: (any Error).self) { try metrics.expectCounter("switchboard_jobs_total", kind + [("outcome", "failed")]) }
+            #expect(try metrics.expectTimer("switchboard_job_duration_seconds", kind).values.count == 3)
+            #expect(try metrics.expectTimer("switchboard_job_queue_wait_seconds", queue).values.count == 3)
         }
     }
 

@@ -20,7 +20,7 @@ struct ServerFixture {
 
     var base: String { "http://127.0.0.1:\(port)" }
 
-    static func with(_ label: String, configure: (inout ServerConfiguration) -> Void = { _ in },
+    static func with(_ label: String, configure: (inout ServerConfiguration) -> Void = { _ in }, metrics: ProcessMetrics? = nil,
                      _ body: (ServerFixture) async throws -> Void) async throws {
         let schema = try await TestDatabase.freshSchema(label)
         let connection = try await schema.connect()
@@ -36,8 +36,9 @@ struct ServerFixture {
             var configuration = ServerConfiguration(database: schema.configuration)
             configuration.port = 0
             configuration.integrationsRefresh = .milliseconds(200)
+            configuration.maximumConnections = 4
             configure(&configuration)
-            try await withRunningServer(configuration) { port in
+            try await withRunningServer(configuration, metrics: metrics) { port in
                 try await body(ServerFixture(schema: schema, connection: connection, port: port, secretFile: secretFile))
             }
         } catch { failure = error }
@@ -48,9 +49,10 @@ struct ServerFixture {
     }
 
     /// Runs a server until `body` returns, then shuts it down gracefully.
-    static func withRunningServer(_ configuration: ServerConfiguration, _ body: (Int) async throws -> Void) async throws {
+    static func withRunningServer(_ configuration: ServerConfiguration, metrics: ProcessMetrics? = nil,
+                                  _ body: (Int) async throws -> Void) async throws {
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-        let server = SwitchboardServer(configuration) { port in continuation.yield(port) }
+        let server = SwitchboardServer(configuration, metrics: metrics) { port in continuation.yield(port) }
         let group = server.serviceGroup(signals: [])
         let running = Task { try await group.run() }
         var failure: (any Error)?
@@ -98,6 +100,12 @@ struct ServerFixture {
 
     func get(_ path: String) async throws -> Answer {
         try await Self.send(HTTPClientRequest(url: base + path))
+    }
+
+    /// The body of a GET as text (`/metrics`).
+    static func text(_ url: String) async throws -> String {
+        let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: url), timeout: .seconds(30))
+        return String(buffer: try await response.body.collect(upTo: 1 << 22))
     }
 
     static func send(_ request: HTTPClientRequest, timeout: Duration = .seconds(30)) async throws -> Answer {

@@ -93,9 +93,10 @@ actor SharedServer {
         let directory = ProcessInfo.processInfo.environment["SWITCHBOARD_TEST_DIR"].map { URL(fileURLWithPath: $0) }
             ?? FileManager.default.temporaryDirectory.appending(path: "switchboard-tests-\(getpid())")
         // Every test migrates a schema of its own in one transaction, holding a lock on each object
-        // it creates until it commits; dozens at once outgrow the default lock table.
+        // it creates until it commits; dozens at once outgrow the default lock table. Worker
+        // processes and servers of tests running at once hold a few hundred connections at peaks.
         let cluster = EmbeddedPostgres(directory: directory, fsync: false,
-                                       settings: ["max_connections": "300", "max_locks_per_transaction": "512"])
+                                       settings: ["max_connections": "500", "max_locks_per_transaction": "512"])
         try await TestDatabase.blocking { try cluster.start() }
         Cleanup.register(cluster)
         started = cluster.connectionString

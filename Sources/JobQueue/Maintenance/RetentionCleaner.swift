@@ -45,7 +45,8 @@ struct RetentionCleaner: MaintenanceChore {
     }
 }
 
-/// Reports each queue's backlog (`switchboard_jobs_available`), as the leader sees it.
+/// Reports each queue's jobs by state (`switchboard_queue_depth`) and the age of its oldest
+/// available job (`switchboard_queue_oldest_age_seconds`), as the leader sees them.
 struct QueueDepthReporter: MaintenanceChore {
     struct Configuration: Sendable {
         var interval: Duration = .seconds(10)
@@ -56,11 +57,18 @@ struct QueueDepthReporter: MaintenanceChore {
     var interval: Duration { configuration.interval }
 
     func run(_ context: MaintenanceContext) async throws {
-        let depths = try await context.connection.run { connection -> [(String, Int)] in
-            try connection.query("SELECT queue, count(*) FROM jobs WHERE state = 'available' GROUP BY queue").map {
-                (try $0.decode(String.self, at: 0), try $0.decode(Int.self, at: 1))
+        let (counts, oldest) = try await context.connection.run { connection -> ([(queue: String, state: String, count: Int)], [String: Double]) in
+            let counts = try connection.query("""
+                SELECT queue, state, count(*) FROM jobs WHERE state IN ('available', 'scheduled', 'running') GROUP BY queue, state
+                """).map { (queue: try $0.decode(String.self, at: 0), state: try $0.decode(String.self, at: 1), count: try $0.decode(Int.self, at: 2)) }
+            var oldest: [String: Double] = [:]
+            for row in try connection.query("""
+                SELECT queue, extract(epoch FROM now() - min(run_at))::float8 FROM jobs WHERE state = 'available' GROUP BY queue
+                """) {
+                oldest[try row.decode(String.self, at: 0)] = max(0, try row.decode(Double.self, at: 1))
             }
+            return (counts, oldest)
         }
-        for (queue, depth) in depths { context.metrics.depth(queue: queue, depth) }
+        context.metrics.depths(counts, oldest: oldest)
     }
 }

@@ -370,24 +370,30 @@ public final class JobWorker: Service, Sendable {
              changes.isEmpty ? [:] : try WorkerStatements.change(changes, worker: worker, on: connection))
         }
         releaseSlots(Dictionary(grouping: batch, by: { $0.run.job.queue }).mapValues(\.count))
-        var completedPerQueue: [String: Int] = [:], failedPerQueue: [String: Int] = [:], deadPerQueue: [String: Int] = [:]
+        var finished: [FinishedKey: Int] = [:]
+        var deadPerQueue: [String: Int] = [:]
         var lost: [Int64] = []
         for (run, outcome) in batch {
             let id = run.job.id, queue = run.job.queue
             switch outcome {
             case .completed:
-                if done.contains(id) { completedPerQueue[queue, default: 0] += 1 } else { lost.append(id) }
+                if done.contains(id) { finished[FinishedKey(queue: queue, kind: run.job.kind, outcome: .completed), default: 0] += 1 } else { lost.append(id) }
             default:
                 guard let newState = changed[id] else { lost.append(id); continue }
-                if case .failed = outcome { failedPerQueue[queue, default: 0] += 1 }
-                if case .discarded = outcome { failedPerQueue[queue, default: 0] += 1 }
+                let recorded: JobMetrics.Outcome
+                switch outcome {
+                case .failed: recorded = newState == "dead" ? .dead : .failed
+                case .discarded: recorded = .discarded
+                case .snoozed: recorded = .snoozed
+                case .cancelled: recorded = .cancelled
+                default: recorded = .released
+                }
+                finished[FinishedKey(queue: queue, kind: run.job.kind, outcome: recorded), default: 0] += 1
                 if newState == "dead" { deadPerQueue[queue, default: 0] += 1 }
             }
         }
-        for (queue, count) in completedPerQueue { metrics.completed(queue: queue, count) }
-        for (queue, count) in failedPerQueue { metrics.failed(queue: queue, count) }
+        for (key, count) in finished { metrics.finished(queue: key.queue, kind: key.kind, key.outcome, count) }
         for (queue, count) in deadPerQueue {
-            metrics.dead(queue: queue, count)
             logger.error("jobs are dead after their last attempt", metadata: ["queue": "\(queue)", "count": "\(count)"])
         }
         if !lost.isEmpty {
@@ -455,4 +461,11 @@ public final class JobWorker: Service, Sendable {
             }
         }
     }
+}
+
+/// A run's queue, kind and outcome: what `switchboard_jobs_total` counts.
+private struct FinishedKey: Hashable {
+    let queue: String
+    let kind: String
+    let outcome: JobMetrics.Outcome
 }

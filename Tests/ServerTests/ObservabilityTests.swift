@@ -1,0 +1,110 @@
+import AsyncHTTPClient
+import Foundation
+import Migrations
+import NIOCore
+import Postgres
+import Server
+import Testing
+import TestSupport
+
+@Suite("Probes, metrics and logs of every process")
+struct ObservabilityTests {
+    @Test("serve's /metrics counts requests by method, matched route and status, and times them; build_info names the role")
+    func serveMetrics() async throws {
+        let metrics = ProcessMetrics(role: "serve", version: "test-1")
+        try await ServerFixture.with("metrics", metrics: metrics) { f in
+            for _ in 0..<3 { _ = try await f.post("/v1/inbound/chat", body: json(["session_id": "s", "text": "hi"])) }
+            _ = try await f.post("/v1/inbound/chat", body: json(["session_id": "s"]), secret: "wrong")
+            _ = try await f.get("/nowhere/\(UUID())")
+            let text = try await ServerFixture.text(f.base + "/metrics")
+            #expect(Self.value(in: text, #"switchboard_build_info{role="serve",version="test-1"}"#) == 1, "\(text)")
+            #expect(Self.value(in: text, #"switchboard_http_requests_total{method="POST",route="/v1/inbound/{channel}",status="202"}"#) == 3)
+            #expect(Self.value(in: text, #"switchboard_http_requests_total{method="POST",route="/v1/inbound/{channel}",status="401"}"#) == 1)
+            // An unmatched path is one label value, whatever was asked: labels stay bounded.
+            #expect(text.contains(#"route="unmatched",status="404""#))
+            #expect(!text.contains("nowhere"))
+            #expect(Self.value(in: text, #"switchboard_http_request_duration_seconds_count{method="POST",route="/v1/inbound/{channel}"}"#) == 4)
+        }
+    }
+
+    @Test("a worker with --http-port answers /healthz, /readyz and /metrics (its jobs by kind and outcome), logs JSON lines, and on SIGTERM exits 0")
+    func workerProbes() async throws {
+        let schema = try await TestDatabase.freshSchema("workerprobe")
+        let connection = try await schema.connect()
+        try await Migrator().migrate(on: connection)
+        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appending(path: "switchboard")
+        try #require(FileManager.default.isExecutableFile(atPath: binary.path), "build the switchboard executable first (swift build)")
+        let output = FileManager.default.temporaryDirectory.appending(path: "worker-out-\(UUID().uuidString.prefix(8))")
+        let logs = FileManager.default.temporaryDirectory.appending(path: "worker-log-\(UUID().uuidString.prefix(8))")
+        for file in [output, logs] { _ = FileManager.default.createFile(atPath: file.path, contents: nil) }
+        defer { for file in [output, logs] { try? FileManager.default.removeItem(at: file) } }
+        let worker = Process()
+        worker.executableURL = binary
+        worker.arguments = ["worker", "--queue", "ingest=2", "--http-port", "0", "--log-format", "json", "--log-level", "info",
+                            "--database-url", schema.base.connectionString, "--schema", schema.name]
+        worker.standardOutput = try FileHandle(forWritingTo: output)
+        worker.standardError = try FileHandle(forWritingTo: logs)
+        try worker.run()
+        defer { if worker.isRunning { kill(worker.processIdentifier, SIGKILL) } }
+
+        var port: Int?
+        let deadline = ContinuousClock.now + .seconds(60)
+        while port == nil, ContinuousClock.now < deadline, worker.isRunning {
+            let text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
+            if let line = text.split(separator: "\n").first(where: { $0.contains("probes and metrics on") }), let last = line.split(separator: ":").last {
+                port = Int(last)
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        let base = "http://127.0.0.1:\(try #require(port, "the worker printed no port"))"
+        #expect(try await ServerFixture.send(HTTPClientRequest(url: base + "/healthz")).status == 200)
+        let ready = try await ServerFixture.send(HTTPClientRequest(url: base + "/readyz"))
+        #expect(ready.status == 200, "\(ready.json ?? [:])")
+
+        try await connection.execute("""
+            INSERT INTO inbound_messages (channel, external_id, payload) VALUES
+                ('chat', 'w1', convert_to('{"session_id": "p", "text": "Hello"}', 'UTF8')),
+                ('sms', 'w2', convert_to('{"text": "no sender"}', 'UTF8'))
+            """)
+        let handledBy = ContinuousClock.now + .seconds(60)
+        while try await connection.query("SELECT count(*) FROM inbound_messages WHERE status = 'received'").scalar(Int.self) > 0,
+              ContinuousClock.now < handledBy {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        var metrics = ""
+        let countedBy = ContinuousClock.now + .seconds(30)
+        repeat {
+            metrics = try await ServerFixture.text(base + "/metrics")
+            if metrics.contains(#"switchboard_jobs_total{queue="ingest",kind="ingest",outcome="completed"} 2"#) { break }
+            try await Task.sleep(for: .milliseconds(200))
+        } while ContinuousClock.now < countedBy
+        #expect(metrics.contains(#"switchboard_jobs_total{queue="ingest",kind="ingest",outcome="completed"} 2"#), "\(metrics)")
+        #expect(metrics.contains(#"switchboard_build_info{role="worker""#))
+        #expect(metrics.contains("switchboard_job_duration_seconds_bucket"))
+
+        kill(worker.processIdentifier, SIGTERM)
+        let stopBy = ContinuousClock.now + .seconds(30)
+        while worker.isRunning, ContinuousClock.now < stopBy { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(!worker.isRunning && worker.terminationStatus == 0)
+
+        // Every line on stderr is one JSON object with the fields a collector indexes, and the
+        // rejection's line keeps its metadata keys as given.
+        let lines = try String(contentsOf: logs, encoding: .utf8).split(separator: "\n")
+        #expect(!lines.isEmpty)
+        for line in lines {
+            let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+            #expect(object?["level"] is String && object?["message"] is String && object?["time"] is String && object?["logger"] is String, "\(line)")
+        }
+        #expect(lines.contains { $0.contains(#""inbound.id""#) && $0.contains("missing_sender") }, "\(lines)")
+        await connection.close()
+        try await schema.drop()
+    }
+
+    /// The value of the sample named exactly `series` in Prometheus text.
+    static func value(in text: String, _ series: String) -> Double? {
+        for line in text.split(separator: "\n") where line.hasPrefix(series + " ") {
+            return Double(line.dropFirst(series.count + 1))
+        }
+        return nil
+    }
+}
