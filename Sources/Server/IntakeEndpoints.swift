@@ -21,11 +21,13 @@ struct IntakeEndpoints: Sendable {
     let rateLimit = IntakeRateLimit()
     let inbound: BatchWriter<InboundDelivery, IntakeReceipt>
     let orderEvents: BatchWriter<OrderEventDelivery, IntakeReceipt>
+    let pool: PostgresPool
     let logger: Logger
 
     init(configuration: ServerConfiguration, pool: PostgresPool, logger: Logger) {
         self.configuration = configuration
         self.logger = logger
+        self.pool = pool
         integrations = IntakeIntegrations(pool: pool, refresh: configuration.integrationsRefresh, logger: logger)
         let store = IntakeStore(pool: pool)
         let batchWide: @Sendable (any Error) -> Bool = { Self.databaseUnavailable($0) }
@@ -36,6 +38,7 @@ struct IntakeEndpoints: Sendable {
     func addRoutes(to router: Router<BasicRequestContext>) {
         router.post("/v1/inbound/:channel") { request, context in await self.receiveInbound(request, channel: context.parameters.get("channel") ?? "") }
         router.post("/v1/order-events") { request, _ in await self.receiveOrderEvent(request) }
+        addPlatformRoutes(to: router)
     }
 
     // MARK: Inbound messages
@@ -121,7 +124,7 @@ struct IntakeEndpoints: Sendable {
                                            payloadJSON: String(decoding: payloadData, as: UTF8.self), occurredAt: occurredAt, eventID: eventID))
     }
 
-    private static func parseTimestamp(_ text: String) -> Date? {
+    static func parseTimestamp(_ text: String) -> Date? {
         let plain = ISO8601DateFormatter()
         if let date = plain.date(from: text) { return date }
         let fractional = ISO8601DateFormatter()
@@ -142,34 +145,19 @@ struct IntakeEndpoints: Sendable {
     /// Size, integration, rate, content type and signature, in that order; the integration and
     /// the body when all hold.
     private func admit(_ request: Request, contentTypes: [String]) async -> Result<(IntakeIntegration, Data), Refusal> {
-        let limit = configuration.maximumBodyBytes
-        if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
-            return .failure(Refusal(.contentTooLarge, "the body is \(length) bytes; the limit is \(limit)"))
-        }
+        if let refusal = declaredTooLarge(request) { return .failure(refusal) }
         guard let name = request.headers[Self.integrationHeader], !name.isEmpty else {
             return .failure(Refusal(.unauthorized, "the Switchboard-Integration header is missing: name the integration", field: "Switchboard-Integration"))
         }
         let integration: IntakeIntegration
-        switch await integrations.integration(named: name) {
-        case .found(let found): integration = found
-        case .unknown:
-            return .failure(Refusal(.unauthorized, "no enabled integration is named '\(name.prefix(64))'", field: "Switchboard-Integration"))
-        case .unavailable:
-            return .failure(Refusal(.serviceUnavailable, "the database cannot be reached; nothing was stored: send again", retryAfter: .seconds(5)))
-        }
-        if let wait = rateLimit.take(for: integration) {
-            return .failure(Refusal(.tooManyRequests, "over the rate of '\(integration.name)' (\(integration.ratePerSecond.formatted()) requests a second, bursts of \(integration.burst)); send again after Retry-After", retryAfter: wait))
-        }
-        let mediaType = request.headers[.contentType]?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased() ?? ""
-        guard contentTypes.contains(mediaType) else {
-            return .failure(Refusal(.unsupportedMediaType, "the Content-Type must be \(contentTypes.joined(separator: " or ")), not '\(mediaType.prefix(100))'", field: "Content-Type"))
+        switch await admitIntegration(named: name, format: "switchboard", field: "Switchboard-Integration") {
+        case .success(let found): integration = found
+        case .failure(let refusal): return .failure(refusal)
         }
         let body: Data
-        do {
-            var buffer = try await request.body.collect(upTo: limit)
-            body = buffer.readData(length: buffer.readableBytes) ?? Data()
-        } catch {
-            return .failure(Refusal(.contentTooLarge, "the body is over the limit of \(limit) bytes"))
+        switch await readBody(request, contentTypes: contentTypes) {
+        case .success(let data): body = data
+        case .failure(let refusal): return .failure(refusal)
         }
         guard let timestampText = request.headers[Self.timestampHeader], let timestamp = Int64(timestampText) else {
             return .failure(Refusal(.unauthorized, "Switchboard-Timestamp is missing or not whole seconds since 1970", field: "Switchboard-Timestamp"))
@@ -182,10 +170,6 @@ struct IntakeEndpoints: Sendable {
         guard let signature = request.headers[Self.signatureHeader] else {
             return .failure(Refusal(.unauthorized, "the Switchboard-Signature header is missing", field: "Switchboard-Signature"))
         }
-        guard !integration.secrets.isEmpty else {
-            logger.error("intake refused: the integration's secret cannot be read", metadata: ["integration": "\(integration.name)"])
-            return .failure(Refusal(.serviceUnavailable, "the server cannot read this integration's secret; its operator is told", retryAfter: .seconds(60)))
-        }
         guard WebhookSignature.isValid(signature: signature, body: body, timestamp: timestamp, secrets: integration.secrets,
                                        tolerance: window) else {
             return .failure(Refusal(.unauthorized, "Switchboard-Signature does not match: sign \"<timestamp>.<body>\" with HMAC-SHA256 and send v1=<hex>", field: "Switchboard-Signature"))
@@ -193,10 +177,53 @@ struct IntakeEndpoints: Sendable {
         return .success((integration, body))
     }
 
+    /// 413 at once when the declared length is over the limit.
+    func declaredTooLarge(_ request: Request) -> Refusal? {
+        let limit = configuration.maximumBodyBytes
+        guard let length = request.headers[.contentLength].flatMap(Int.init), length > limit else { return nil }
+        return Refusal(.contentTooLarge, "the body is \(length) bytes; the limit is \(limit)")
+    }
+
+    /// The enabled integration `name` of `format`, within its rate and with a readable secret.
+    func admitIntegration(named name: String, format: String, field: String = "integration") async -> Result<IntakeIntegration, Refusal> {
+        let integration: IntakeIntegration
+        switch await integrations.integration(named: name) {
+        case .found(let found) where found.format == format: integration = found
+        case .found, .unknown:
+            return .failure(Refusal(.unauthorized, "no enabled \(format) integration is named '\(name.prefix(64))'", field: field))
+        case .unavailable:
+            return .failure(Refusal(.serviceUnavailable, "the database cannot be reached; nothing was stored: send again", retryAfter: .seconds(5)))
+        }
+        if let wait = rateLimit.take(for: integration) {
+            return .failure(Refusal(.tooManyRequests, "over the rate of '\(integration.name)' (\(integration.ratePerSecond.formatted()) requests a second, bursts of \(integration.burst)); send again after Retry-After", retryAfter: wait))
+        }
+        guard !integration.secrets.isEmpty else {
+            logger.error("intake refused: the integration's secret cannot be read", metadata: ["integration": "\(integration.name)"])
+            return .failure(Refusal(.serviceUnavailable, "the server cannot read this integration's secret; its operator is told", retryAfter: .seconds(60)))
+        }
+        return .success(integration)
+    }
+
+    /// The body, when its media type is one of `contentTypes` and it is within the size limit.
+    func readBody(_ request: Request, contentTypes: [String]) async -> Result<Data, Refusal> {
+        let mediaType = request.headers[.contentType]?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased() ?? ""
+        guard contentTypes.contains(mediaType) else {
+            return .failure(Refusal(.unsupportedMediaType, "the Content-Type must be \(contentTypes.joined(separator: " or ")), not '\(mediaType.prefix(100))'", field: "Content-Type"))
+        }
+        let limit = configuration.maximumBodyBytes
+        do {
+            var buffer = try await request.body.collect(upTo: limit)
+            return .success(buffer.readData(length: buffer.readableBytes) ?? Data())
+        } catch {
+            return .failure(Refusal(.contentTooLarge, "the body is over the limit of \(limit) bytes"))
+        }
+    }
+
     /// 202 with the new row's id, 200 with the earlier row's for a repeated delivery, 503 while the database cannot be reached.
-    private func stored(_ write: () async throws -> IntakeReceipt) async -> Response {
+    func stored(_ write: () async throws -> IntakeReceipt, answer: ((IntakeReceipt) -> Response)? = nil) async -> Response {
         do {
             let receipt = try await write()
+            if let answer { return answer(receipt) }
             return APIResponse.json(receipt.repeated ? .ok : .accepted,
                                     ["id": receipt.id, "status": receipt.repeated ? "already_received" : "accepted"])
         } catch let error where Self.databaseUnavailable(error) {

@@ -13,6 +13,10 @@ public struct IntakeIntegration: Sendable {
     public let secretProblem: String?
     public let ratePerSecond: Double
     public let burst: Int
+    /// `switchboard`, `shopify` or `twilio`: which requests it sends, signed how.
+    public let format: String
+    /// The URL Twilio signs, when a proxy changes it; nil rebuilds it from the request.
+    public let signedURL: String?
 }
 
 /// The enabled integrations, read from `intake_integrations` and read again every `refresh`, so
@@ -63,7 +67,7 @@ actor IntakeIntegrations {
     private func read() async {
         do {
             let rows = try await pool.query("""
-                SELECT name, store, secret_refs, rate_per_second::float8, burst FROM intake_integrations WHERE enabled
+                SELECT name, store, secret_refs, rate_per_second::float8, burst, format, signed_url FROM intake_integrations WHERE enabled
                 """)
             var next: [String: IntakeIntegration] = [:]
             for row in rows {
@@ -80,7 +84,8 @@ actor IntakeIntegrations {
                 }
                 next[name] = IntakeIntegration(name: name, store: try row.decode(String?.self, at: 1), secrets: secrets,
                                                secretProblem: problem, ratePerSecond: try row.decode(Double.self, at: 3),
-                                               burst: try row.decode(Int.self, at: 4))
+                                               burst: try row.decode(Int.self, at: 4), format: try row.decode(String.self, at: 5),
+                                               signedURL: try row.decode(String?.self, at: 6))
             }
             byName = next
             readAt = .now

@@ -224,12 +224,14 @@ struct IntakeDocsTests {
     @Test("the psql example in docs/integrations.md registers and rotates an integration as written")
     func documentedRegistration() async throws {
         let blocks = try sqlExamples(inDocs: "integrations.md").filter { $0.contains("intake_integrations") }
-        #expect(blocks.count == 1)
+        #expect(blocks.count == 2)
         try await TestDatabase.withConnection("intakedoc") { connection, _ in
             try await Migrator().migrate(on: connection)
             for block in blocks { try await connection.simpleQuery(unsafeSQL: block) }
             let refs = try await connection.query("SELECT secret_refs FROM intake_integrations WHERE name = 'sms-gateway'").scalar([String].self)
             #expect(refs == ["file:/run/secrets/sms-gateway-next"])
+            #expect(try await connection.query("SELECT string_agg(format, ',' ORDER BY name) FROM intake_integrations").scalar(String.self)
+                    == "shopify,switchboard,twilio")
             // A reference that is neither env:NAME nor file:/path is refused, naming the rule.
             await #expect(throws: PostgresError.self) {
                 try await connection.execute("INSERT INTO intake_integrations (name, secret_refs) VALUES ('x', ARRAY['hunter2'])")
