@@ -33,6 +33,7 @@ public struct SwitchboardServer: Sendable {
         }
         health.addRoutes(to: router)
         IntakeEndpoints(configuration: configuration, pool: pool, logger: logger).addRoutes(to: router)
+        CustomerLinkEndpoints(pool: pool, logger: logger).addRoutes(to: router)
         let application = makeApplication(router: router, host: configuration.host, port: configuration.port, logger: logger, onListening: onListening)
         services = [PoolService(pool), application, DrainStep(health: health, delay: drainDelay)]
     }
