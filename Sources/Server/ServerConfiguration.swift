@@ -21,6 +21,8 @@ public struct ServerConfiguration: Sendable {
     public var lanes = 2
     /// How often the integrations are read again (a new one or a rotated secret takes effect within this).
     public var integrationsRefresh: Duration = .seconds(5)
+    /// A connection that sends nothing (a stalled or slow client) for this long is closed.
+    public var idleTimeout: Duration = .seconds(30)
 
     public init(database: PostgresConfiguration) {
         self.database = database

@@ -34,7 +34,8 @@ public struct SwitchboardServer: Sendable {
         health.addRoutes(to: router)
         IntakeEndpoints(configuration: configuration, pool: pool, logger: logger).addRoutes(to: router)
         CustomerLinkEndpoints(pool: pool, logger: logger).addRoutes(to: router)
-        let application = makeApplication(router: router, host: configuration.host, port: configuration.port, logger: logger, onListening: onListening)
+        let application = makeApplication(router: router, host: configuration.host, port: configuration.port, idleTimeout: configuration.idleTimeout,
+                                          logger: logger, onListening: onListening)
         services = [PoolService(pool), application, DrainStep(health: health, delay: drainDelay)]
     }
 
@@ -66,15 +67,18 @@ public struct ProbeServer: Sendable {
         router.add(middleware: metrics.middleware())
         metrics.addRoute(to: router)
         health.addRoutes(to: router)
-        first = [PoolService(pool), makeApplication(router: router, host: host, port: port, logger: logger, onListening: onListening)]
+        first = [PoolService(pool), makeApplication(router: router, host: host, port: port, idleTimeout: .seconds(30), logger: logger,
+                                                    onListening: onListening)]
         last = [DrainStep(health: health, delay: .zero)]
     }
 }
 
-private func makeApplication(router: Router<BasicRequestContext>, host: String, port: Int, logger: Logger,
+private func makeApplication(router: Router<BasicRequestContext>, host: String, port: Int, idleTimeout: Duration, logger: Logger,
                              onListening: @escaping @Sendable (Int) async -> Void) -> some Service {
     Application(
         router: router,
+        server: .http1(configuration: .init(idleTimeout: .nanoseconds(Int64(idleTimeout.components.seconds) * 1_000_000_000
+                                                                         + idleTimeout.components.attoseconds / 1_000_000_000))),
         configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "switchboard"),
         onServerRunning: { channel in
             let bound = channel.localAddress?.port ?? port
