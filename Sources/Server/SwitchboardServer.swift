@@ -79,7 +79,8 @@ private func makeApplication(router: Router<BasicRequestContext>, host: String, 
         router: router,
         server: .http1(configuration: .init(idleTimeout: .nanoseconds(Int64(idleTimeout.components.seconds) * 1_000_000_000
                                                                          + idleTimeout.components.attoseconds / 1_000_000_000))),
-        configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "switchboard"),
+        // A burst of new connections waits in the kernel's queue rather than being refused.
+        configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "switchboard", backlog: 1024),
         onServerRunning: { channel in
             let bound = channel.localAddress?.port ?? port
             logger.info("listening", metadata: ["address": "\(host):\(bound)"])

@@ -294,7 +294,7 @@ struct JobQueueTests {
             try await churn.execute("DELETE FROM jobs")
             await churn.close()
             let worker = fixture.startWorker(JobRegistry(), queues: ["idle": 1]) { $0.vacuumThreshold = 500 }
-            try await eventually("a VACUUM by the leader", within: .seconds(30)) { try await vacuums() > before }
+            try await eventually("a VACUUM by the leader", within: .seconds(60)) { try await vacuums() > before }
             try await worker.stop()
         }
     }
@@ -346,14 +346,14 @@ struct JobQueueTests {
             let seen = Recorder()
             var registry = JobRegistry()
             registry.register(Self.numbered) { args, context in seen.add(Int64(args.n), context.attempt) }
-            let worker = fixture.startWorker(registry) { $0.pollInterval = .seconds(30) }
+            let worker = fixture.startWorker(registry) { $0.pollInterval = .seconds(120) }
             _ = try await fixture.enqueue(Self.numbered, Numbered(n: 1), JobOptions(delay: .seconds(2)))
             // Far inside the delay, so a busy machine's scheduling cannot make the check late.
             try await Task.sleep(for: .milliseconds(200))
             #expect(seen.count == 0)
-            // Under the 30 s poll: only the leader's promotion and its wake-up can run it this soon
-            // (the parallel suite on two cores has taken over 10 s to get a new worker that far).
-            try await eventually("delayed job ran", within: .seconds(25)) { seen.count == 1 }
+            // Under the 120 s poll: only the leader's promotion and its wake-up can run it this soon
+            // (the parallel suite on two cores has taken over 25 s to get a new worker that far).
+            try await eventually("delayed job ran", within: .seconds(60)) { seen.count == 1 }
             try await worker.stop()
         }
     }

@@ -245,3 +245,38 @@ struct IntakeDocsTests {
         }
     }
 }
+
+@Suite("HTTP intake documentation, from a shell")
+struct IntakeShellDocsTests {
+    @Test("the curl example in docs/integrations.md, run by bash as written, is accepted and its row stored")
+    func documentedCurl() async throws {
+        let blocks = try codeExamples("sh", inDocs: "integrations.md").filter { $0.contains("Switchboard-Signature") }
+        #expect(blocks.count == 1)
+        try await ServerFixture.with("curl") { f in
+            try await f.connection.execute("""
+                INSERT INTO intake_integrations (name, secret_refs) VALUES ('sms-gateway', ARRAY[\("file:" + f.secretFile.path)])
+                """)
+            for block in blocks {
+                let output = try await TestDatabase.blocking { () -> (Int32, String) in
+                    let process = Process()
+                    process.executableURL = URL(fileURLWithPath: "/bin/bash")
+                    process.arguments = ["-euo", "pipefail", "-c", block]
+                    process.environment = ProcessInfo.processInfo.environment.merging(
+                        ["SWITCHBOARD_URL": f.base, "SMS_GATEWAY_SECRET": "first-secret"]) { $1 }
+                    let pipe = Pipe()
+                    process.standardOutput = pipe
+                    try process.run()
+                    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+                    process.waitUntilExit()
+                    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+                }
+                #expect(output.0 == 0)
+                #expect(output.1.contains(#""status":"accepted""#), "\(output.1)")
+            }
+            #expect(try await f.int("""
+                SELECT count(*) FROM inbound_messages WHERE channel = 'sms' AND external_id = 'SM9f1c2a'
+                   AND convert_from(payload, 'UTF8')::jsonb->>'from' = '+380671234567'
+                """) == 1)
+        }
+    }
+}

@@ -32,7 +32,7 @@ struct WorkerRoleTests {
 
         let group = role.serviceGroup(signals: [])
         let running = Task { try await group.run() }
-        try await eventually("the conversation is assigned", within: .seconds(20)) {
+        try await eventually("the conversation is assigned", within: .seconds(60)) {
             try await connection.query("SELECT agent_id FROM conversations WHERE id = \(conversation)").first?.decode(Int64?.self, at: 0) == agent
         }
         #expect(await role.pool.statistics.open > 0)
