@@ -44,13 +44,28 @@ struct CustomerLinkEndpoints: Sendable {
                     expired: try row.decode(Bool.self, at: 5), used: try row.decode(Bool.self, at: 6))
     }
 
-    private func show(token: String, action: String) async -> Response {
+    /// The link and its customer's text, or the page that says why it cannot be used.
+    private enum Usable {
+        case link(Link, CustomerPageText)
+        case refused(Response)
+    }
+
+    private func usable(_ token: String, action: String) async -> Usable {
         let found: Link?
-        do { found = try await link(token, action: action) } catch { return unavailable(error) }
-        guard let link = found else { return problem(CustomerPageText.forLocale(nil), \.unknownLink, .notFound) }
+        do { found = try await link(token, action: action) } catch { return .refused(unavailable(error)) }
+        guard let link = found else { return .refused(problem(CustomerPageText.forLocale(nil), \.unknownLink, .notFound)) }
         let text = CustomerPageText.forLocale(link.locale)
-        if link.used { return problem(text, \.usedLink, .gone) }
-        if link.expired { return problem(text, \.expiredLink, .gone) }
+        if link.used { return .refused(problem(text, \.usedLink, .gone)) }
+        if link.expired { return .refused(problem(text, \.expiredLink, .gone)) }
+        return .link(link, text)
+    }
+
+    private func show(token: String, action: String) async -> Response {
+        let (link, text): (Link, CustomerPageText)
+        switch await usable(token, action: action) {
+        case .link(let found, let foundText): (link, text) = (found, foundText)
+        case .refused(let page): return page
+        }
         let unsubscribe = action == "unsubscribe"
         return CustomerPage(text: text, title: unsubscribe ? text.unsubscribeTitle : text.optInTitle,
                             paragraphs: [detail(link, text), unsubscribe ? text.unsubscribeQuestion : text.optInQuestion],
@@ -58,12 +73,11 @@ struct CustomerLinkEndpoints: Sendable {
     }
 
     private func use(_ request: Request, token: String, action: String) async -> Response {
-        let found: Link?
-        do { found = try await link(token, action: action) } catch { return unavailable(error) }
-        guard let link = found else { return problem(CustomerPageText.forLocale(nil), \.unknownLink, .notFound) }
-        let text = CustomerPageText.forLocale(link.locale)
-        if link.used { return problem(text, \.usedLink, .gone) }
-        if link.expired { return problem(text, \.expiredLink, .gone) }
+        let (link, text): (Link, CustomerPageText)
+        switch await usable(token, action: action) {
+        case .link(let found, let foundText): (link, text) = (found, foundText)
+        case .refused(let page): return page
+        }
         var body = (try? await request.body.collect(upTo: 4096)) ?? ByteBuffer()
         let form = body.readString(length: body.readableBytes) ?? ""
         let source = form.contains("List-Unsubscribe=One-Click") ? "one_click" : "page"

@@ -32,31 +32,11 @@ struct ObservabilityTests {
         let schema = try await TestDatabase.freshSchema("workerprobe")
         let connection = try await schema.connect()
         try await Migrator().migrate(on: connection)
-        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appending(path: "switchboard")
-        try #require(FileManager.default.isExecutableFile(atPath: binary.path), "build the switchboard executable first (swift build)")
-        let output = FileManager.default.temporaryDirectory.appending(path: "worker-out-\(UUID().uuidString.prefix(8))")
-        let logs = FileManager.default.temporaryDirectory.appending(path: "worker-log-\(UUID().uuidString.prefix(8))")
-        for file in [output, logs] { _ = FileManager.default.createFile(atPath: file.path, contents: nil) }
-        defer { for file in [output, logs] { try? FileManager.default.removeItem(at: file) } }
-        let worker = Process()
-        worker.executableURL = binary
-        worker.arguments = ["worker", "--queue", "ingest=2", "--http-port", "0", "--log-format", "json", "--log-level", "info",
-                            "--database-url", schema.base.connectionString, "--schema", schema.name]
-        worker.standardOutput = try FileHandle(forWritingTo: output)
-        worker.standardError = try FileHandle(forWritingTo: logs)
-        try worker.run()
-        defer { if worker.isRunning { kill(worker.processIdentifier, SIGKILL) } }
-
-        var port: Int?
-        let deadline = ContinuousClock.now + .seconds(60)
-        while port == nil, ContinuousClock.now < deadline, worker.isRunning {
-            let text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
-            if let line = text.split(separator: "\n").first(where: { $0.contains("probes and metrics on") }), let last = line.split(separator: ":").last {
-                port = Int(last)
-            }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        let base = "http://127.0.0.1:\(try #require(port, "the worker printed no port"))"
+        let worker = try await SwitchboardProcess.start(
+            ["worker", "--queue", "ingest=2", "--http-port", "0", "--log-format", "json", "--log-level", "info",
+             "--database-url", schema.base.connectionString, "--schema", schema.name], announcement: "probes and metrics on")
+        defer { worker.cleanUp() }
+        let base = worker.base
         #expect(try await ServerFixture.send(HTTPClientRequest(url: base + "/healthz")).status == 200)
         let ready = try await ServerFixture.send(HTTPClientRequest(url: base + "/readyz"))
         #expect(ready.status == 200, "\(ready.json ?? [:])")
@@ -82,14 +62,11 @@ struct ObservabilityTests {
         #expect(metrics.contains(#"switchboard_build_info{role="worker""#))
         #expect(metrics.contains("switchboard_job_duration_seconds_bucket"))
 
-        kill(worker.processIdentifier, SIGTERM)
-        let stopBy = ContinuousClock.now + .seconds(30)
-        while worker.isRunning, ContinuousClock.now < stopBy { try await Task.sleep(for: .milliseconds(20)) }
-        #expect(!worker.isRunning && worker.terminationStatus == 0)
+        #expect(try await worker.terminate() == 0)
 
         // Every line on stderr is one JSON object with the fields a collector indexes, and the
         // rejection's line keeps its metadata keys as given.
-        let lines = try String(contentsOf: logs, encoding: .utf8).split(separator: "\n")
+        let lines = try String(contentsOf: worker.logs, encoding: .utf8).split(separator: "\n")
         #expect(!lines.isEmpty)
         for line in lines {
             let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]

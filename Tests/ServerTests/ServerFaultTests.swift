@@ -103,15 +103,8 @@ struct ServerFaultTests {
             let statuses = await withTaskGroup(of: String.self) { group in
                 for index in 0..<1000 {
                     group.addTask {
-                        let body = json(["session_id": "k\(index)", "text": "hi"])
-                        let timestamp = Int64(Date().timeIntervalSince1970)
-                        var request = HTTPClientRequest(url: f.base + "/v1/inbound/chat")
-                        request.method = .POST
-                        request.headers.add(name: "Content-Type", value: "application/json")
-                        request.headers.add(name: "Switchboard-Integration", value: "shop")
-                        request.headers.add(name: "Switchboard-Timestamp", value: String(timestamp))
-                        request.headers.add(name: "Switchboard-Signature", value: WebhookSignature.sign(body: body, timestamp: timestamp, secret: "first-secret"))
-                        request.body = .bytes(ByteBuffer(bytes: body))
+                        let request = ServerFixture.signedRequest(f.base + "/v1/inbound/chat", body: json(["session_id": "k\(index)", "text": "hi"]),
+                                                                  secret: "first-secret")
                         do {
                             return String(try await client.execute(request, timeout: .seconds(120)).status.code)
                         } catch {

@@ -83,6 +83,19 @@ struct ServerFixture {
         var field: String? { json?["field"] as? String }
     }
 
+    /// A POST of `body` to `url` signed as integration `integration` with `secret`, now.
+    static func signedRequest(_ url: String, body: Data, integration: String = "shop", secret: String) -> HTTPClientRequest {
+        let timestamp = Int64(Date().timeIntervalSince1970)
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.headers.add(name: "Switchboard-Integration", value: integration)
+        request.headers.add(name: "Switchboard-Timestamp", value: String(timestamp))
+        request.headers.add(name: "Switchboard-Signature", value: WebhookSignature.sign(body: body, timestamp: timestamp, secret: secret))
+        request.body = .bytes(ByteBuffer(bytes: body))
+        return request
+    }
+
     /// Posts `body` to `path`, signed with `secret` at `timestamp` unless told otherwise.
     func post(_ path: String, body: Data, contentType: String = "application/json", integration: String? = "shop",
               secret: String = "first-secret", timestamp: Int64 = Int64(Date().timeIntervalSince1970),
@@ -117,4 +130,59 @@ struct ServerFixture {
 
 func json(_ object: [String: Any]) -> Data {
     try! JSONSerialization.data(withJSONObject: object)
+}
+
+/// The real `switchboard` binary started with `arguments`, once it printed the port it listens on
+/// (a line containing `announcement` and ending in `:PORT`); stderr goes to `logs`.
+struct SwitchboardProcess: @unchecked Sendable {
+    let process: Process
+    let port: Int
+    let logs: URL
+    private let output: URL
+
+    static func start(_ arguments: [String], environment: [String: String] = [:], announcement: String) async throws -> SwitchboardProcess {
+        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appending(path: "switchboard")
+        try #require(FileManager.default.isExecutableFile(atPath: binary.path), "build the switchboard executable first (swift build)")
+        let output = FileManager.default.temporaryDirectory.appending(path: "sb-out-\(UUID().uuidString.prefix(8))")
+        let logs = FileManager.default.temporaryDirectory.appending(path: "sb-log-\(UUID().uuidString.prefix(8))")
+        for file in [output, logs] { _ = FileManager.default.createFile(atPath: file.path, contents: nil) }
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        process.standardOutput = try FileHandle(forWritingTo: output)
+        process.standardError = try FileHandle(forWritingTo: logs)
+        try process.run()
+        var port: Int?
+        let deadline = ContinuousClock.now + .seconds(60)
+        while port == nil, ContinuousClock.now < deadline, process.isRunning {
+            let text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
+            if let line = text.split(separator: "\n").first(where: { $0.contains(announcement) }), let last = line.split(separator: ":").last {
+                port = Int(last)
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        guard let port else {
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            Issue.record("switchboard \(arguments.first ?? "") printed no port: \((try? String(contentsOf: logs, encoding: .utf8)) ?? "")")
+            throw CancellationError()
+        }
+        return SwitchboardProcess(process: process, port: port, logs: logs, output: output)
+    }
+
+    var base: String { "http://127.0.0.1:\(port)" }
+
+    /// Sends SIGTERM and waits up to `limit` for the exit; the exit status, or nil when it did not end.
+    func terminate(within limit: Duration = .seconds(30)) async throws -> Int32? {
+        kill(process.processIdentifier, SIGTERM)
+        let deadline = ContinuousClock.now + limit
+        while process.isRunning, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        return process.isRunning ? nil : process.terminationStatus
+    }
+
+    /// Kills what is left and removes the files.
+    func cleanUp() {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        for file in [output, logs] { try? FileManager.default.removeItem(at: file) }
+    }
 }
