@@ -65,7 +65,7 @@ struct CommandLineTests {
                                                          ["jobs", "cancel"], ["jobs", "pause"], ["jobs", "resume"],
                                                          ["inbound"], ["inbound", "status"], ["inbound", "show"], ["inbound", "retry"],
                                                          ["route"], ["route", "explain"], ["route", "status"], ["route", "dry-run"],
-                                                         ["bench", "ingest"], ["bench", "notify"], ["notify"], ["notify", "status"], ["notify", "explain"],
+                                                         ["bench", "ingest"], ["bench", "notify"], ["bench", "serve"], ["notify"], ["notify", "status"], ["notify", "explain"],
                                                          ["notify", "preview"], ["notify", "retry"], ["notify", "cancel"]])
     func help(_ command: [String]) async throws {
         let run = try await Self.run(command + ["--help"])
