@@ -31,6 +31,7 @@ struct ServeBench: AsyncParsableCommand {
     @OptionGroup var database: DatabaseOptions
     @Option(help: "Concurrent client connections (wrk -c, pgbench -c).") var clients = 32
     @Option(help: "serve's database connections (--connections).") var connections = 8
+    @Option(help: "serve's intake statements at once (--intake-lanes).") var lanes = 2
     @Option(help: "Seconds of wrk, of pgbench, and of the latency phase.") var seconds = 10.0
     @Flag(help: "Print one JSON object instead of a table.") var json = false
 
@@ -45,7 +46,7 @@ struct ServeBench: AsyncParsableCommand {
             INSERT INTO intake_integrations (name, secret_refs, rate_per_second, burst)
             VALUES ('bench', ARRAY['env:SWITCHBOARD_BENCH_INTAKE'], 1000000, 1000000)
             """)
-        let serve = try await ServeProcess.start(conninfo: server.connectionString, schema: Self.schema, connections: connections)
+        let serve = try await ServeProcess.start(conninfo: server.connectionString, schema: Self.schema, connections: connections, lanes: lanes)
         defer { serve.stop() }
         try await Task.sleep(for: .seconds(1))
         var figures: [(String, Double)] = []
@@ -132,7 +133,8 @@ struct ServeBench: AsyncParsableCommand {
     /// from when it was due to its answer, so a slow answer does not hold the next one back.
     private func openLoop(port: Int, rate: Double, body: String) async throws -> (offered: Double, p50: Double, p99: Double, max: Double, errors: Int) {
         var clientConfiguration = HTTPClient.Configuration()
-        clientConfiguration.connectionPool = .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: clients)
+        // Open loop: enough connections that a request never waits for one (which would time the client, not serve).
+        clientConfiguration.connectionPool = .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: 512)
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
         let results = LatencyRecorder()
         let data = Data(body.utf8)
@@ -183,12 +185,12 @@ final class ServeProcess: @unchecked Sendable {
     let port: Int
     private let process: Process
 
-    static func start(conninfo: String, schema: String, connections: Int) async throws -> ServeProcess {
+    static func start(conninfo: String, schema: String, connections: Int, lanes: Int) async throws -> ServeProcess {
         let port = try LoopbackPort.free()
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
         process.arguments = ["serve", "--database-url", conninfo, "--schema", schema, "--port", String(port),
-                             "--connections", String(connections), "--log-level", "error"]
+                             "--connections", String(connections), "--intake-lanes", String(lanes), "--log-level", "error"]
         process.environment = ProcessInfo.processInfo.environment.merging(["SWITCHBOARD_BENCH_INTAKE": ServeBench.secret]) { $1 }
         process.standardOutput = FileHandle.nullDevice
         try process.run()

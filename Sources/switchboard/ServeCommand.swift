@@ -34,6 +34,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("connections"), help: "Database connections the intake writes on at most.")
     var connections = 8
 
+    @Option(name: .customLong("intake-lanes"), help: "Intake statements running at once (each writes the requests that arrived meanwhile).")
+    var intakeLanes = 2
+
     @Option(name: .customLong("database-wait"), help: "Seconds a request waits for the database before it is answered 503.")
     var databaseWait = 3.0
 
@@ -47,6 +50,7 @@ struct ServeCommand: AsyncParsableCommand {
         guard maximumBody >= 1024 else { throw ValidationError("--max-body must be at least 1024 bytes") }
         guard signatureWindow >= 1 else { throw ValidationError("--signature-window must be at least 1 second") }
         guard connections >= 1 else { throw ValidationError("--connections must be at least 1") }
+        guard intakeLanes >= 1, intakeLanes <= connections else { throw ValidationError("--intake-lanes must be 1…--connections") }
         guard databaseWait > 0 else { throw ValidationError("--database-wait must be above 0") }
         guard drainDelay >= 0 else { throw ValidationError("--drain-delay cannot be negative") }
     }
@@ -61,6 +65,7 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.maximumBodyBytes = maximumBody
         configuration.signatureWindow = .seconds(signatureWindow)
         configuration.maximumConnections = connections
+        configuration.lanes = intakeLanes
         configuration.databaseWait = .milliseconds(Int64(databaseWait * 1000))
         let host = configuration.host
         let server = SwitchboardServer(configuration, metrics: metrics, drainDelay: .milliseconds(Int64(drainDelay * 1000))) { port in
