@@ -186,6 +186,7 @@ let package = Package(
             dependencies: [
                 "Helpdesk", "JobQueue", "Postgres", "CCurlShim", "CGMimeShim", "TextTemplates", "Secrets",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -1,3 +1,4 @@
+import Metrics
 public import JobQueue
 public import Postgres
 import Helpdesk
@@ -21,10 +22,9 @@ public enum NotifyWorker {
             try await notifier.send(id, pool: pool)
         })
         registry.register(HelpdeskJobs.notify) { args, _ in
-            switch try await batcher.submit(args.outboxID) {
-            case .sent, .alreadyDone, .failed, .suppressed: return
-            case .later(let wait): throw JobSnooze(wait)
-            }
+            let outcome = try await batcher.submit(args.outboxID)
+            OutboxMetrics.shared.count(outcome)
+            if case .later(let wait) = outcome { throw JobSnooze(wait) }
         }
         registry.register(HelpdeskJobs.notifySweep) { _, _ in
             let written = try await pool.withConnection { connection in
@@ -42,5 +42,32 @@ public enum NotifyWorker {
     public static func installSweepSchedule(on connection: isolated PostgresConnection) throws {
         try JobSchedules.upsert(name: sweepScheduleName, cron: "*/5 * * * *", HelpdeskJobs.notifySweep, NotifySweepJobArguments(),
                                 queue: HelpdeskJobs.notifyQueue, on: connection)
+    }
+}
+
+/// `switchboard_outbox_total{outcome}`: what each attempt at an outbox row came to — `sent`,
+/// `later` (not due, failed for now, or waiting for a provider), `failed`, `suppressed`,
+/// `already_done`. Made once, after the process chose its metrics backend.
+final class OutboxMetrics: Sendable {
+    static let shared = OutboxMetrics()
+    private let counters: [String: Counter]
+
+    private init() {
+        var counters: [String: Counter] = [:]
+        for outcome in ["sent", "later", "failed", "suppressed", "already_done"] {
+            counters[outcome] = Counter(label: "switchboard_outbox_total", dimensions: [("outcome", outcome)])
+        }
+        self.counters = counters
+    }
+
+    func count(_ outcome: NotifyOutcome) {
+        let name = switch outcome {
+        case .sent: "sent"
+        case .later: "later"
+        case .failed: "failed"
+        case .suppressed: "suppressed"
+        case .alreadyDone: "already_done"
+        }
+        counters[name]?.increment()
     }
 }

@@ -33,7 +33,7 @@ struct ObservabilityTests {
         let connection = try await schema.connect()
         try await Migrator().migrate(on: connection)
         let worker = try await SwitchboardProcess.start(
-            ["worker", "--queue", "ingest=2", "--http-port", "0", "--log-format", "json", "--log-level", "info",
+            ["worker", "--queue", "ingest=2", "--queue", "notify=2", "--http-port", "0", "--log-format", "json", "--log-level", "info",
              "--database-url", schema.base.connectionString, "--schema", schema.name], announcement: "probes and metrics on")
         defer { worker.cleanUp() }
         let base = worker.base
@@ -51,15 +51,23 @@ struct ObservabilityTests {
               ContinuousClock.now < handledBy {
             try await Task.sleep(for: .milliseconds(50))
         }
+        // An outbox row for a customer with no address: the notify worker ends it, and counts how.
+        try await connection.execute("""
+            WITH c AS (INSERT INTO customers (store_id, name) VALUES (1, 'Nobody') RETURNING id)
+            INSERT INTO outbox (store_id, customer_id, kind, purpose, channel, locale, body_text, idempotency_key)
+            SELECT 1, c.id, 'order_update', 'order_updates', 'sms', 'en', 'Hi', 'metrics:1' FROM c
+            """)
         var metrics = ""
         let countedBy = ContinuousClock.now + .seconds(30)
         repeat {
             metrics = try await ServerFixture.text(base + "/metrics")
-            if metrics.contains(#"switchboard_jobs_total{queue="ingest",kind="ingest",outcome="completed"} 2"#) { break }
+            if metrics.contains(#"switchboard_jobs_total{queue="ingest",kind="ingest",outcome="completed"} 2"#),
+               metrics.contains("switchboard_outbox_total{outcome=") { break }
             try await Task.sleep(for: .milliseconds(200))
         } while ContinuousClock.now < countedBy
         #expect(metrics.contains(#"switchboard_jobs_total{queue="ingest",kind="ingest",outcome="completed"} 2"#), "\(metrics)")
         #expect(metrics.contains(#"switchboard_build_info{role="worker""#))
+        #expect(metrics.contains("switchboard_outbox_total{outcome="), "\(metrics)")
         #expect(metrics.contains("switchboard_job_duration_seconds_bucket"))
 
         #expect(try await worker.terminate() == 0)
