@@ -381,7 +381,8 @@ let package = Package(
         ),
         .testTarget(
             name: "SwitchboardTests",
-            dependencies: ["Postgres", "TestSupport", "Helpdesk", "Routing", "JobQueue", "SwitchboardApp"],
+            dependencies: ["Postgres", "TestSupport", "Helpdesk", "Routing", "JobQueue", "SwitchboardApp", "CommandSupport",
+                           .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
     ]

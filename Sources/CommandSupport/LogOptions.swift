@@ -26,10 +26,10 @@ public struct LogOptions: ParsableArguments, Sendable {
             LoggingSystem.bootstrap { label in
                 var handler = StreamLogHandler.standardError(label: label)
                 handler.logLevel = logLevel
-                return handler
+                return RedactingLogHandler(handler)
             }
         case "json":
-            LoggingSystem.bootstrap { label in JSONLogHandler(label: label, logLevel: logLevel) }
+            LoggingSystem.bootstrap { label in RedactingLogHandler(JSONLogHandler(label: label, logLevel: logLevel)) }
         default:
             throw ValidationError("unknown log format '\(formatName)': use text or json")
         }
@@ -76,6 +76,62 @@ public struct JSONLogHandler: LogHandler {
         case .stringConvertible(let convertible): convertible.description
         case .array(let values): values.map(json)
         case .dictionary(let entries): entries.mapValues(json)
+        }
+    }
+}
+
+/// Keeps personal data out of the logs whatever a message or an error quotes (a provider's
+/// refusal naming the recipient, a database error showing a key): email addresses become
+/// `<email>` and phone numbers `<phone>` in the message and every metadata value, before the
+/// wrapped handler writes the line.
+public struct RedactingLogHandler<Inner: LogHandler>: LogHandler {
+    private var inner: Inner
+
+    public init(_ inner: Inner) { self.inner = inner }
+
+    public var metadata: Logger.Metadata {
+        get { inner.metadata }
+        set { inner.metadata = newValue }
+    }
+    public var metadataProvider: Logger.MetadataProvider? {
+        get { inner.metadataProvider }
+        set { inner.metadataProvider = newValue }
+    }
+    public var logLevel: Logger.Level {
+        get { inner.logLevel }
+        set { inner.logLevel = newValue }
+    }
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { inner[metadataKey: key] }
+        set { inner[metadataKey: key] = newValue }
+    }
+
+    public func log(event: LogEvent) {
+        var event = event
+        event.message = Logger.Message(stringLiteral: LogRedaction.redact(event.message.description))
+        event.metadata = event.metadata?.mapValues(LogRedaction.redact)
+        inner.log(event: event)
+    }
+}
+
+/// The patterns ``RedactingLogHandler`` replaces.
+public enum LogRedaction {
+    // An address (local@domain.tld) and a phone number (+ and 7–15 digits, spaces or dashes
+    // between groups allowed); ids, counts and times have no @ and no leading +.
+    nonisolated(unsafe) private static let email = #/[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}/#
+    nonisolated(unsafe) private static let phone = #/\+[0-9](?:[ \-]?[0-9]){6,14}/#
+
+    public static func redact(_ text: String) -> String {
+        guard text.contains("@") || text.contains("+") else { return text }
+        return text.replacing(email, with: "<email>").replacing(phone, with: "<phone>")
+    }
+
+    static func redact(_ value: Logger.Metadata.Value) -> Logger.Metadata.Value {
+        switch value {
+        case .string(let text): .string(redact(text))
+        case .stringConvertible(let convertible): .string(redact(convertible.description))
+        case .array(let values): .array(values.map(redact))
+        case .dictionary(let entries): .dictionary(entries.mapValues(redact))
         }
     }
 }
