@@ -17,6 +17,7 @@ struct CustomerLinkTests {
             request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
             request.body = .bytes(ByteBuffer(string: body))
         }
+        request.headers.replaceOrAdd(name: "Connection", value: "close")
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
         return Page(status: Int(response.status.code), html: String(buffer: try await response.body.collect(upTo: 1 << 20)), headers: response.headers)
     }

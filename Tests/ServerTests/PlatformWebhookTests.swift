@@ -194,6 +194,7 @@ struct PlatformWebhookTests {
         request.headers.add(name: "X-Twilio-Signature", value: TwilioSignature.sign(url: signedURL ?? url, parameters: signWith ?? fields, authToken: token))
         request.headers.add(name: "I-Twilio-Idempotency-Token", value: UUID().uuidString)
         request.body = .bytes(ByteBuffer(string: body))
+        request.headers.replaceOrAdd(name: "Connection", value: "close")
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
         return TextAnswer(status: Int(response.status.code), text: String(buffer: try await response.body.collect(upTo: 1 << 20)))
     }

@@ -16,7 +16,7 @@ struct ServeProcessTests {
         try await Migrator().migrate(on: connection)
         try await connection.execute("INSERT INTO intake_integrations (name, secret_refs) VALUES ('shop', ARRAY['env:SHOP_INTAKE_SECRET'])")
         let serve = try await SwitchboardProcess.start(
-            ["serve", "--port", "0", "--drain-delay", "2", "--log-level", "warning", "--database-url", schema.base.connectionString, "--schema", schema.name],
+            ["serve", "--port", "0", "--drain-delay", "5", "--log-level", "warning", "--database-url", schema.base.connectionString, "--schema", schema.name],
             environment: ["SHOP_INTAKE_SECRET": "from-the-environment"], announcement: "listening on")
         defer { serve.cleanUp() }
         let base = serve.base

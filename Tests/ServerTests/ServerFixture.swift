@@ -117,11 +117,17 @@ struct ServerFixture {
 
     /// The body of a GET as text (`/metrics`).
     static func text(_ url: String) async throws -> String {
-        let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: url), timeout: .seconds(30))
+        var request = HTTPClientRequest(url: url)
+        request.headers.add(name: "Connection", value: "close")
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
         return String(buffer: try await response.body.collect(upTo: 1 << 22))
     }
 
+    /// Sends on a connection of its own (`Connection: close`): a pooled connection to a port an
+    /// earlier test's server used could be stale.
     static func send(_ request: HTTPClientRequest, timeout: Duration = .seconds(30)) async throws -> Answer {
+        var request = request
+        request.headers.replaceOrAdd(name: "Connection", value: "close")
         let response = try await HTTPClient.shared.execute(request, timeout: .init(timeout))
         let body = try await response.body.collect(upTo: 1 << 20)
         return Answer(status: Int(response.status.code), headers: response.headers, body: Data(buffer: body))
