@@ -112,6 +112,19 @@ public struct MigrationStatus: Sendable {
 
     public var migrations: [(migration: Migration, state: State)] = []
     public var definitions: [(definition: Definition, state: State)] = []
+
+    /// Migrations and definitions files the database does not have as this build has them.
+    public var notCurrent: Int {
+        migrations.filter { !$0.state.isCurrent }.count + definitions.filter { !$0.state.isCurrent }.count
+    }
+}
+
+extension MigrationStatus.State {
+    /// Applied, with this build's text.
+    public var isCurrent: Bool {
+        if case .applied = self { return true }
+        return false
+    }
 }
 
 /// Brings a schema up to date in two steps, under one session advisory lock so that concurrent

@@ -34,10 +34,7 @@ final class HealthEndpoints: Sendable {
             if !migrationsCurrent.withLock({ $0 }) {
                 // Checksums of every file: slower than the ping, and needed only until they match once.
                 let pending = try await withDeadline(max(databaseWait, .seconds(15))) { [pool] in
-                    try await pool.withConnection { connection in
-                        let status = try await Migrator().status(on: connection)
-                        return status.migrations.filter { !Self.isCurrent($0.state) }.count + status.definitions.filter { !Self.isCurrent($0.state) }.count
-                    }
+                    try await pool.withConnection { connection in try await Migrator().status(on: connection).notCurrent }
                 }
                 if pending > 0 {
                     problems.append("\(pending) migration or definitions file\(pending == 1 ? " is" : "s are") not applied: run switchboard migrate")
@@ -50,11 +47,6 @@ final class HealthEndpoints: Sendable {
         }
         if problems.isEmpty { return APIResponse.json(.ok, ["status": "ready"]) }
         return APIResponse.json(.serviceUnavailable, ["status": "not ready", "problems": problems])
-    }
-
-    private static func isCurrent(_ state: MigrationStatus.State) -> Bool {
-        if case .applied = state { return true }
-        return false
     }
 }
 

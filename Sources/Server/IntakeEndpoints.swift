@@ -226,15 +226,23 @@ struct IntakeEndpoints: Sendable {
             if let answer { return answer(receipt) }
             return APIResponse.json(receipt.repeated ? .ok : .accepted,
                                     ["id": receipt.id, "status": receipt.repeated ? "already_received" : "accepted"])
-        } catch let error where Self.databaseUnavailable(error) {
+        } catch {
+            return failure(error)
+        }
+    }
+
+    /// The answer to a request whose database work failed: 503 while the database cannot be
+    /// reached, 400 for a value it refused, else 500 (logged).
+    func failure(_ error: any Error) -> Response {
+        if Self.databaseUnavailable(error) {
             logger.warning("intake cannot reach the database", metadata: ["error": "\(error)"])
             return APIResponse.problem(.serviceUnavailable, "the database cannot be reached; nothing was stored: send again", retryAfter: .seconds(5))
-        } catch let error as PostgresError where error.sqlState?.hasPrefix("22") == true {
-            return APIResponse.problem(.badRequest, "the database refused a value: \(error.message)", field: "body")
-        } catch {
-            logger.error("intake failed", metadata: ["error": "\(error)"])
-            return APIResponse.problem(.internalServerError, "the request could not be stored; nothing was stored: send again")
         }
+        if let error = error as? PostgresError, error.sqlState?.hasPrefix("22") == true {
+            return APIResponse.problem(.badRequest, "the database refused a value: \(error.message)", field: "body")
+        }
+        logger.error("intake failed", metadata: ["error": "\(error)"])
+        return APIResponse.problem(.internalServerError, "the request could not be stored; nothing was stored: send again")
     }
 
     static func databaseUnavailable(_ error: any Error) -> Bool {

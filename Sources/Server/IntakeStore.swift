@@ -48,9 +48,9 @@ struct IntakeStore: Sendable {
             }
             let rows = try await pool.query("""
                 SELECT o_id, o_repeated FROM intake_inbound(
-                    (SELECT array_agg(nullif(s, '') ORDER BY n) FROM unnest(\(part.map { $0.store ?? "" })::text[]) WITH ORDINALITY AS u(s, n)),
+                    intake_nulls(\(part.map { $0.store ?? "" })::text[]),
                     \(part.map(\.channel))::text[],
-                    (SELECT array_agg(nullif(e, '') ORDER BY n) FROM unnest(\(part.map { $0.externalID ?? "" })::text[]) WITH ORDINALITY AS u(e, n)),
+                    intake_nulls(\(part.map { $0.externalID ?? "" })::text[]),
                     (SELECT array_agg(substring(\(blob)::bytea FROM o::int + 1 FOR l::int) ORDER BY n)
                        FROM unnest(\(offsets)::int8[], \(lengths)::int8[]) WITH ORDINALITY AS u(o, l, n)))
                 ORDER BY o_ord
@@ -65,12 +65,12 @@ struct IntakeStore: Sendable {
         for part in Self.parts(of: deliveries, size: { $0.payloadJSON.utf8.count }) {
             let rows = try await pool.query("""
                 SELECT o_id, o_repeated FROM intake_order_events(
-                    (SELECT array_agg(nullif(s, '') ORDER BY n) FROM unnest(\(part.map { $0.store ?? "" })::text[]) WITH ORDINALITY AS u(s, n)),
+                    intake_nulls(\(part.map { $0.store ?? "" })::text[]),
                     \(part.map(\.orderNumber))::text[],
                     \(part.map(\.kind))::text[],
                     \(part.map(\.payloadJSON))::text[]::jsonb[],
-                    (SELECT array_agg(nullif(t, '')::timestamptz ORDER BY n) FROM unnest(\(part.map { $0.occurredAt ?? "" })::text[]) WITH ORDINALITY AS u(t, n)),
-                    (SELECT array_agg(nullif(e, '') ORDER BY n) FROM unnest(\(part.map { $0.eventID ?? "" })::text[]) WITH ORDINALITY AS u(e, n)))
+                    intake_nulls(\(part.map { $0.occurredAt ?? "" })::text[])::timestamptz[],
+                    intake_nulls(\(part.map { $0.eventID ?? "" })::text[]))
                 ORDER BY o_ord
                 """)
             receipts += try rows.map { IntakeReceipt(id: try $0.decode(Int64.self, at: 0), repeated: try $0.decode(Bool.self, at: 1)) }

@@ -142,7 +142,7 @@ extension IntakeEndpoints {
             }
             provider = (try row.decode(String.self, at: 0), try row.decode(String?.self, at: 1), try row.decode(String?.self, at: 2))
         } catch {
-            return await stored { throw error }
+            return failure(error)
         }
         guard provider.kind != "smtp" else {
             return APIResponse.problem(.notFound, "provider \(providerID) sends email: its receipts come back as bounce mail, not over HTTP", field: "provider")
@@ -211,7 +211,7 @@ extension IntakeEndpoints {
             }
             return APIResponse.json(.ok, ["status": "recorded", "outbox_id": outbox])
         } catch {
-            return await stored { throw error }
+            return failure(error)
         }
     }
 

@@ -228,5 +228,4 @@ extension MigrationStatus.State {
         }
     }
     var isApplied: Bool { date != nil }
-    var isCurrent: Bool { if case .applied = self { return true } else { return false } }
 }

@@ -2,6 +2,11 @@
 -- statement. A delivery the table already holds (the same store, channel and provider id, or
 -- the same event id) makes no second row: its request is answered with the first row's id.
 
+-- The texts of p_texts with '' as null: how the server sends optional values in a text array.
+CREATE OR REPLACE FUNCTION intake_nulls(p_texts text[]) RETURNS text[] LANGUAGE sql IMMUTABLE AS $$
+    SELECT array_agg(nullif(t, '') ORDER BY n) FROM unnest(p_texts) WITH ORDINALITY AS u(t, n)
+$$;
+
 -- Serialises the intake of one provider id across concurrent batches, so two deliveries of the
 -- same message arriving at once make one row. Keys name the schema, as every advisory key does.
 CREATE OR REPLACE FUNCTION intake_lock_keys(p_keys text[]) RETURNS void LANGUAGE plpgsql AS $$
