@@ -205,11 +205,24 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The operator console: server-rendered pages of the queues, workers, inbound and outbox, and audited actions.
+        .target(
+            name: "Console",
+            dependencies: [
+                "Postgres", "JobQueue", "Helpdesk", "Notify", "Secrets",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         // `switchboard serve`: signed HTTP intake and the health probes, on Hummingbird.
         .target(
             name: "Server",
             dependencies: [
-                "Postgres", "Migrations", "Secrets", "Helpdesk", "SwitchboardApp",
+                "Postgres", "Migrations", "Secrets", "Helpdesk", "SwitchboardApp", "Console",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -281,7 +294,7 @@ let package = Package(
             name: "switchboard",
             dependencies: [
                 "SwitchboardApp", "CommandSupport", "Demo", "Benchmarks", "Postgres", "EmbeddedPostgres", "Migrations", "JobQueue",
-                "Helpdesk", "Ingest", "Routing", "Notify", "InboundParsing", "Server",
+                "Helpdesk", "Ingest", "Routing", "Notify", "InboundParsing", "Server", "Console",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -332,13 +345,15 @@ let package = Package(
         ),
         .testTarget(
             name: "ServerTests",
-            dependencies: ["Server", "Secrets", "Ingest", "Helpdesk", "JobQueue", "Postgres", "Migrations", "TestSupport",
+            dependencies: ["Server", "Console", "Secrets", "Ingest", "Helpdesk", "JobQueue", "Notify", "Postgres", "Migrations", "TestSupport",
                            .product(name: "AsyncHTTPClient", package: "async-http-client"),
                            .product(name: "NIOCore", package: "swift-nio"),
                            .product(name: "NIOHTTP1", package: "swift-nio"),
                            .product(name: "NIOFoundationCompat", package: "swift-nio"),
                            .product(name: "NIOPosix", package: "swift-nio"),
                            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
+            // The script that drives Chromium through the console and the link pages.
+            exclude: ["browser_pages.py"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -115,6 +115,30 @@ public enum JobAdmin {
             """).scalar(Int.self)
     }
 
+    /// Completions and failures of one minute.
+    public struct Minute: Sendable, Equatable {
+        /// Whole minutes before now: 0 is the current minute, 59 the oldest kept.
+        public var minutesAgo: Int
+        public var completed: Int
+        public var failed: Int
+    }
+
+    /// Each queue's completions and failures per minute over the last hour (minutes without any
+    /// are left out), from the counts the workers keep.
+    public static func throughputByMinute(on connection: isolated PostgresConnection) throws -> [String: [Minute]] {
+        var minutes: [String: [Minute]] = [:]
+        for row in try connection.query("""
+            SELECT queue, floor(extract(epoch FROM now() - bucket) / 60)::int4 AS ago, sum(completed)::int8, sum(failed)::int8
+              FROM job_throughput WHERE bucket > now() - interval '60 minutes'
+             GROUP BY 1, 2 ORDER BY 1, 2 DESC
+            """) {
+            let minute = Minute(minutesAgo: max(0, try row.decode(Int.self, at: 1)), completed: try row.decode(Int.self, at: 2),
+                                failed: try row.decode(Int.self, at: 3))
+            minutes[try row.decode(String.self, at: 0), default: []].append(minute)
+        }
+        return minutes
+    }
+
     /// Worker processes registered now (a worker deregisters when it stops gracefully; the leader
     /// removes one that went silent).
     public static func registeredWorkers(on connection: isolated PostgresConnection) throws -> Int {

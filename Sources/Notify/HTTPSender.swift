@@ -1,6 +1,6 @@
 import AsyncHTTPClient
 import Secrets
-public import Foundation
+import Foundation
 import NIOCore
 import NIOFoundationCompat
 import NIOHTTP1

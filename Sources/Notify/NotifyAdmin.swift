@@ -67,11 +67,37 @@ public enum NotifyAdmin {
 
     /// Rows failed in the last day, by their reason, the commonest first.
     public static func failures(limit: Int, on connection: isolated PostgresConnection) throws -> [(reason: String, count: Int)] {
+        try reasons(statuses: ["failed"], limit: limit, on: connection).map { ($0.reason, $0.count) }
+    }
+
+    /// Rows created in the last day that ended in one of `statuses`, by status and reason, the commonest first.
+    public static func reasons(statuses: [String], limit: Int,
+                               on connection: isolated PostgresConnection) throws -> [(status: String, reason: String, count: Int)] {
         try connection.query("""
-            SELECT coalesce(last_error, '-') AS reason, count(*) AS n FROM outbox
-             WHERE status = 'failed' AND created_at > now() - interval '1 day'
-             GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT \(limit)
-            """).map { (try $0.decode(String.self, "reason"), try $0.decode(Int.self, "n")) }
+            SELECT status, coalesce(last_error, '-') AS reason, count(*) AS n FROM outbox
+             WHERE status = ANY (\(statuses)::text[]) AND created_at > now() - interval '1 day'
+             GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2 LIMIT \(limit)
+            """).map { (try $0.decode(String.self, "status"), try $0.decode(String.self, "reason"), try $0.decode(Int.self, "n")) }
+    }
+
+    /// One outbox row as operators list it (no body or address: they are the customer's).
+    public struct Row: Sendable {
+        public var id: Int64, kind: String, channel: String, status: String, attempts: Int
+        public var lastError: String?
+        public var createdAt: Date
+    }
+
+    /// The latest rows with `status`, newest first.
+    public static func latest(status: String, limit: Int, on connection: isolated PostgresConnection) throws -> [Row] {
+        try connection.query("""
+            SELECT id, kind, channel, status, attempts, last_error, created_at FROM outbox
+             WHERE status = \(status) ORDER BY id DESC LIMIT \(limit)
+            """).map { row in
+            Row(id: try row.decode(Int64.self, "id"), kind: try row.decode(String.self, "kind"),
+                channel: try row.decode(String.self, "channel"), status: try row.decode(String.self, "status"),
+                attempts: try row.decode(Int.self, "attempts"), lastError: try row.decode(String?.self, "last_error"),
+                createdAt: try row.decode(Date.self, "created_at"))
+        }
     }
 
     public static func history(_ outboxID: Int64, on connection: isolated PostgresConnection) throws -> History? {

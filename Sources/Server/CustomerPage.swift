@@ -41,11 +41,13 @@ struct CustomerPage {
         """)
 
     func render() -> String {
-        Self.template.render([
+        var context: [String: Any] = [
             "language": text.language, "direction": text.direction, "title": title,
             "paragraphs": paragraphs.enumerated().map { ["text": $0.element, "detail": $0.offset == 0 && paragraphs.count > 1] },
-            "button": button as Any,
-        ])
+        ]
+        // Absent, not nil: Mustache takes an Optional in Any for a value and prints "nil".
+        if let button { context["button"] = button }
+        return Self.template.render(context)
     }
 
     /// The page as a response: never cached, never indexed, and the token in the address never

@@ -1,5 +1,5 @@
-public import Postgres
-public import Logging
+import Postgres
+import Logging
 import Foundation
 import Secrets
 

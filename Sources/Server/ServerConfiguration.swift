@@ -1,3 +1,4 @@
+public import Console
 public import Postgres
 
 /// What `switchboard serve` runs with. The defaults suit most deployments.
@@ -23,6 +24,8 @@ public struct ServerConfiguration: Sendable {
     public var integrationsRefresh: Duration = .seconds(5)
     /// A connection that sends nothing (a stalled or slow client) for this long is closed.
     public var idleTimeout: Duration = .seconds(30)
+    /// The operator console: off unless a token is set (``ConsoleConfiguration/fromEnvironment(pathPrefix:_:)``).
+    public var console = try! ConsoleConfiguration()
 
     public init(database: PostgresConfiguration) {
         self.database = database

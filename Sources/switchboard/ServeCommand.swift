@@ -2,6 +2,7 @@ import ArgumentParser
 import CommandSupport
 import Foundation
 import Logging
+import Console
 import Server
 
 /// `switchboard serve`: the HTTP side — signed intake and the health probes — until SIGTERM/SIGINT.
@@ -11,7 +12,8 @@ struct ServeCommand: AsyncParsableCommand {
         abstract: "Serve signed HTTP intake and the health probes until SIGTERM or SIGINT.",
         discussion: """
             POST /v1/inbound/{channel} and POST /v1/order-events take signed requests from the integrations in \
-            intake_integrations (docs/integrations.md); GET /healthz and /readyz answer probes. On SIGTERM, /readyz \
+            intake_integrations (docs/integrations.md); GET /healthz and /readyz answer probes; the operator console is at --console-path when \
+            SWITCHBOARD_CONSOLE_ADMIN_TOKEN (acts) or SWITCHBOARD_CONSOLE_READER_TOKEN (reads) is set, each at least 16 characters. On SIGTERM, /readyz \
             turns 503, the server keeps answering for --drain-delay; GET /metrics is for Prometheus, then finishes the requests in flight and exits 0. \
             Migrations are not applied here: the workers (or switchboard migrate) apply them, and /readyz waits for them.
             """
@@ -43,6 +45,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("drain-delay"), help: "Seconds /readyz fails before the server stops taking connections at shutdown.")
     var drainDelay = 0.0
 
+    @Option(name: .customLong("console-path"), help: "Where the operator console is mounted (with SWITCHBOARD_CONSOLE_ADMIN_TOKEN or _READER_TOKEN set).")
+    var consolePath = "/console"
+
     @OptionGroup var logs: LogOptions
 
     func validate() throws {
@@ -67,6 +72,14 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.maximumConnections = connections
         configuration.lanes = intakeLanes
         configuration.databaseWait = .milliseconds(Int64(databaseWait * 1000))
+        do {
+            configuration.console = try ConsoleConfiguration.fromEnvironment(pathPrefix: consolePath)
+        } catch {
+            throw ValidationError(error.description)
+        }
+        if !configuration.console.isEnabled {
+            Logger(label: "switchboard.serve").info("the operator console is off: set SWITCHBOARD_CONSOLE_ADMIN_TOKEN to turn it on")
+        }
         let host = configuration.host
         let server = SwitchboardServer(configuration, metrics: metrics, drainDelay: .milliseconds(Int64(drainDelay * 1000))) { port in
             FileHandle.standardOutput.write(Data("switchboard serve: listening on \(host):\(port)\n".utf8))

@@ -56,6 +56,7 @@ struct CustomerLinkTests {
 
             let done = try await Self.page(url, post: "List-Unsubscribe=One-Click")
             #expect(done.status == 200 && done.html.contains("Готово") && done.html.contains("Ви більше не отримуватимете"))
+            #expect(!done.html.contains("<form") && !done.html.contains("nil"), "a finished page asks nothing more")
             #expect(try await f.int("""
                 SELECT count(*) FROM consent_events WHERE customer_id = \(customer) AND channel = 'email' AND NOT granted
                    AND source = 'unsubscribe_link' AND detail LIKE 'one_click%' AND purpose IN ('marketing', 'order_updates')
