@@ -22,9 +22,13 @@ public enum PythonTools {
         return environment
     }
 
-    /// Runs `command`; its exit status and its output and errors together.
+    /// Runs `command` in .build/python (where the tools leave their caches); its exit status and
+    /// its output and errors together.
     public static func run(_ command: [String]) throws -> (Int32, String) {
+        let directory = root.appending(path: ".build/python")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let process = Process()
+        process.currentDirectoryURL = directory
         process.executableURL = URL(fileURLWithPath: command[0])
         process.arguments = Array(command.dropFirst())
         let pipe = Pipe()
