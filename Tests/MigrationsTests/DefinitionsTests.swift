@@ -153,6 +153,8 @@ struct DefinitionsTests {
         "index CREATE INDEX inbound_messages_external ", "column inbound_messages_external ",
         "index CREATE INDEX order_events_external ", "column order_events_external ", "column order_events external_id ",
         "constraint order_events order_events_external_id_given ",
+        // 0023: the console audit page's index.
+        "index CREATE INDEX audit_events_console ", "column audit_events_console ",
         // Advisory lock keys name the schema, so schemas sharing a database never wait on each other.
         "function lock_customer(", "function customer_lock_key(",
         // The notification worker (0011_notify.sql, sql/definitions/notify.sql).
