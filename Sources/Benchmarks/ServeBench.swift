@@ -3,7 +3,6 @@ import ArgumentParser
 import CommandSupport
 import EmbeddedPostgres
 import Foundation
-import Histogram
 import LoopbackSinks
 import NIOCore
 import Postgres
@@ -22,9 +21,11 @@ struct ServeBench: AsyncParsableCommand {
             loopback port with --connections database connections. wrk posts signed SMS payloads (Lua cycles through \
             requests signed at start, each a new message) over --clients connections for --seconds: intake_per_s. \
             pgbench inserts the same row into inbound_messages over as many connections for as long: \
-            pgbench_insert_per_s. Then requests are offered at half the intake rate, open loop, for --seconds, and each \
-            one's time from its due moment to its answer gives p50_ms and p99_ms. rss_idle_mb is serve's resident \
-            memory before any request, rss_loaded_mb the most seen during wrk. Installs wrk when missing (apt-get).
+            pgbench_insert_per_s. Then wrk offers requests at half the intake rate for --seconds, each thread on a \
+            fixed schedule (Lua, paced by the clock), and its latency distribution gives p50_ms and p99_ms; \
+            serve_p50_ms and serve_p99_ms are the same requests timed inside serve (its /metrics histogram, to a \
+            bucket's resolution). rss_idle_mb is serve's resident memory before any request, rss_loaded_mb the most \
+            seen during wrk. Installs wrk when missing (apt-get).
             """
     )
 
@@ -61,31 +62,60 @@ struct ServeBench: AsyncParsableCommand {
                 try? await Task.sleep(for: .milliseconds(200))
             }
         }
-        let intake = try wrk(port: serve.port, body: body)
+        let intake = try wrk(port: serve.port, body: body).perSecond
         sampling.cancel()
         let reference = try pgbench(configuration, body: body)
         figures.append(("intake_per_s", intake))
         figures.append(("pgbench_insert_per_s", reference))
         figures.append(("intake_ratio_to_pgbench", intake / reference))
 
-        let latency = try await openLoop(port: serve.port, rate: intake / 2, body: body)
-        figures.append(("offered_per_s", latency.offered))
+        let before = try await IntakeHistogram.read(port: serve.port)
+        let latency = try wrk(port: serve.port, body: body, pacedAt: intake / 2)
+        let inServe = try await IntakeHistogram.read(port: serve.port).since(before)
+        figures.append(("offered_per_s", latency.perSecond))
         figures.append(("p50_ms", latency.p50))
         figures.append(("p99_ms", latency.p99))
         figures.append(("max_ms", latency.max))
-        figures.append(("errors", Double(latency.errors)))
+        // The same requests timed inside serve (its own histogram, so to a bucket's resolution):
+        // what of p99 is serve's, and what is the client's and the kernel's.
+        figures.append(("serve_p50_ms", inServe.quantile(0.5) * 1000))
+        figures.append(("serve_p99_ms", inServe.quantile(0.99) * 1000))
         figures.append(("rss_idle_mb", idle))
         figures.append(("rss_loaded_mb", peak.withLock { $0 }))
         await control.close()
         BenchOutput.print(figures, json: json, title: "switchboard bench serve (\(server.target), schema \(Self.schema))")
     }
 
-    /// wrk over `clients` connections for `seconds`, each request a signed new message; requests a second.
-    private func wrk(port: Int, body: String) throws -> Double {
+    /// What a wrk run measured: requests a second, and its latency distribution in milliseconds.
+    struct WrkFigures {
+        var perSecond: Double
+        var p50: Double, p99: Double, max: Double
+    }
+
+    /// wrk over `clients` connections for `seconds`, each request a signed new message: as fast as
+    /// serve answers, or, with `pacedAt`, that many requests a second on a fixed schedule.
+    private func wrk(port: Int, body: String, pacedAt rate: Double? = nil) throws -> WrkFigures {
         let timestamp = Int64(Date().timeIntervalSince1970)
         let signature = WebhookSignature.sign(body: Data(body.utf8), timestamp: timestamp, secret: Self.secret)
         let script = FileManager.default.temporaryDirectory.appending(path: "switchboard-serve-wrk-\(getpid()).lua")
         let luaBody = body.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+        let threads = 2
+        // Each thread's requests are due every `interval` ms by the clock (LuaJIT's ffi reads it);
+        // a connection asking early waits for the next due moment, one asking late goes at once.
+        let pacing = rate.map { rate in """
+            local ffi = require("ffi")
+            ffi.cdef[[ typedef struct { long tv_sec; long tv_usec; } sb_timeval; int gettimeofday(sb_timeval *tv, void *tz); ]]
+            local clock = ffi.new("sb_timeval")
+            local function now_ms() ffi.C.gettimeofday(clock, nil); return tonumber(clock.tv_sec) * 1000 + tonumber(clock.tv_usec) / 1000 end
+            local interval = \(Double(threads) * 1000 / rate)
+            local due = nil
+            delay = function()
+              local now = now_ms()
+              due = (due or now) + interval
+              if due < now then due = now end
+              return due - now
+            end
+            """ } ?? ""
         // Signed once at the start (the window is five minutes); no external id, so every request is a new row.
         try """
             wrk.method = "POST"
@@ -98,18 +128,32 @@ struct ServeBench: AsyncParsableCommand {
             response = function(status, headers, body)
               if status ~= 202 then statuses[status] = (statuses[status] or 0) + 1 end
             end
+            \(pacing)
             """.write(to: script, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: script) }
-        let outcome = try Tools.run("/usr/bin/wrk", ["-t", "2", "-c", String(clients), "-d", "\(Int(max(1, seconds)))s", "-s", script.path,
-                                                     "http://127.0.0.1:\(port)/v1/inbound/sms"])
-        guard outcome.status == 0, let line = outcome.output.split(separator: "\n").first(where: { $0.hasPrefix("Requests/sec:") }),
-              let rate = Double(line.dropFirst("Requests/sec:".count).trimmingCharacters(in: .whitespaces)) else {
+        let outcome = try Tools.run("/usr/bin/wrk", ["-t", String(threads), "-c", String(clients), "-d", "\(Int(max(1, seconds)))s", "--latency",
+                                                     "-s", script.path, "http://127.0.0.1:\(port)/v1/inbound/sms"])
+        let lines = outcome.output.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+        guard outcome.status == 0, let line = lines.first(where: { $0.hasPrefix("Requests/sec:") }),
+              let perSecond = Double(line.dropFirst("Requests/sec:".count).trimmingCharacters(in: .whitespaces)) else {
             throw CommandFailure("wrk gave no Requests/sec: \(outcome.output.suffix(300))")
         }
-        if let errors = outcome.output.split(separator: "\n").first(where: { $0.contains("Non-2xx or 3xx responses") }) {
-            throw CommandFailure("serve refused requests under wrk (\(errors.trimmingCharacters(in: .whitespaces))): the figure would not count rows")
+        if let errors = lines.first(where: { $0.contains("Non-2xx or 3xx responses") }) {
+            throw CommandFailure("serve refused requests under wrk (\(errors)): the figure would not count rows")
         }
-        return rate
+        /// "12.34ms" → 12.34; wrk writes us, ms, s and m.
+        func milliseconds(_ text: Substring?) -> Double {
+            guard let text else { return .nan }
+            for (unit, factor) in [("us", 0.001), ("ms", 1.0), ("s", 1000.0), ("m", 60_000.0)] where text.hasSuffix(unit) {
+                return (Double(text.dropLast(unit.count)) ?? .nan) * factor
+            }
+            return .nan
+        }
+        func percentile(_ label: String) -> Double {
+            milliseconds(lines.first { $0.hasPrefix(label) }?.split(separator: " ", omittingEmptySubsequences: true).last)
+        }
+        let max = milliseconds(lines.first { $0.hasPrefix("Latency ") }?.split(separator: " ", omittingEmptySubsequences: true).dropFirst(3).first)
+        return WrkFigures(perSecond: perSecond, p50: percentile("50%"), p99: percentile("99%"), max: max)
     }
 
     /// pgbench inserting the same row over `clients` connections for `seconds`; inserts a second.
@@ -128,59 +172,8 @@ struct ServeBench: AsyncParsableCommand {
         }
         return tps
     }
-
-    /// Signed requests offered at `rate` a second for `seconds`, open loop: each one's latency is
-    /// from when it was due to its answer, so a slow answer does not hold the next one back.
-    private func openLoop(port: Int, rate: Double, body: String) async throws -> (offered: Double, p50: Double, p99: Double, max: Double, errors: Int) {
-        var clientConfiguration = HTTPClient.Configuration()
-        // Open loop: enough connections that a request never waits for one (which would time the client, not serve).
-        clientConfiguration.connectionPool = .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: 512)
-        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
-        let results = LatencyRecorder()
-        let data = Data(body.utf8)
-        let offered = try await withThrowingTaskGroup(of: Void.self) { group in
-            let offered = try await BenchLoad.offer(rate: rate, for: .milliseconds(Int64(seconds * 1000))) { count in
-                for _ in 0..<count {
-                    let due = ContinuousClock.now
-                    group.addTask {
-                        let timestamp = Int64(Date().timeIntervalSince1970)
-                        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/v1/inbound/sms")
-                        request.method = .POST
-                        request.headers.add(name: "Content-Type", value: "application/json")
-                        request.headers.add(name: "Switchboard-Integration", value: "bench")
-                        request.headers.add(name: "Switchboard-Timestamp", value: String(timestamp))
-                        request.headers.add(name: "Switchboard-Signature", value: WebhookSignature.sign(body: data, timestamp: timestamp, secret: Self.secret))
-                        request.body = .bytes(ByteBuffer(bytes: data))
-                        let status = try? await client.execute(request, timeout: .seconds(30)).status.code
-                        let micros = UInt64(max(0, (ContinuousClock.now - due).seconds * 1_000_000))
-                        results.record(micros, ok: status == 202)
-                    }
-                }
-            }
-            try await group.waitForAll()
-            return offered
-        }
-        try await client.shutdown()
-        let (histogram, errors) = results.state.withLock { ($0.histogram, $0.errors) }
-        let p50 = Double(histogram.valueAtPercentile(50)) / 1000
-        let p99 = Double(histogram.valueAtPercentile(99)) / 1000
-        let slowest = Double(histogram.max) / 1000
-        return (offered, p50, p99, slowest, errors)
-    }
 }
 
-/// Latencies in microseconds of the answered requests, and how many were not answered 202.
-final class LatencyRecorder: Sendable {
-    let state = Mutex<(histogram: Histogram<UInt64>, errors: Int)>((Histogram(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three), 0))
-
-    func record(_ micros: UInt64, ok: Bool) {
-        state.withLock { state in
-            if ok { state.histogram.record(micros) } else { state.errors += 1 }
-        }
-    }
-}
-
-/// `switchboard serve` (this very binary) on a free loopback port.
 final class ServeProcess: @unchecked Sendable {
     let port: Int
     private let process: Process
@@ -223,5 +216,47 @@ final class ServeProcess: @unchecked Sendable {
     func stop() {
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
+    }
+}
+
+/// serve's own `switchboard_http_request_duration_seconds` histogram of the intake route, read
+/// from its /metrics: cumulative counts by upper bound.
+struct IntakeHistogram {
+    var buckets: [(le: Double, count: Double)]
+
+    static func read(port: Int) async throws -> IntakeHistogram {
+        let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/metrics"), timeout: .seconds(10))
+        let text = String(buffer: try await response.body.collect(upTo: 1 << 22))
+        var buckets: [(Double, Double)] = []
+        for line in text.split(separator: "\n")
+        where line.hasPrefix("switchboard_http_request_duration_seconds_bucket{") && line.contains(#"route="/v1/inbound/{channel}""#) {
+            guard let leStart = line.range(of: #"le=""#)?.upperBound, let leEnd = line[leStart...].firstIndex(of: "\""),
+                  let count = Double(line.split(separator: " ").last ?? "") else { continue }
+            let le = line[leStart..<leEnd] == "+Inf" ? Double.infinity : Double(line[leStart..<leEnd]) ?? .infinity
+            buckets.append((le, count))
+        }
+        return IntakeHistogram(buckets: buckets.sorted { $0.0 < $1.0 }.map { (le: $0.0, count: $0.1) })
+    }
+
+    /// The counts added since `earlier`.
+    func since(_ earlier: IntakeHistogram) -> IntakeHistogram {
+        IntakeHistogram(buckets: buckets.map { bucket in
+            (bucket.le, bucket.count - (earlier.buckets.first { $0.le == bucket.le }?.count ?? 0))
+        })
+    }
+
+    /// The `q` quantile in seconds, interpolated within its bucket as Prometheus' histogram_quantile does.
+    func quantile(_ q: Double) -> Double {
+        guard let total = buckets.last?.count, total > 0 else { return 0 }
+        let rank = q * total
+        var lower = (le: 0.0, count: 0.0)
+        for bucket in buckets {
+            if bucket.count >= rank {
+                if bucket.le == .infinity { return lower.le }
+                return lower.le + (bucket.le - lower.le) * (rank - lower.count) / max(1, bucket.count - lower.count)
+            }
+            lower = bucket
+        }
+        return lower.le
     }
 }
