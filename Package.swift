@@ -194,11 +194,20 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The survey worker: due surveys decided and handed to the notification worker.
+        .target(
+            name: "Surveys",
+            dependencies: [
+                "Helpdesk", "JobQueue", "Postgres",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         // Each role of a Switchboard process built from a configuration struct into services.
         .target(
             name: "SwitchboardApp",
             dependencies: [
-                "Postgres", "Migrations", "JobQueue", "Helpdesk", "Ingest", "Routing", "Notify",
+                "Postgres", "Migrations", "JobQueue", "Helpdesk", "Ingest", "Routing", "Notify", "Surveys",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -340,7 +349,7 @@ let package = Package(
         ),
         .testTarget(
             name: "NotifyTests",
-            dependencies: ["Notify", "Ingest", "Helpdesk", "EmailParsing", "JobQueue", "Postgres", "Migrations", "TestSupport"],
+            dependencies: ["Notify", "Surveys", "Ingest", "Helpdesk", "EmailParsing", "JobQueue", "Postgres", "Migrations", "TestSupport"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -24,7 +24,7 @@ enum ConsoleAction: String, CaseIterable {
     }
 
     /// Does it; returns what it came to, in words, and what it was done to.
-    func perform(_ form: [String: String], by user: ConsoleUser,
+    func perform(_ form: ConsoleForm, by user: ConsoleUser,
                  on connection: isolated PostgresConnection) throws -> (summary: String, target: [String: String]) {
         switch self {
         case .pauseQueue:
@@ -62,15 +62,15 @@ enum ConsoleAction: String, CaseIterable {
         }
     }
 
-    private static func queue(_ form: [String: String]) throws -> String {
-        guard let queue = form["queue"], !queue.isEmpty, queue.count <= 100 else {
+    private static func queue(_ form: ConsoleForm) throws -> String {
+        guard let queue = form.queue, !queue.isEmpty, queue.count <= 100 else {
             throw ConsoleRefusal(.badRequest, "The form names no queue (field queue, 1–100 characters)")
         }
         return queue
     }
 
-    private static func id(_ form: [String: String]) throws -> Int64 {
-        guard let text = form["id"], let id = Int64(text), id > 0 else {
+    private static func id(_ form: ConsoleForm) throws -> Int64 {
+        guard let text = form.id, let id = Int64(text), id > 0 else {
             throw ConsoleRefusal(.badRequest, "The form names no row (field id, a positive number)")
         }
         return id

@@ -98,17 +98,17 @@ public struct ConsoleEndpoints: Sendable {
             return ConsolePage.message("Unsupported form", "Actions are posted as application/x-www-form-urlencoded forms.",
                                        status: .unsupportedMediaType)
         }
-        let form: [String: String]
+        let form: ConsoleForm
         do {
-            form = Self.decodeForm(try await request.body.collect(upTo: Self.maximumFormBytes))
+            form = ConsoleForm.decode(try await request.body.collect(upTo: Self.maximumFormBytes))
         } catch {
             return ConsolePage.message("Form too large", "An action's form is at most \(Self.maximumFormBytes) bytes.", status: .contentTooLarge)
         }
-        guard access.acceptsFormToken(form["csrf"]) else {
+        guard access.acceptsFormToken(form.csrf) else {
             return ConsolePage.message("This page has expired", "Its forms are valid for \(Int(ConsoleAccess.formLifetime / 3600)) hours "
                                        + "(and only from the console's own pages): reload it and try again.", status: .forbidden)
         }
-        guard let action = form["action"].flatMap(ConsoleAction.init(rawValue:)) else {
+        guard let action = form.action.flatMap(ConsoleAction.init(rawValue:)) else {
             return ConsolePage.message("Unknown action", "The console's actions: "
                                        + ConsoleAction.allCases.map(\.rawValue).joined(separator: ", ") + ".", status: .badRequest)
         }
@@ -143,16 +143,18 @@ public struct ConsoleEndpoints: Sendable {
         return Response(status: .seeOther, headers: headers)
     }
 
-    /// `a=1&b=x+y` → ["a": "1", "b": "x y"]; the last of a repeated field wins.
-    static func decodeForm(_ buffer: ByteBuffer) -> [String: String] {
-        var fields: [String: String] = [:]
-        for pair in String(buffer: buffer).split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            func decode(_ part: Substring) -> String {
-                part.replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? ""
-            }
-            fields[decode(parts[0])] = parts.count > 1 ? decode(parts[1]) : ""
-        }
-        return fields
+}
+
+/// The fields of an action's form; a field that is missing or malformed is nil.
+struct ConsoleForm: Decodable {
+    var action: String?
+    var csrf: String?
+    var queue: String?
+    var id: String?
+
+    /// The form in `buffer` (`application/x-www-form-urlencoded`), decoded by Hummingbird; a body
+    /// that is no such form gives no fields.
+    static func decode(_ buffer: ByteBuffer) -> ConsoleForm {
+        (try? URLEncodedFormDecoder().decode(ConsoleForm.self, from: String(buffer: buffer))) ?? ConsoleForm()
     }
 }

@@ -38,6 +38,13 @@ public struct NotifySweepJobArguments: Codable, Sendable, Equatable {
     public init() {}
 }
 
+/// Arguments of a `survey` job: the survey due now.
+public struct SurveyJobArguments: Codable, Sendable, Equatable {
+    public var surveyID: Int64
+    public init(surveyID: Int64) { self.surveyID = surveyID }
+    enum CodingKeys: String, CodingKey { case surveyID = "survey_id" }
+}
+
 /// The job kinds the workers exchange. Arguments carry ids only: personal data stays in the
 /// domain tables, so erasing a customer never has to touch the queue's history.
 ///
@@ -51,6 +58,8 @@ public enum HelpdeskJobs {
     public static let routeQueue = "route"
     /// Queue of the notification worker: outbox rows (trigger on `outbox`).
     public static let notifyQueue = "notify"
+    /// Queue of the survey worker.
+    public static let surveysQueue = "surveys"
 
     public static let ingest = JobKind<IngestJobArguments>("ingest", timeout: .seconds(60), maxAttempts: 10)
     public static let orderEvent = JobKind<OrderEventJobArguments>("order_event", timeout: .seconds(60), maxAttempts: 10)
@@ -58,6 +67,8 @@ public enum HelpdeskJobs {
     /// Retries are the notification worker's own (snoozes, up to the outbox row's deadline), so
     /// the queue's attempts only count crashes and timeouts.
     public static let notify = JobKind<NotifyJobArguments>("notify", timeout: .seconds(120), maxAttempts: 25)
+    /// Enqueued by the trigger that schedules a survey when a conversation is resolved.
+    public static let survey = JobKind<SurveyJobArguments>("survey", timeout: .seconds(60), maxAttempts: 10)
     /// Enqueued every five minutes by the leader (`job_schedules` row `notify_sweep`), on the notify
     /// queue: notices the clock alone triggers (deliveries overdue, first-order anniversaries).
     public static let notifySweep = JobKind<NotifySweepJobArguments>("notify_sweep", timeout: .seconds(120), maxAttempts: 3)

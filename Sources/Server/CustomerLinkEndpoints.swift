@@ -104,10 +104,6 @@ struct CustomerLinkEndpoints: Sendable {
     }
 
     private func unavailable(_ error: any Error) -> Response {
-        logger.warning("a customer page cannot reach the database", metadata: ["error": "\(error)"])
-        let text = CustomerPageText.forLocale(nil)
-        var response = CustomerPage(text: text, title: text.problemTitle, paragraphs: [text.unavailable]).response(.serviceUnavailable)
-        response.headers[.retryAfter] = "30"
-        return response
+        CustomerPage.unavailable(error, logger: logger)
     }
 }

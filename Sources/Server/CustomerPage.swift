@@ -1,5 +1,6 @@
 import Hummingbird
 import HTTPTypes
+import Logging
 import Mustache
 
 /// The frame of every page a customer sees: server-rendered HTML in their language (right to
@@ -11,6 +12,16 @@ struct CustomerPage {
     var paragraphs: [String]
     /// The button of a form posting to the page's own address, when the page asks for a choice.
     var button: String?
+    /// A form posting to the page's own address with one button per choice (`name=value`), and
+    /// an optional comment field: a survey's ratings.
+    var choices: Choices?
+
+    struct Choices {
+        var name: String
+        var options: [(value: String, label: String, chosen: Bool)]
+        var commentLabel: String?
+        var comment: String?
+    }
 
     private static let template = try! MustacheTemplate(string: """
         <!DOCTYPE html>
@@ -28,6 +39,11 @@ struct CustomerPage {
         p { margin: 0 0 1rem; }
         .detail { color: #555; }
         button { font: inherit; padding: .7rem 1.4rem; border: 0; border-radius: 8px; background: #1d1d1f; color: #fff; cursor: pointer; }
+        .choices button { display: block; width: 100%; margin: 0 0 .5rem; text-align: start; background: #f0f0f3; color: #1d1d1f; }
+        .choices button.chosen { background: #1d1d1f; color: #fff; }
+        label { display: block; margin: 0 0 .4rem; color: #555; }
+        textarea { font: inherit; width: 100%; box-sizing: border-box; min-height: 4.5rem; margin: 0 0 1rem; padding: .5rem;
+                   border: 1px solid #c9c9cf; border-radius: 8px; }
         </style>
         </head>
         <body>
@@ -35,7 +51,11 @@ struct CustomerPage {
         <h1>{{title}}</h1>
         {{#paragraphs}}<p{{#detail}} class="detail"{{/detail}}>{{text}}</p>
         {{/paragraphs}}{{#button}}<form method="post"><button type="submit">{{button}}</button></form>
-        {{/button}}</main>
+        {{/button}}{{#choices}}<form method="post">
+        {{#commentLabel}}<label for="comment">{{commentLabel}}</label><textarea id="comment" name="comment" maxlength="2000">{{comment}}</textarea>
+        {{/commentLabel}}<div class="choices">{{#options}}<button type="submit" name="{{name}}" value="{{value}}"{{#chosen}} class="chosen"{{/chosen}}>{{label}}</button>
+        {{/options}}</div></form>
+        {{/choices}}</main>
         </body>
         </html>
         """)
@@ -47,7 +67,24 @@ struct CustomerPage {
         ]
         // Absent, not nil: Mustache takes an Optional in Any for a value and prints "nil".
         if let button { context["button"] = button }
+        if let choices {
+            var form: [String: Any] = [
+                "options": choices.options.map { ["name": choices.name, "value": $0.value, "label": $0.label, "chosen": $0.chosen] },
+            ]
+            if let label = choices.commentLabel { form["commentLabel"] = label }
+            if let comment = choices.comment { form["comment"] = comment }
+            context["choices"] = form
+        }
         return Self.template.render(context)
+    }
+
+    /// The page that says the database cannot be reached: 503, try again later.
+    static func unavailable(_ error: any Error, logger: Logger) -> Response {
+        logger.warning("a customer page cannot reach the database", metadata: ["error": "\(error)"])
+        let text = CustomerPageText.forLocale(nil)
+        var response = CustomerPage(text: text, title: text.problemTitle, paragraphs: [text.unavailable]).response(.serviceUnavailable)
+        response.headers[.retryAfter] = "30"
+        return response
     }
 
     /// The page as a response: never cached, never indexed, and the token in the address never

@@ -35,6 +35,7 @@ public struct SwitchboardServer: Sendable {
         health.addRoutes(to: router)
         IntakeEndpoints(configuration: configuration, pool: pool, logger: logger).addRoutes(to: router)
         CustomerLinkEndpoints(pool: pool, logger: logger).addRoutes(to: router)
+        SurveyEndpoints(pool: pool, logger: logger).addRoutes(to: router)
         ConsoleEndpoints(configuration: configuration.console, pool: pool, logger: logger).addRoutes(to: router)
         let application = makeApplication(router: router, host: configuration.host, port: configuration.port, idleTimeout: configuration.idleTimeout,
                                           logger: logger, onListening: onListening)

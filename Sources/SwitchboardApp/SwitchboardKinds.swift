@@ -4,9 +4,10 @@ public import JobQueue
 import Logging
 public import Postgres
 import Routing
+import Surveys
 
 /// The job kinds a Switchboard worker runs: the queue's own no-op, and each worker role's kinds
-/// (ingest, routing and notify; surveys join here).
+/// (ingest, routing, notify and surveys).
 public enum SwitchboardKinds {
     public struct Empty: Codable, Sendable {
         public init() {}
@@ -27,6 +28,7 @@ public enum SwitchboardKinds {
                                logger: Logger(label: "switchboard.routing"))
         NotifyWorker.register(into: &registry, pool: pool, notifier: Notifier(logger: Logger(label: "switchboard.notify")),
                               batchSize: notify.batchSize, lanes: notify.lanes)
+        SurveyWorker.register(into: &registry, pool: pool)
         return registry
     }
 }

@@ -155,6 +155,13 @@ struct DefinitionsTests {
         "constraint order_events order_events_external_id_given ",
         // 0023: the console audit page's index.
         "index CREATE INDEX audit_events_console ", "column audit_events_console ",
+        // 0024 and sql/definitions/metrics.sql: the report calendar and the service metrics.
+        "column stores report_calendar_id ", "constraint stores stores_report_calendar_id_fkey ",
+        "view conversation_facts", "column conversation_facts ", "view service_metrics_daily", "column service_metrics_daily ",
+        "function conversation_waits(", "function service_metrics(", "function service_backlog(",
+        // 0025 and sql/definitions/surveys.sql: surveys.
+        "column survey", "constraint survey", "index CREATE UNIQUE INDEX survey", "index CREATE INDEX survey", "function survey",
+        "trigger CREATE TRIGGER surveys_follow_conversation ",
         // Advisory lock keys name the schema, so schemas sharing a database never wait on each other.
         "function lock_customer(", "function customer_lock_key(",
         // The notification worker (0011_notify.sql, sql/definitions/notify.sql).

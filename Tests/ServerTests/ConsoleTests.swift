@@ -250,7 +250,7 @@ struct ConsoleTests {
         #expect(!(try ConsoleConfiguration.fromEnvironment([:])).isEnabled)
     }
 
-    @Test("In headless Chromium: an admin pauses a queue, retries dead jobs, a rejection and a failed send, a reader sees no buttons, a customer unsubscribes; each page saved as a screenshot")
+    @Test("In headless Chromium: an admin pauses a queue, retries dead jobs, a rejection and a failed send, a reader sees no buttons, a customer unsubscribes and answers a survey; each page saved as a screenshot")
     func inChromium() async throws {
         let python = try await TestDatabase.blocking {
             try PythonTools.environment("browser", packages: ["selenium==4.51.0"]).appending(path: "bin/python")
@@ -265,8 +265,11 @@ struct ConsoleTests {
                                                                        purposes: ["marketing"], key: "b1")
             let (arabic, _) = try await CustomerLinkTests.link(f, locale: "ar", action: "unsubscribe", channel: "sms",
                                                                purposes: ["order_updates"], key: "b2")
+            let (surveyToken, survey) = try await SurveyPageTests.survey(f, locale: "ar")
+            let surveyURL = f.base + "/s/" + surveyToken
             let (status, output) = try await TestDatabase.blocking {
-                try PythonTools.run([python.path, script.path, f.base, Self.adminToken, Self.readerToken, english, arabic, screenshots.path])
+                try PythonTools.run([python.path, script.path, f.base, Self.adminToken, Self.readerToken, english, arabic, surveyURL,
+                                     screenshots.path])
             }
             #expect(status == 0, "\(output.suffix(3000))")
             // What the clicks did, from the database.
@@ -276,7 +279,8 @@ struct ConsoleTests {
             #expect(try await f.int("SELECT count(*) FROM outbox WHERE status = 'failed'") == 0)
             #expect(try await f.int("SELECT count(*) FROM consent_events WHERE customer_id = \(customer) AND NOT granted") == 1)
             let files = (try? FileManager.default.contentsOfDirectory(atPath: screenshots.path)) ?? []
-            #expect(files.filter { $0.hasSuffix(".png") }.count == 10, "\(files)")
+            #expect(files.filter { $0.hasSuffix(".png") }.count == 12, "\(files)")
+            #expect(try await SurveyPageTests.answer(f, survey) == ("answered", 5, "شكرًا على السرعة"))
         }
     }
 }

@@ -21,7 +21,7 @@ struct OpenAPITests {
                                      "--seed", "1", "--request-timeout", "60", "--no-color", "-H", "Authorization: Bearer \(adminToken)"])
             }
             #expect(status == 0, "\(output.suffix(3000))")
-            #expect(output.contains("Tested: 15"), "\(output.suffix(1500))")
+            #expect(output.contains("Tested: 17"), "\(output.suffix(1500))")
         }
     }
 }

@@ -2,7 +2,7 @@
 chromium and chromium-driver, through Selenium), as people would: it reads, clicks the buttons,
 and saves a screenshot of each page. Exits non-zero with the first thing that was not as expected.
 
-Usage: browser_pages.py BASE ADMIN_TOKEN READER_TOKEN UNSUBSCRIBE_URL ARABIC_URL SCREENSHOT_DIR
+Usage: browser_pages.py BASE ADMIN_TOKEN READER_TOKEN UNSUBSCRIBE_URL ARABIC_URL SURVEY_URL SCREENSHOT_DIR
 """
 import base64
 import os
@@ -13,7 +13,7 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-base, admin_token, reader_token, unsubscribe_url, arabic_url, shots = sys.argv[1:7]
+base, admin_token, reader_token, unsubscribe_url, arabic_url, survey_url, shots = sys.argv[1:8]
 os.makedirs(shots, exist_ok=True)
 
 options = webdriver.ChromeOptions()
@@ -139,6 +139,19 @@ check(direction == "rtl", "the Arabic page reads right to left, got " + directio
 check(driver.execute_script("return document.scripts.length") == 0, "the customer's page runs no script")
 no_console_errors()
 shot("link-unsubscribe-arabic")
+
+# A survey, as the customer taps "5" in the message: the page shows it chosen and waits.
+driver.get(survey_url + "?r=5")
+chosen = driver.find_elements(By.CSS_SELECTOR, "button.chosen")
+check(len(chosen) == 1 and chosen[0].get_attribute("value") == "5", "the tapped rating is chosen, and only that one")
+check(driver.execute_script("return getComputedStyle(document.querySelector('main')).direction") == "rtl", "the survey reads right to left")
+shot("survey-chosen")
+driver.find_element(By.ID, "comment").send_keys("شكرًا على السرعة")
+follow(chosen[0])
+check(not driver.find_elements(By.TAG_NAME, "button"), "the answer is taken: nothing more to press")
+check("5 – ممتاز" in driver.find_element(By.TAG_NAME, "main").text, "the thanks repeat the rating")
+no_console_errors()
+shot("survey-answered")
 
 driver.quit()
 print("ok: %d screenshots in %s" % (len(os.listdir(shots)), shots))

@@ -314,7 +314,9 @@ BEGIN
             v_variables := v_variables || jsonb_build_object('links', jsonb_strip_nulls(jsonb_build_object(
                 'unsubscribe', v_unsubscribe,
                 'sms_opt_in', CASE WHEN (v_variables->>'offer_sms_opt_in')::boolean
-                                   THEN customer_link_create(v_row, 'sms_opt_in', 'sms', '{order_updates}') END)));
+                                   THEN customer_link_create(v_row, 'sms_opt_in', 'sms', '{order_updates}') END,
+                -- A survey's page and one link per rating (sql/definitions/surveys.sql).
+                'survey', CASE WHEN v_row.purpose = 'surveys' THEN survey_links(v_row) END)));
         END IF;
     END IF;
     IF (v_choice.p_provider).id IS NOT NULL THEN

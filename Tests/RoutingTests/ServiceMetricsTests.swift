@@ -1,0 +1,169 @@
+import Foundation
+import Postgres
+import Testing
+import TestSupport
+
+/// Service metrics on hand-built conversations whose figures are worked out by hand: a Kyiv
+/// office open Monday to Friday 09:00–18:00, closed on 1 April 2026; the clocks went forward
+/// on Sunday 29 March (UTC+2 to UTC+3).
+@Suite("Service metrics: first response, resolution, requester wait, FCR, reopens, bot deflection, SLA, backlog")
+struct ServiceMetricsTests {
+    /// The five conversations of the scenario; returns their ids, A to E.
+    static func scenario(_ f: RoutingFixture) async throws -> [String: Int64] {
+        try await f.execute("""
+            INSERT INTO business_calendars (name, time_zone) VALUES ('Kyiv office', 'Europe/Kyiv');
+            INSERT INTO business_hours (calendar_id, weekday, opens, closes)
+            SELECT (SELECT id FROM business_calendars WHERE name = 'Kyiv office'), d, '09:00', '18:00' FROM generate_series(1, 5) d;
+            INSERT INTO business_holidays (calendar_id, day, name)
+            VALUES ((SELECT id FROM business_calendars WHERE name = 'Kyiv office'), '2026-04-01', 'Office closed');
+            UPDATE stores SET time_zone = 'Europe/Kyiv' WHERE code = 'default';
+            """)
+        let customer = try await f.connection.query("INSERT INTO customers (store_id, name) VALUES (1, 'Олена') RETURNING id").scalar(Int64.self)
+        var ids: [String: Int64] = [:]
+        // (name, channel, language, created, resolved, reopens, first response due, resolution due, messages as (author, at))
+        let conversations: [(String, String, String, String, String?, Int, String?, String?, [(String, String)])] = [
+            // A: Friday 17:00 Kyiv, answered Monday 10:00 (across the weekend and the clock change), resolved 11:00.
+            ("A", "email", "uk", "2026-03-27 15:00Z", "2026-03-30 08:00Z", 0, "2026-03-30 08:00Z", "2026-03-30 07:30Z",
+             [("customer", "2026-03-27 15:00Z"), ("agent", "2026-03-30 07:00Z")]),
+            // B: Tuesday 17:30, the holiday, answered Thursday 09:30; the customer writes again at 10:00, answered at 11:00.
+            ("B", "sms", "ru", "2026-03-31 14:30Z", "2026-04-02 09:00Z", 0, "2026-04-01 14:30Z", nil,
+             [("customer", "2026-03-31 14:30Z"), ("agent", "2026-04-02 06:30Z"), ("customer", "2026-04-02 07:00Z"), ("agent", "2026-04-02 08:00Z")]),
+            // C: Monday 09:00, answered in ten minutes, reopened once.
+            ("C", "chat", "en", "2026-03-30 06:00Z", "2026-03-30 09:00Z", 1, nil, nil,
+             [("customer", "2026-03-30 06:00Z"), ("agent", "2026-03-30 06:10Z")]),
+            // D: answered by the bot in two seconds, resolved without an agent.
+            ("D", "chat", "en", "2026-03-30 06:00Z", "2026-03-30 06:05Z", 0, nil, nil,
+             [("customer", "2026-03-30 06:00Z"), ("bot", "2026-03-30 06:00:02Z")]),
+            // E: on the holiday, never answered.
+            ("E", "email", "uk", "2026-04-01 10:00Z", nil, 0, nil, nil, [("customer", "2026-04-01 10:00Z")]),
+        ]
+        for (name, channel, language, created, resolved, reopens, firstDue, resolutionDue, messages) in conversations {
+            let id = try await f.connection.query("""
+                INSERT INTO conversations (store_id, customer_id, channel, language, status, created_at, resolved_at, reopen_count,
+                                           first_response_due_at, resolution_due_at)
+                VALUES (1, \(customer), \(channel), \(language), \(resolved == nil ? "open" : "resolved"), \(created)::timestamptz,
+                        \(resolved)::timestamptz, \(reopens), \(firstDue)::timestamptz, \(resolutionDue)::timestamptz)
+                RETURNING id
+                """).scalar(Int64.self)
+            for (author, at) in messages {
+                try await f.connection.execute("""
+                    INSERT INTO messages (store_id, conversation_id, direction, author_kind, channel, body_text, created_at)
+                    VALUES (1, \(id), \(author == "customer" ? "inbound" : "outbound"), \(author), \(channel), 'text', \(at)::timestamptz)
+                    """)
+            }
+            ids[name] = id
+        }
+        try await f.execute("UPDATE stores SET report_calendar_id = (SELECT id FROM business_calendars WHERE name = 'Kyiv office')")
+        return ids
+    }
+
+    struct Facts: Equatable {
+        var firstResponse: Double?, firstResponseBusiness: Double?, firstBot: Double?
+        var resolution: Double?, resolutionBusiness: Double?, wait: Double?, waitBusiness: Double?
+        var fcr: Bool, reopened: Bool, deflected: Bool, firstSLA: Bool?, resolutionSLA: Bool?
+    }
+
+    static func facts(_ f: RoutingFixture, _ id: Int64) async throws -> Facts {
+        let row = try #require(try await f.connection.query("""
+            SELECT first_response_s, first_response_business_s, first_bot_response_s, resolution_s, resolution_business_s,
+                   requester_wait_s, requester_wait_business_s, first_contact_resolved, reopened, bot_deflected,
+                   first_response_sla_met, resolution_sla_met
+              FROM conversation_facts WHERE conversation_id = \(id)
+            """).first)
+        return Facts(firstResponse: try row.decode(Double?.self, at: 0), firstResponseBusiness: try row.decode(Double?.self, at: 1),
+                     firstBot: try row.decode(Double?.self, at: 2), resolution: try row.decode(Double?.self, at: 3),
+                     resolutionBusiness: try row.decode(Double?.self, at: 4), wait: try row.decode(Double?.self, at: 5),
+                     waitBusiness: try row.decode(Double?.self, at: 6), fcr: try row.decode(Bool.self, at: 7),
+                     reopened: try row.decode(Bool.self, at: 8), deflected: try row.decode(Bool.self, at: 9),
+                     firstSLA: try row.decode(Bool?.self, at: 10), resolutionSLA: try row.decode(Bool?.self, at: 11))
+    }
+
+    static let hour = 3600.0
+
+    @Test("Each conversation's figures, in calendar and business time, across a weekend, a holiday and a clock change")
+    func perConversation() async throws {
+        try await RoutingFixture.with("metrics") { f in
+            let ids = try await Self.scenario(f)
+            let h = Self.hour
+            // A: 64 h by the calendar (Fri 17:00 +02 to Mon 10:00 +03), 2 open hours (Fri 17–18, Mon 9–10).
+            #expect(try await Self.facts(f, ids["A"]!) == Facts(
+                firstResponse: 64 * h, firstResponseBusiness: 2 * h, firstBot: nil, resolution: 65 * h, resolutionBusiness: 3 * h,
+                wait: 64 * h, waitBusiness: 2 * h, fcr: true, reopened: false, deflected: false, firstSLA: true, resolutionSLA: false))
+            // B: 40 h, of them half an hour on Tuesday and half on Thursday (Wednesday is a holiday); two waits.
+            #expect(try await Self.facts(f, ids["B"]!) == Facts(
+                firstResponse: 40 * h, firstResponseBusiness: 1 * h, firstBot: nil, resolution: 42.5 * h, resolutionBusiness: 3.5 * h,
+                wait: 41 * h, waitBusiness: 2 * h, fcr: false, reopened: false, deflected: false, firstSLA: false, resolutionSLA: nil))
+            #expect(try await Self.facts(f, ids["C"]!) == Facts(
+                firstResponse: 600, firstResponseBusiness: 600, firstBot: nil, resolution: 3 * h, resolutionBusiness: 3 * h,
+                wait: 600, waitBusiness: 600, fcr: false, reopened: true, deflected: false, firstSLA: nil, resolutionSLA: nil))
+            // D: the bot's answer is reported apart, and is no first response; a wait ends only with a human.
+            #expect(try await Self.facts(f, ids["D"]!) == Facts(
+                firstResponse: nil, firstResponseBusiness: nil, firstBot: 2, resolution: 300, resolutionBusiness: 300,
+                wait: 300, waitBusiness: 300, fcr: true, reopened: false, deflected: true, firstSLA: nil, resolutionSLA: nil))
+            #expect(try await Self.facts(f, ids["E"]!) == Facts(
+                firstResponse: nil, firstResponseBusiness: nil, firstBot: nil, resolution: nil, resolutionBusiness: nil,
+                wait: nil, waitBusiness: nil, fcr: false, reopened: false, deflected: false, firstSLA: nil, resolutionSLA: nil))
+            // Days are the store's (Kyiv): E at 10:00 UTC began on 1 April there.
+            let days = try await f.connection.query("SELECT day::text FROM conversation_facts ORDER BY conversation_id").map { try $0.decode(String.self, at: 0) }
+            #expect(days == ["2026-03-27", "2026-03-31", "2026-03-30", "2026-03-30", "2026-04-01"])
+        }
+    }
+
+    @Test("The period's headline and the daily sums agree with a straightforward query over the conversations; the backlog day by day")
+    func aggregates() async throws {
+        try await RoutingFixture.with("metrics-sum") { f in
+            _ = try await Self.scenario(f)
+            let row = try #require(try await f.connection.query("SELECT * FROM service_metrics('2026-03-01', '2026-05-01', 'default')").first)
+            #expect(try row.decode(Int.self, "conversations") == 5)
+            #expect(try row.decode(Double?.self, "first_response_mean_s") == (64 + 40) * Self.hour / 3 + 200)
+            #expect(try row.decode(Double?.self, "first_response_business_mean_s") == 3800)
+            #expect(try row.decode(Double?.self, "first_bot_response_mean_s") == 2)
+            #expect(try row.decode(Double?.self, "first_contact_resolution") == 0.5, "A and D of the four resolved")
+            #expect(try row.decode(Double?.self, "reopen_rate") == 0.25)
+            #expect(try row.decode(Double?.self, "bot_deflection") == 0.25)
+            #expect(try row.decode(Double?.self, "first_response_sla_attainment") == 0.5)
+            #expect(try row.decode(Double?.self, "resolution_sla_attainment") == 0)
+            // Outside the period, nothing; another store, nothing.
+            #expect(try await f.int("SELECT conversations FROM service_metrics('2026-04-02', '2026-05-01')") == 0)
+
+            // The daily rows, grouped any way, sum to what the conversations give directly.
+            let direct = try await f.connection.query("""
+                SELECT channel, count(*), avg(resolution_s)::float8, avg(requester_wait_business_s)::float8 FROM conversation_facts GROUP BY 1 ORDER BY 1
+                """).map { [try $0.decode(String.self, at: 0), String(try $0.decode(Int.self, at: 1)),
+                            String(describing: try $0.decode(Double?.self, at: 2)), String(describing: try $0.decode(Double?.self, at: 3))] }
+            let summed = try await f.connection.query("""
+                SELECT channel, sum(conversations)::int8, (sum(resolution_s_sum) / nullif(sum(resolved), 0))::float8,
+                       (sum(requester_wait_business_s_sum) / nullif(sum(resolved), 0))::float8
+                  FROM service_metrics_daily GROUP BY 1 ORDER BY 1
+                """).map { [try $0.decode(String.self, at: 0), String(try $0.decode(Int.self, at: 1)),
+                            String(describing: try $0.decode(Double?.self, at: 2)), String(describing: try $0.decode(Double?.self, at: 3))] }
+            #expect(summed == direct)
+
+            let backlog = try await f.connection.query("""
+                SELECT unresolved FROM service_backlog(1, '2026-03-27', '2026-04-02')
+                """).map { try $0.decode(Int.self, at: 0) }
+            #expect(backlog == [1, 1, 1, 0, 1, 2, 1])
+        }
+    }
+
+    @Test("docs/metrics.md's queries run as written")
+    func documentedExamples() async throws {
+        let blocks = try sqlExamples(inDocs: "metrics.md")
+        #expect(blocks.count == 5)
+        try await RoutingFixture.with("metrics-docs") { f in
+            _ = try await Self.scenario(f)
+            try await f.execute("UPDATE stores SET report_calendar_id = NULL")
+            for block in blocks {
+                do {
+                    _ = try await f.connection.query(PostgresQuery(unsafeSQL: block))
+                } catch {
+                    Issue.record("docs/metrics.md example failed: \(error)\n\(block)")
+                }
+            }
+            // The first example set the calendar the others count in.
+            let headline = try #require(try await f.connection.query(PostgresQuery(unsafeSQL: blocks[3])).first)
+            #expect(try headline.decode(Int.self, "conversations") == 5)
+            #expect(try headline.decode(String.self, "frt_business_hours") == "1.06")
+        }
+    }
+}
