@@ -47,6 +47,8 @@ public enum InboundStatus: String, PostgresTextEnum, Codable {
     case rejected
     /// An SMS or social STOP, START or their kin: recorded as consent, not a conversation.
     case consent
+    /// A reply that was only a rating: recorded as the answer to the customer's open survey.
+    case surveyAnswer = "survey_answer"
 }
 
 /// What ingest made of an order event (`order_events.status`).

@@ -16,6 +16,8 @@ public enum IngestOutcome: Sendable, Equatable {
     case automated(conversationID: Int64?)
     /// A consent keyword (STOP, СТОП, START…) from this customer: recorded as consent events.
     case consent(customerID: Int64)
+    /// A reply that is only a rating, recorded as this customer's answer to their open survey.
+    case surveyAnswer(customerID: Int64)
     /// A customer message in a conversation: new, threaded into a live one, or reopening one.
     case conversation(ConversationOutcome)
     /// Not ingested yet: another transaction was ingesting the same customer's messages. Only
@@ -171,6 +173,7 @@ public struct InboundIngestor: Sendable {
         case .duplicate: return .duplicate(messageID: messageID, conversationID: conversationID)
         case .automated: return .automated(conversationID: conversationID)
         case .consent: return .consent(customerID: try row.decode(Int64.self, "o_customer_id"))
+        case .surveyAnswer: return .surveyAnswer(customerID: try row.decode(Int64.self, "o_customer_id"))
         case .deferred: return .deferred
         case .alreadyHandled(let status): return .alreadyHandled(status: status)
         case .placed(let placed): placement = placed
@@ -225,7 +228,7 @@ public struct IngestError: Error, CustomStringConvertible, Sendable {
 
 /// What `ingest_batch()` says it did with one row (its `o_outcome`).
 enum BatchOutcome: Equatable {
-    case rejected, duplicate, automated, consent, deferred
+    case rejected, duplicate, automated, consent, surveyAnswer, deferred
     /// `already_<status>`: a repeated job found the row handled.
     case alreadyHandled(InboundStatus)
     case placed(ConversationOutcome.Placement)
@@ -236,6 +239,7 @@ enum BatchOutcome: Equatable {
         case "duplicate": self = .duplicate
         case "automated": self = .automated
         case "consent": self = .consent
+        case "survey_answer": self = .surveyAnswer
         case "deferred": self = .deferred
         default:
             if text.hasPrefix("already_"), let status = InboundStatus(rawValue: String(text.dropFirst("already_".count))) {

@@ -136,14 +136,28 @@ struct SurveyEndpoints: Sendable {
     }
 
     static func question(_ kind: String, _ words: SurveyPageText) -> String {
-        words.csatQuestion
+        switch kind {
+        case "ces": words.cesQuestion
+        case "nps": words.npsQuestion
+        case "post_delivery": words.postDeliveryQuestion
+        default: words.csatQuestion
+        }
     }
 
-    /// Rating → label for `kind`; CSAT (and the post-delivery follow-up) rate 1–5.
+    /// Rating → label for `kind`: CSAT and the post-delivery follow-up 1–5, CES 1–7, NPS 0–10
+    /// (its ends in words).
     static func labels(_ kind: String, _ words: SurveyPageText) -> [Int: String] {
-        Dictionary(uniqueKeysWithValues: words.csatLabels.enumerated().map { ($0.offset + 1, $0.element) })
+        switch kind {
+        case "ces":
+            return Dictionary(uniqueKeysWithValues: words.cesLabels.enumerated().map { ($0.offset + 1, $0.element) })
+        case "nps":
+            return Dictionary(uniqueKeysWithValues: (0...10).map { value in
+                (value, value == 0 ? "0 – \(words.npsLow)" : value == 10 ? "10 – \(words.npsHigh)" : String(value))
+            })
+        default:
+            return Dictionary(uniqueKeysWithValues: words.csatLabels.enumerated().map { ($0.offset + 1, $0.element) })
+        }
     }
-
 }
 
 /// The survey page's form; a field that is missing or malformed is nil.

@@ -1,7 +1,9 @@
 import EmailParsing
 import Foundation
 import Helpdesk
+import Ingest
 import JobQueue
+import Migrations
 import Notify
 import Postgres
 import Surveys
@@ -177,6 +179,136 @@ struct SurveyTests {
             running.cancel()
             _ = try? await running.value
             if let failure { throw failure }
+        }
+    }
+}
+
+@Suite("Surveys: CES, the post-delivery follow-up and NPS")
+struct SurveyKindTests {
+    static func order(_ f: NotifyFixture, customer: Int64, number: String) async throws -> Int64 {
+        try await f.connection.query("""
+            INSERT INTO orders (store_id, customer_id, number, status) VALUES (1, \(customer), \(number), 'shipped') RETURNING id
+            """).scalar(Int64.self)
+    }
+
+    static func deliver(_ f: NotifyFixture, _ order: Int64) async throws {
+        try await f.connection.execute("UPDATE orders SET status = 'delivered', delivered_at = now() WHERE id = \(order)")
+    }
+
+    static func survey(_ f: NotifyFixture, order: Int64) async throws -> (kind: String, dueInSeconds: Int)? {
+        try await f.connection.query("""
+            SELECT kind, extract(epoch FROM due_at - now())::int FROM surveys WHERE order_id = \(order)
+            """).first.map { (try $0.decode(String.self, at: 0), try $0.decode(Int.self, at: 1)) }
+    }
+
+    @Test("A chosen category gets CES; a delivered order the follow-up a day later, or NPS once the customer has two delivered orders, at most every 90 days")
+    func kinds() async throws {
+        try await NotifyFixture.with("surveys-kinds") { f in
+            try await f.connection.execute("UPDATE notify_settings SET public_base_url = 'https://help.shop.example'")
+            try await f.connection.execute("UPDATE survey_settings SET ces_categories = '{returns}', min_gap = '0'")
+            let conversation = try await SurveyTests.conversation(f, email: "ces@example.com")
+            try await f.connection.execute("UPDATE conversations SET category = 'returns' WHERE id = \(conversation)")
+            try await SurveyTests.resolve(f, conversation)
+            #expect(try await f.connection.query("SELECT kind FROM surveys WHERE conversation_id = \(conversation)").scalar(String.self) == "ces")
+
+            let customer = try await f.customer("orders@example.com", name: "Marta")
+            let first = try await Self.order(f, customer: customer, number: "1001")
+            try await Self.deliver(f, first)
+            let followUp = try #require(try await Self.survey(f, order: first))
+            #expect(followUp.kind == "post_delivery" && (86300...86400).contains(followUp.dueInSeconds), "\(followUp)")
+            #expect(try await f.connection.query("SELECT survey_send(id) FROM surveys WHERE order_id = \(first)").scalar(String.self) == "queued")
+            let outbox = try #require(try await f.connection.query("""
+                SELECT o.kind, o.order_id, o.purpose FROM outbox o JOIN surveys s ON s.outbox_id = o.id WHERE s.order_id = \(first)
+                """).first)
+            #expect(try outbox.decode(String.self, at: 0) == "survey_post_delivery" && outbox.decode(Int64?.self, at: 1) == first)
+
+            // The second delivered order: NPS in its place; the third, within 90 days of it: the follow-up again.
+            let second = try await Self.order(f, customer: customer, number: "1002")
+            try await Self.deliver(f, second)
+            #expect(try await Self.survey(f, order: second)?.kind == "nps")
+            let third = try await Self.order(f, customer: customer, number: "1003")
+            try await Self.deliver(f, third)
+            #expect(try await Self.survey(f, order: third)?.kind == "post_delivery")
+
+            // Returned before its survey was due: skipped, saying so.
+            try await f.connection.execute("UPDATE orders SET status = 'returned' WHERE id = \(third)")
+            #expect(try await f.connection.query("SELECT survey_send(id) FROM surveys WHERE order_id = \(third)").scalar(String.self)
+                    == "skipped: the order is no longer delivered but returned")
+            // Delivered again (a status flip) makes no second survey for the order.
+            try await Self.deliver(f, third)
+            #expect(try await f.int("SELECT count(*) FROM surveys WHERE order_id = \(third)") == 1)
+        }
+    }
+}
+
+@Suite("Surveys: answers by reply")
+struct SurveyReplyTests {
+    @Test("An SMS that is only a rating — ٥, ４/5 — answers the open survey and becomes no message; anything more stays an ordinary message")
+    func answeredByReply() async throws {
+        try await NotifyFixture.with("surveys-reply") { f in
+            try await f.connection.execute("UPDATE notify_settings SET public_base_url = 'https://help.shop.example'")
+            let customer = try await f.connection.query("""
+                WITH c AS (INSERT INTO customers (store_id, name, preferred_locale) VALUES (1, 'Amal', 'ar') RETURNING id)
+                INSERT INTO customer_identities (store_id, customer_id, kind, value) SELECT 1, id, 'phone', '+971501234567' FROM c
+                RETURNING customer_id
+                """).scalar(Int64.self)
+            let conversation = try await f.connection.query("""
+                INSERT INTO conversations (store_id, customer_id, channel, status) VALUES (1, \(customer), 'sms', 'open') RETURNING id
+                """).scalar(Int64.self)
+            try await f.connection.execute("""
+                INSERT INTO messages (store_id, conversation_id, direction, author_kind, channel, body_text)
+                VALUES (1, \(conversation), 'inbound', 'customer', 'sms', 'أين طلبي؟'), (1, \(conversation), 'outbound', 'agent', 'sms', 'في الطريق')
+                """)
+            func receive(_ text: String) async throws -> IngestOutcome {
+                let payload = try JSONSerialization.data(withJSONObject: ["from": "+971501234567", "to": "+97141234567", "text": text])
+                let id = try await f.connection.query("""
+                    INSERT INTO inbound_messages (channel, external_id, payload) VALUES ('sms', \("SM" + UUID().uuidString), \(payload)) RETURNING id
+                    """).scalar(Int64.self)
+                return try await f.connection.run { connection in try await InboundIngestor().ingest(id, on: connection) }
+            }
+            func answer() async throws -> [String] {
+                let row = try #require(try await f.connection.query("SELECT status, rating, answer_source FROM surveys").first)
+                return [try row.decode(String.self, at: 0), String(describing: try row.decode(Int?.self, at: 1)),
+                        String(describing: try row.decode(String?.self, at: 2))]
+            }
+            // Before any survey, a bare "5" is an ordinary message.
+            guard case .conversation = try await receive("5") else { Issue.record("a 5 without a survey is a message"); return }
+
+            try await SurveyTests.resolve(f, conversation)
+            #expect(try await SurveyTests.send(f, conversation) == "queued")
+            // As the notification worker renders and sends it: its links made, its message sent.
+            try await f.connection.execute("SELECT survey_links(o) FROM outbox o WHERE o.purpose = 'surveys'")
+            try await f.connection.execute("UPDATE outbox SET status = 'sent', sent_at = now() WHERE purpose = 'surveys'")
+            let messages = try await f.int("SELECT count(*) FROM messages WHERE conversation_id = \(conversation)")
+
+            #expect(try await receive(" ٥ ") == .surveyAnswer(customerID: customer))
+            #expect(try await answer() == ["answered", "Optional(5)", "Optional(\"reply\")"])
+            #expect(try await receive("４/5") == .surveyAnswer(customerID: customer), "changed while the survey is open")
+            #expect(try await answer() == ["answered", "Optional(4)", "Optional(\"reply\")"])
+            #expect(try await f.int("SELECT count(*) FROM messages WHERE conversation_id = \(conversation)") == messages, "no message was added")
+            #expect(try await f.int("SELECT count(*) FROM inbound_messages WHERE status = 'survey_answer'") == 2)
+            #expect(try await f.connection.query("SELECT status FROM conversations WHERE id = \(conversation)").scalar(String.self) == "resolved")
+
+            // Ambiguous: a message, which reopens the conversation; the answer stays.
+            for text in ["10/10", "5 stars", "6"] {
+                guard case .conversation = try await receive(text) else { Issue.record("\(text) is not an answer"); continue }
+            }
+            #expect(try await answer() == ["answered", "Optional(4)", "Optional(\"reply\")"])
+        }
+    }
+
+    @Test("What counts as a bare rating")
+    func ratings() async throws {
+        try await TestDatabase.withConnection("survey-ratings") { connection, _ in
+            try await Migrator().migrate(on: connection)
+            for (text, rating, of) in [("5", 5, nil), ("5.", 5, nil), ("4 / 5", 4, 5), ("١٠", 10, nil), ("۹/۱۰", 9, 10), ("３", 3, nil),
+                                       ("10/10!", 10, 10)] as [(String, Int, Int?)] {
+                let row = try #require(try await connection.query("SELECT o_rating, o_of FROM survey_rating_in(\(text))").first)
+                #expect(try row.decode(Int?.self, at: 0) == rating && row.decode(Int?.self, at: 1) == of, "\(text)")
+            }
+            for text in ["5 stars", "order 5", "5 and 4", "", "five", "100", "4/"] {
+                #expect(try await connection.query("SELECT o_rating FROM survey_rating_in(\(text))").first?.decode(Int?.self, at: 0) == nil, "\(text)")
+            }
         }
     }
 }

@@ -149,7 +149,7 @@ struct ServiceMetricsTests {
     @Test("docs/metrics.md's queries run as written")
     func documentedExamples() async throws {
         let blocks = try sqlExamples(inDocs: "metrics.md")
-        #expect(blocks.count == 5)
+        #expect(blocks.count == 6)
         try await RoutingFixture.with("metrics-docs") { f in
             _ = try await Self.scenario(f)
             try await f.execute("UPDATE stores SET report_calendar_id = NULL")
@@ -164,6 +164,42 @@ struct ServiceMetricsTests {
             let headline = try #require(try await f.connection.query(PostgresQuery(unsafeSQL: blocks[3])).first)
             #expect(try headline.decode(Int.self, "conversations") == 5)
             #expect(try headline.decode(String.self, "frt_business_hours") == "1.06")
+        }
+    }
+
+    @Test("Survey scores: CSAT is the share of 4–5, NPS promoters minus detractors, CES the mean; response rates count what reached the customer")
+    func surveyScores() async throws {
+        try await RoutingFixture.with("metrics-surveys") { f in
+            let customer = try await f.connection.query("INSERT INTO customers (store_id, name) VALUES (1, 'C') RETURNING id").scalar(Int64.self)
+            // (kind, rating or nil, what became of its message)
+            let surveys: [(String, Int?, String)] = [
+                ("csat", 5, "sent"), ("csat", 4, "sent"), ("csat", 3, "sent"), ("csat", 1, "sent"), ("csat", nil, "sent"),
+                ("csat", nil, "suppressed"),
+                ("nps", 10, "sent"), ("nps", 9, "sent"), ("nps", 8, "sent"), ("nps", 6, "sent"), ("nps", 0, "sent"), ("nps", 10, "sent"),
+                ("ces", 2, "sent"), ("ces", 3, "sent"), ("ces", 7, "sent"), ("ces", nil, "sent"),
+            ]
+            for (index, (kind, rating, outcome)) in surveys.enumerated() {
+                let outbox = try await f.connection.query("""
+                    INSERT INTO outbox (store_id, customer_id, kind, purpose, channel, locale, body_text, idempotency_key, status)
+                    VALUES (1, \(customer), 'survey_' || \(kind), 'surveys', 'email', 'en', 'How did we do?', \("s\(index)"), \(outcome))
+                    RETURNING id
+                    """).scalar(Int64.self)
+                try await f.connection.execute("""
+                    INSERT INTO surveys (store_id, customer_id, kind, status, due_at, outbox_id, queued_at, rating, answered_at, answer_source)
+                    VALUES (1, \(customer), \(kind), \(rating == nil ? "queued" : "answered"), '2026-03-10 12:00Z', \(outbox),
+                            '2026-03-10 12:00Z', \(rating), CASE WHEN \(rating)::int IS NOT NULL THEN now() END,
+                            CASE WHEN \(rating)::int IS NOT NULL THEN 'link' END)
+                    """)
+            }
+            let row = try #require(try await f.connection.query("SELECT * FROM survey_scores('2026-03-01', '2026-04-01', 'default')").first)
+            #expect(try row.decode(Double?.self, "csat") == 50, "5 and 4 of four answers")
+            #expect(try row.decode(Int.self, "csat_answers") == 4)
+            #expect(try row.decode(Double?.self, "csat_response_rate") == 0.8, "four answers of five delivered; the suppressed one never reached")
+            let nps = try #require(try row.decode(Double?.self, "nps"))
+            #expect(abs(nps - 100.0 / 6) < 1e-9, "three promoters and two detractors of six: \(nps)")
+            #expect(try row.decode(Double?.self, "ces") == 4)
+            #expect(try row.decode(Double?.self, "ces_response_rate") == 0.75)
+            #expect(try await f.int("SELECT csat_answers::int FROM survey_scores('2026-04-01', '2026-05-01')") == 0)
         }
     }
 }

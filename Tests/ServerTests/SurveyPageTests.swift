@@ -8,14 +8,15 @@ import TestSupport
 @Suite("The survey page: scanner-safe links, answers changed until expiry, closed and unknown surveys")
 struct SurveyPageTests {
     /// A queued CSAT survey of a new customer who reads `locale`, answerable with the returned token.
-    static func survey(_ f: ServerFixture, locale: String, expiresIn: String = "7 days", status: String = "queued") async throws -> (token: String, id: Int64) {
+    static func survey(_ f: ServerFixture, locale: String, kind: String = "csat", expiresIn: String = "7 days",
+                       status: String = "queued") async throws -> (token: String, id: Int64) {
         let token = (0..<4).map { _ in UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased() }.joined().prefix(64)
         let customer = try await f.connection.query("""
             INSERT INTO customers (store_id, name, preferred_locale) VALUES (1, 'Customer', \(locale)) RETURNING id
             """).scalar(Int64.self)
         let id = try await f.connection.query("""
             INSERT INTO surveys (store_id, customer_id, kind, status, reason, due_at, queued_at, token_hash, expires_at)
-            VALUES (1, \(customer), 'csat', \(status), \(status == "superseded" ? "the conversation was reopened before an answer" : nil),
+            VALUES (1, \(customer), \(kind), \(status), \(status == "superseded" ? "the conversation was reopened before an answer" : nil),
                     now(), now(), sha256(convert_to(\(String(token)), 'UTF8')), now() + \(expiresIn)::interval)
             RETURNING id
             """).scalar(Int64.self)
@@ -81,6 +82,26 @@ struct SurveyPageTests {
             #expect(unknown.status == 404)
             let malformed = try await CustomerLinkTests.page(f.base + "/s/not-a-token")
             #expect(malformed.status == 404)
+        }
+    }
+
+    @Test("NPS rates 0 to 10, CES 1 to 7, each with its own question; a rating outside the range is refused")
+    func otherKinds() async throws {
+        try await ServerFixture.with("survey-kinds") { f in
+            let (nps, npsID) = try await Self.survey(f, locale: "en", kind: "nps")
+            let page = try await CustomerLinkTests.page(f.base + "/s/\(nps)")
+            #expect(page.html.contains("How likely are you to recommend us to a friend?"))
+            #expect(page.html.components(separatedBy: #"name="rating""#).count - 1 == 11 && page.html.contains("10 – extremely likely"))
+            _ = try await CustomerLinkTests.page(f.base + "/s/\(nps)", post: "rating=0")
+            #expect(try await Self.answer(f, npsID) == ("answered", 0, nil))
+
+            let (ces, cesID) = try await Self.survey(f, locale: "uk", kind: "ces")
+            let cesPage = try await CustomerLinkTests.page(f.base + "/s/\(ces)?r=7")
+            #expect(cesPage.html.contains("Наскільки ви згодні?") && cesPage.html.contains(#"value="7" class="chosen""#))
+            let refused = try await CustomerLinkTests.page(f.base + "/s/\(ces)", post: "rating=0")
+            #expect(refused.status == 400)
+            _ = try await CustomerLinkTests.page(f.base + "/s/\(ces)", post: "rating=7")
+            #expect(try await Self.answer(f, cesID).rating == 7)
         }
     }
 }

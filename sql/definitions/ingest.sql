@@ -175,6 +175,7 @@ DECLARE
     v_replied bigint;
     v_place   record;
     v_keyword record;
+    v_survey  record;
 BEGIN
     SELECT * INTO v_inbound FROM inbound_messages WHERE id = p_inbound_id FOR UPDATE;
     IF NOT FOUND THEN
@@ -217,6 +218,13 @@ BEGIN
     IF FOUND THEN
         PERFORM ingest_consent_keyword(v_inbound, v_store, o_customer_id, m, v_keyword.keyword, v_keyword.action, v_keyword.language);
         o_outcome := 'consent';
+        RETURN;
+    END IF;
+    -- A reply that is only a rating answers the customer's open survey (sql/definitions/surveys.sql).
+    SELECT * INTO v_survey FROM survey_reply_of(o_customer_id, m);
+    IF v_survey.o_survey_id IS NOT NULL THEN
+        PERFORM survey_record_reply(p_inbound_id, v_survey.o_survey_id, v_survey.o_rating);
+        o_outcome := 'survey_answer';
         RETURN;
     END IF;
     SELECT * INTO v_place FROM ingest_find_conversation(v_store.id, o_customer_id, v_replied, m);

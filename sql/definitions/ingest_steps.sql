@@ -44,6 +44,8 @@ BEGIN
              AND idn.wanted > 0 AND idn.owners <= 1
              -- STOP and its kin become consent events, one by one (ingest_message).
              AND NOT EXISTS (SELECT 1 FROM consent_keyword_of(u.m))
+             -- A bare rating may answer a survey: one by one too.
+             AND (u.m->>'channel' NOT IN ('sms', 'social', 'chat') OR (survey_rating_in(u.m->>'text')).o_rating IS NULL)
              AND NOT EXISTS (SELECT 1 FROM ingest_stored_copy(s.id, u.m->>'channel', i.external_id, u.m->>'message_id'))
       FROM unnest(p_ids, p_messages) WITH ORDINALITY AS u(id, m, ord)
       JOIN inbound_messages i ON i.id = u.id

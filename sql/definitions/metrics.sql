@@ -131,3 +131,47 @@ RETURNS TABLE (day date, unresolved bigint) LANGUAGE sql STABLE AS $$
      WHERE s.id = p_store_id
      ORDER BY 1
 $$;
+
+-- Surveys summed per day they were queued (in the store's time zone), store, kind, and the
+-- surveyed conversation's team, agent, channel, category and language: how many were handed to
+-- the notification worker, how many reached the customer (outbox sent), how many were answered,
+-- and the counts each score is made of.
+CREATE OR REPLACE VIEW survey_metrics_daily AS
+SELECT (s.queued_at AT TIME ZONE st.time_zone)::date AS day, s.store_id, s.kind,
+       c.team_id, c.agent_id, c.channel, c.category, c.language,
+       count(*)::int8                                                          AS queued,
+       count(*) FILTER (WHERE o.status = 'sent')::int8                         AS delivered,
+       count(s.rating)::int8                                                   AS answered,
+       count(*) FILTER (WHERE s.kind IN ('csat', 'post_delivery') AND s.rating >= 4)::int8 AS satisfied,
+       count(*) FILTER (WHERE s.kind = 'nps' AND s.rating >= 9)::int8          AS promoters,
+       count(*) FILTER (WHERE s.kind = 'nps' AND s.rating <= 6)::int8          AS detractors,
+       coalesce(sum(s.rating), 0)::int8                                        AS rating_sum
+  FROM surveys s
+  JOIN stores st ON st.id = s.store_id
+  LEFT JOIN outbox o ON o.id = s.outbox_id
+  LEFT JOIN conversations c ON c.id = s.conversation_id
+ WHERE s.queued_at IS NOT NULL
+ GROUP BY 1, 2, 3, 4, 5, 6, 7, 8;
+
+-- The survey scores of the surveys queued from p_from (inclusive) to p_to (exclusive) days, for
+-- store p_store_code (null: every store). CSAT: the share of 4 and 5 among CSAT answers, 0–100.
+-- NPS: the share of promoters (9–10) minus that of detractors (0–6), −100 to 100. CES: the mean
+-- answer, 1–7. A response rate: answers over surveys that reached the customer.
+CREATE OR REPLACE FUNCTION survey_scores(p_from date, p_to date, p_store_code text DEFAULT NULL)
+RETURNS TABLE (csat float8, csat_answers bigint, csat_response_rate float8, nps float8, nps_answers bigint,
+               nps_response_rate float8, ces float8, ces_answers bigint, ces_response_rate float8)
+LANGUAGE sql STABLE AS $$
+    SELECT 100.0 * sum(d.satisfied) FILTER (WHERE d.kind = 'csat') / nullif(sum(d.answered) FILTER (WHERE d.kind = 'csat'), 0),
+           coalesce(sum(d.answered) FILTER (WHERE d.kind = 'csat'), 0)::int8,
+           sum(d.answered) FILTER (WHERE d.kind = 'csat')::float8 / nullif(sum(d.delivered) FILTER (WHERE d.kind = 'csat'), 0),
+           100.0 * (sum(d.promoters) FILTER (WHERE d.kind = 'nps') - sum(d.detractors) FILTER (WHERE d.kind = 'nps'))
+                 / nullif(sum(d.answered) FILTER (WHERE d.kind = 'nps'), 0),
+           coalesce(sum(d.answered) FILTER (WHERE d.kind = 'nps'), 0)::int8,
+           sum(d.answered) FILTER (WHERE d.kind = 'nps')::float8 / nullif(sum(d.delivered) FILTER (WHERE d.kind = 'nps'), 0),
+           sum(d.rating_sum) FILTER (WHERE d.kind = 'ces')::float8 / nullif(sum(d.answered) FILTER (WHERE d.kind = 'ces'), 0),
+           coalesce(sum(d.answered) FILTER (WHERE d.kind = 'ces'), 0)::int8,
+           sum(d.answered) FILTER (WHERE d.kind = 'ces')::float8 / nullif(sum(d.delivered) FILTER (WHERE d.kind = 'ces'), 0)
+      FROM survey_metrics_daily d
+     WHERE d.day >= p_from AND d.day < p_to
+       AND (p_store_code IS NULL OR d.store_id = (SELECT id FROM stores WHERE code = p_store_code))
+$$;
