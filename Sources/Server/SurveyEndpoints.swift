@@ -47,79 +47,65 @@ struct SurveyEndpoints: Sendable {
         }
     }
 
-    /// The survey, or the page that says why it cannot be answered.
-    private func usable(_ token: String) async -> Result<Survey, Refusal> {
+    /// Runs `body` with the survey of `token`, its words and its ratings' labels; or answers with
+    /// the page that says why it cannot be answered.
+    private func withSurvey(_ token: String, _ body: (Survey, SurveyPageText, [Int: String]) async -> Response) async -> Response {
         let found: Survey?
-        do { found = try await survey(token) } catch { return .failure(Refusal(response: CustomerPage.unavailable(error, logger: logger))) }
+        do { found = try await survey(token) } catch { return CustomerPage.unavailable(error, logger: logger) }
         guard let survey = found else {
             let text = CustomerPageText.forLocale(nil)
-            return .failure(Refusal(response: CustomerPage(text: text, title: text.problemTitle, paragraphs: [text.unknownLink]).response(.notFound)))
+            return CustomerPage(text: text, title: text.problemTitle, paragraphs: [text.unknownLink]).response(.notFound)
         }
-        if !survey.open {
-            return .failure(Refusal(response: closed(survey.locale, expired: survey.closedReason == "expired")))
-        }
-        return .success(survey)
-    }
-
-    private struct Refusal: Error {
-        let response: Response
+        guard survey.open else { return closed(survey.locale, expired: survey.closedReason == "expired") }
+        let words = SurveyPageText.forLocale(survey.locale)
+        return await body(survey, words, Self.labels(survey.kind, words))
     }
 
     private func show(token: String, chosen: Int?) async -> Response {
-        let survey: Survey
-        switch await usable(token) {
-        case .success(let found): survey = found
-        case .failure(let refusal): return refusal.response
+        await withSurvey(token) { survey, words, labels in
+            let picked = chosen.flatMap { labels[$0] } != nil ? chosen : nil
+            var paragraphs = [survey.store, Self.question(survey.kind, words)]
+            if let picked, let label = labels[picked] {
+                paragraphs.append(words.format(words.chosenFormat, label))
+            } else if let rating = survey.rating, let label = labels[rating] {
+                paragraphs.append(words.format(words.currentFormat, label))
+            }
+            return page(words, paragraphs: paragraphs, labels: labels, chosen: picked ?? survey.rating, comment: survey.comment).response(.ok)
         }
-        let words = SurveyPageText.forLocale(survey.locale)
-        let labels = Self.labels(survey.kind, words)
-        let picked = chosen.flatMap { labels[$0] } != nil ? chosen : nil
-        var paragraphs = [survey.store, Self.question(survey.kind, words)]
-        if let picked, let label = labels[picked] {
-            paragraphs.append(words.format(words.chosenFormat, label))
-        } else if let rating = survey.rating, let label = labels[rating] {
-            paragraphs.append(words.format(words.currentFormat, label))
-        }
-        return page(words, paragraphs: paragraphs, labels: labels, chosen: picked ?? survey.rating, comment: survey.comment).response(.ok)
     }
 
     private func answer(_ request: Request, token: String) async -> Response {
-        let survey: Survey
-        switch await usable(token) {
-        case .success(let found): survey = found
-        case .failure(let refusal): return refusal.response
+        await withSurvey(token) { survey, words, labels in
+            guard let body = try? await request.body.collect(upTo: 16 * 1024) else {
+                return page(words, paragraphs: [survey.store, Self.question(survey.kind, words)], labels: labels, chosen: nil, comment: nil)
+                    .response(.contentTooLarge)
+            }
+            // Hummingbird's decoder; a body that is no form gives no fields.
+            let form = (try? URLEncodedFormDecoder().decode(AnswerForm.self, from: String(buffer: body))) ?? AnswerForm()
+            guard let rating = form.rating.flatMap({ Int($0) }), labels[rating] != nil else {
+                // No rating chosen (or one out of range): the question again.
+                return page(words, paragraphs: [survey.store, Self.question(survey.kind, words)], labels: labels, chosen: nil,
+                            comment: form.comment).response(.badRequest)
+            }
+            let comment = form.comment.map { String($0.prefix(2000)) }
+            do {
+                _ = try await pool.query("SELECT survey_id FROM survey_answer(\(token), \(rating)::int4, \(comment), 'link')")
+            } catch let error as PostgresError where error.sqlState == "22023" {
+                // Closed or expired between the look and the answer.
+                return closed(survey.locale, expired: error.message.contains("expired"))
+            } catch {
+                return CustomerPage.unavailable(error, logger: logger)
+            }
+            logger.info("survey answered", metadata: ["survey.kind": "\(survey.kind)", "source": "link"])
+            var paragraphs = [survey.store, words.format(words.thanksFormat, labels[rating] ?? String(rating))]
+            if let until = survey.expiresAt {
+                let format = DateFormatter()
+                format.dateFormat = "yyyy-MM-dd"
+                paragraphs.append(words.format(words.changeUntilFormat, format.string(from: until)))
+            }
+            let text = CustomerPageText.forLocale(survey.locale)
+            return CustomerPage(text: text, title: text.doneTitle, paragraphs: paragraphs).response(.ok)
         }
-        let words = SurveyPageText.forLocale(survey.locale)
-        let labels = Self.labels(survey.kind, words)
-        guard let body = try? await request.body.collect(upTo: 16 * 1024) else {
-            return page(words, paragraphs: [survey.store, Self.question(survey.kind, words)], labels: labels, chosen: nil, comment: nil)
-                .response(.contentTooLarge)
-        }
-        // Hummingbird's decoder; a body that is no form gives no fields.
-        let form = (try? URLEncodedFormDecoder().decode(AnswerForm.self, from: String(buffer: body))) ?? AnswerForm()
-        guard let rating = form.rating.flatMap({ Int($0) }), labels[rating] != nil else {
-            // No rating chosen (or one out of range): the question again.
-            return page(words, paragraphs: [survey.store, Self.question(survey.kind, words)], labels: labels, chosen: nil,
-                        comment: form.comment).response(.badRequest)
-        }
-        let comment = form.comment.map { String($0.prefix(2000)) }
-        do {
-            _ = try await pool.query("SELECT survey_id FROM survey_answer(\(token), \(rating)::int4, \(comment), 'link')")
-        } catch let error as PostgresError where error.sqlState == "22023" {
-            // Closed or expired between the look and the answer.
-            return closed(survey.locale, expired: error.message.contains("expired"))
-        } catch {
-            return CustomerPage.unavailable(error, logger: logger)
-        }
-        logger.info("survey answered", metadata: ["survey.kind": "\(survey.kind)", "source": "link"])
-        var paragraphs = [survey.store, words.format(words.thanksFormat, labels[rating] ?? String(rating))]
-        if let until = survey.expiresAt {
-            let format = DateFormatter()
-            format.dateFormat = "yyyy-MM-dd"
-            paragraphs.append(words.format(words.changeUntilFormat, format.string(from: until)))
-        }
-        let text = CustomerPageText.forLocale(survey.locale)
-        return CustomerPage(text: text, title: text.doneTitle, paragraphs: paragraphs).response(.ok)
     }
 
     private func page(_ words: SurveyPageText, paragraphs: [String], labels: [Int: String], chosen: Int?, comment: String?) -> CustomerPage {

@@ -10,6 +10,13 @@ CREATE OR REPLACE FUNCTION survey_settings_of(p_store_id bigint) RETURNS survey_
     SELECT * FROM survey_settings WHERE store_id = p_store_id OR store_id IS NULL ORDER BY store_id NULLS LAST LIMIT 1
 $$;
 
+-- The survey worker's job for survey p_survey_id, due after p_delay.
+CREATE OR REPLACE FUNCTION survey_enqueue(p_survey_id bigint, p_delay interval) RETURNS void LANGUAGE sql AS $$
+    INSERT INTO jobs (queue, kind, args, run_at, state, max_attempts, unique_key)
+    VALUES ('surveys', 'survey', jsonb_build_object('survey_id', p_survey_id), now() + p_delay,
+            CASE WHEN p_delay > '0' THEN 'scheduled' ELSE 'available' END, 10, 'survey:' || p_survey_id)
+$$;
+
 -- Resolving a conversation schedules its CSAT survey (CES for the store's ces_categories), one
 -- per resolution episode, due after the store's delay (a `survey` job on the surveys queue); reopening it supersedes the survey not
 -- answered yet, and calls back its message if that has not left.
@@ -30,9 +37,7 @@ BEGIN
             ON CONFLICT (conversation_id, kind, episode) WHERE conversation_id IS NOT NULL DO NOTHING
             RETURNING id INTO v_id;
             IF v_id IS NOT NULL THEN
-                INSERT INTO jobs (queue, kind, args, run_at, state, max_attempts, unique_key)
-                VALUES ('surveys', 'survey', jsonb_build_object('survey_id', v_id), now() + v_settings.csat_delay,
-                        CASE WHEN v_settings.csat_delay > '0' THEN 'scheduled' ELSE 'available' END, 10, 'survey:' || v_id);
+                PERFORM survey_enqueue(v_id, v_settings.csat_delay);
             END IF;
         END IF;
     ELSIF OLD.status = 'resolved' AND NEW.status IN ('open', 'pending') THEN
@@ -47,11 +52,6 @@ BEGIN
         END LOOP;
     END IF;
     RETURN NULL;
-END $$;
-
-DO $$
-BEGIN
-    EXECUTE format('ALTER FUNCTION surveys_follow_conversation() SET search_path = %I, pg_temp', current_schema());
 END $$;
 
 CREATE OR REPLACE TRIGGER surveys_follow_conversation AFTER UPDATE OF status ON conversations
@@ -87,15 +87,15 @@ BEGIN
     ON CONFLICT (order_id) WHERE order_id IS NOT NULL DO NOTHING
     RETURNING id INTO v_id;
     IF v_id IS NOT NULL THEN
-        INSERT INTO jobs (queue, kind, args, run_at, state, max_attempts, unique_key)
-        VALUES ('surveys', 'survey', jsonb_build_object('survey_id', v_id), now() + v_settings.post_delivery_delay,
-                CASE WHEN v_settings.post_delivery_delay > '0' THEN 'scheduled' ELSE 'available' END, 10, 'survey:' || v_id);
+        PERFORM survey_enqueue(v_id, v_settings.post_delivery_delay);
     END IF;
     RETURN NULL;
 END $$;
 
+-- The triggers run with this schema's tables, whoever's statement fires them.
 DO $$
 BEGIN
+    EXECUTE format('ALTER FUNCTION surveys_follow_conversation() SET search_path = %I, pg_temp', current_schema());
     EXECUTE format('ALTER FUNCTION surveys_follow_order() SET search_path = %I, pg_temp', current_schema());
 END $$;
 
