@@ -214,11 +214,20 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The service report: the metric views read into one struct, rendered as HTML with SVG charts, JSON or CSV.
+        .target(
+            name: "Reports",
+            dependencies: [
+                "Postgres",
+                .product(name: "Mustache", package: "swift-mustache"),
+            ],
+            swiftSettings: strict
+        ),
         // The operator console: server-rendered pages of the queues, workers, inbound and outbox, and audited actions.
         .target(
             name: "Console",
             dependencies: [
-                "Postgres", "JobQueue", "Helpdesk", "Notify", "Secrets",
+                "Postgres", "JobQueue", "Helpdesk", "Notify", "Secrets", "Reports",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Mustache", package: "swift-mustache"),
@@ -303,7 +312,7 @@ let package = Package(
             name: "switchboard",
             dependencies: [
                 "SwitchboardApp", "CommandSupport", "Demo", "Benchmarks", "Postgres", "EmbeddedPostgres", "Migrations", "JobQueue",
-                "Helpdesk", "Ingest", "Routing", "Notify", "InboundParsing", "Server", "Console",
+                "Helpdesk", "Ingest", "Routing", "Notify", "InboundParsing", "Server", "Console", "Reports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -343,7 +352,7 @@ let package = Package(
         ),
         .testTarget(
             name: "RoutingTests",
-            dependencies: ["Routing", "Helpdesk", "JobQueue", "Postgres", "Migrations", "TestSupport",
+            dependencies: ["Routing", "Reports", "Helpdesk", "JobQueue", "Postgres", "Migrations", "TestSupport",
                            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
             swiftSettings: strict
         ),

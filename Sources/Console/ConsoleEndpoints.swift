@@ -46,7 +46,9 @@ public struct ConsoleEndpoints: Sendable {
                                                + ConsolePage.Tab.allCases.map(\.title).joined(separator: ", ") + ".", status: .notFound)
                 }
                 let done = request.uri.queryParameters.get("done").flatMap { Int64($0) }
-                return await self.page(tab, user: user, done: done)
+                var query: [String: String] = [:]
+                for name in ["from", "to", "store"] { query[name] = request.uri.queryParameters.get(name) }
+                return await self.page(tab, user: user, done: done, query: query)
             }
         }
         group.post("act") { request, _ in
@@ -66,8 +68,9 @@ public struct ConsoleEndpoints: Sendable {
     }
 
     private func page(_ tab: ConsolePage.Tab, user: ConsoleUser, done: Int64? = nil, problem: String? = nil,
-                      status: HTTPResponse.Status = .ok) async -> Response {
-        let shared = ConsoleTabs.Shared(prefix: configuration.pathPrefix, formToken: access.formToken(), isAdmin: user.role == .admin)
+                      status: HTTPResponse.Status = .ok, query: [String: String] = [:]) async -> Response {
+        let shared = ConsoleTabs.Shared(prefix: configuration.pathPrefix, formToken: access.formToken(), isAdmin: user.role == .admin,
+                                        query: query)
         do {
             let (content, notice) = try await pool.withConnection { connection in
                 try await connection.transaction { connection in

@@ -2,13 +2,14 @@ import Foundation
 import Hummingbird
 import HTTPTypes
 import Mustache
+import Reports
 
 /// The console's frame: a header with the tabs and who is signed in, a line for what the last
 /// action did (or why it could not), and one tab's content. Server-rendered, no script: every
 /// action is a small form that posts and comes back.
 struct ConsolePage {
     enum Tab: String, CaseIterable {
-        case queues, workers, inbound, outbox, audit
+        case queues, workers, inbound, outbox, report, audit
 
         var title: String {
             switch self {
@@ -16,6 +17,7 @@ struct ConsolePage {
             case .workers: "Workers"
             case .inbound: "Inbound"
             case .outbox: "Outbox"
+            case .report: "Report"
             case .audit: "Audit"
             }
         }
@@ -104,6 +106,8 @@ struct ConsolePage {
         .empty { padding: 18px 12px; color: #777; }
         footer { color: #999; font-size: 12px; margin-top: 24px; }
         code { font-size: 12px; background: #f0f0f3; padding: 1px 5px; border-radius: 4px; }
+        .period-form { margin: 0 0 16px; } .period-form label { margin-right: 12px; color: #555; }
+        input { font: inherit; font-size: 13px; padding: 3px 6px; border: 1px solid #c9c9cf; border-radius: 6px; }
         """
 
     private static let frame = try! MustacheTemplate(string: """
@@ -116,6 +120,7 @@ struct ConsolePage {
         <title>{{title}} · Switchboard console</title>
         <style>
         \(style)
+        \(ReportRenderer.style)
         </style>
         </head>
         <body>

@@ -4,6 +4,7 @@ import JobQueue
 import Mustache
 import Notify
 import Postgres
+import Reports
 
 /// Each tab's content: what it reads and how it shows it. Reading is one short transaction per
 /// page, with the tables the CLI's status commands read.
@@ -13,6 +14,8 @@ enum ConsoleTabs {
         let prefix: String
         let formToken: String
         let isAdmin: Bool
+        /// The page's query (the report's period).
+        var query: [String: String] = [:]
     }
 
     /// The HTML of `tab`'s content.
@@ -22,6 +25,7 @@ enum ConsoleTabs {
         case .workers: (workersTemplate, try workers(on: connection))
         case .inbound: (inboundTemplate, try inbound(on: connection))
         case .outbox: (outboxTemplate, try outbox(on: connection))
+        case .report: (reportTemplate, try report(shared.query, on: connection))
         case .audit: (auditTemplate, try audit(on: connection))
         }
         var values: [String: Any] = ["prefix": shared.prefix, "csrf": shared.formToken, "admin": shared.isAdmin]
@@ -226,6 +230,34 @@ enum ConsoleTabs {
         </tr>
         {{/failed}}</tbody></table></div>{{/anyFailed}}
         <p class="small muted"><code>switchboard notify show ID</code> tells a message's whole story: every attempt, hold and receipt.</p>
+        """)
+
+    // MARK: Report
+
+    private static func report(_ query: [String: String], on connection: isolated PostgresConnection) throws -> [String: Any] {
+        let store = query["store"].flatMap { $0.isEmpty ? nil : $0 }
+        let period: (from: String, to: String)
+        do {
+            period = try ReportPeriod.resolve(from: query["from"].flatMap { $0.isEmpty ? nil : $0 },
+                                              to: query["to"].flatMap { $0.isEmpty ? nil : $0 })
+            guard period.from < period.to else { throw ReportError("the first day must come before the last") }
+        } catch {
+            return ["problem": "\(error)", "from": query["from"] ?? "", "to": query["to"] ?? "", "store": store ?? ""]
+        }
+        let report = try ServiceReport.read(from: period.from, to: period.to, store: store, on: connection)
+        return ["report": ReportRenderer.body(report), "from": period.from, "to": period.to, "store": store ?? ""]
+    }
+
+    private static let reportTemplate = try! MustacheTemplate(string: """
+        <form method="get" action="{{prefix}}/report" class="period-form">
+        <label>From <input type="date" name="from" value="{{from}}"></label>
+        <label>to (not included) <input type="date" name="to" value="{{to}}"></label>
+        <label>Store <input type="text" name="store" value="{{store}}" placeholder="every store" size="12"></label>
+        <button type="submit">Show</button>
+        </form>
+        {{#problem}}<p class="bad">{{problem}}</p>{{/problem}}
+        {{{report}}}
+        <p class="small muted">Every figure is defined in docs/metrics.md; <code>switchboard report --format html|json|csv</code> gives the same.</p>
         """)
 
     // MARK: Audit

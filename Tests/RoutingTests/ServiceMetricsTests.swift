@@ -1,5 +1,6 @@
 import Foundation
 import Postgres
+import Reports
 import Testing
 import TestSupport
 
@@ -200,6 +201,33 @@ struct ServiceMetricsTests {
             #expect(try row.decode(Double?.self, "ces") == 4)
             #expect(try row.decode(Double?.self, "ces_response_rate") == 0.75)
             #expect(try await f.int("SELECT csat_answers::int FROM survey_scores('2026-04-01', '2026-05-01')") == 0)
+        }
+    }
+
+    @Test("The report reads the same figures as the SQL, a day per row, and renders as HTML with SVG charts, CSV and JSON")
+    func report() async throws {
+        try await RoutingFixture.with("metrics-report") { f in
+            _ = try await Self.scenario(f)
+            let report = try await f.connection.run { connection in
+                try ServiceReport.read(from: "2026-03-27", to: "2026-04-03", store: "default", on: connection)
+            }
+            #expect(report.headline.conversations == 5)
+            #expect(report.headline.firstResponseBusinessHours == 3800.0 / 3600)
+            #expect(report.headline.firstContactResolution == 50 && report.headline.reopenRate == 25)
+            #expect(report.days.map(\.day) == ["2026-03-27", "2026-03-28", "2026-03-29", "2026-03-30", "2026-03-31", "2026-04-01", "2026-04-02"])
+            #expect(report.days.map(\.unresolved) == [1, 1, 1, 0, 1, 2, 1], "as service_backlog gives")
+            #expect(report.days.map(\.conversations) == [1, 0, 0, 2, 1, 1, 0])
+            #expect(abs((report.days[0].firstResponseMinutes ?? 0) - 64 * 60) < 1e-6)
+
+            let html = try ReportRenderer.render(report, as: .html)
+            #expect(html.contains("<h1>Service report</h1>") && html.contains("<svg") && !html.lowercased().contains("<script"))
+            #expect(html.contains("2026-03-27 to 2026-04-03"))
+            let csv = try ReportRenderer.render(report, as: .csv).split(separator: "\n")
+            #expect(csv.count == 8 && csv[0] == "day,conversations,first_response_minutes,csat,nps,unresolved")
+            #expect(csv[1] == "2026-03-27,1,3840.00,,,1")
+            let json = try JSONSerialization.jsonObject(with: Data(try ReportRenderer.render(report, as: .json).utf8)) as? [String: Any]
+            #expect((json?["headline"] as? [String: Any])?["conversations"] as? Int == 5)
+            #expect(throws: ReportError.self) { try ReportPeriod.resolve(from: "2026-13-01", to: nil) }
         }
     }
 }

@@ -87,6 +87,46 @@ struct ConsoleTests {
             """)
     }
 
+    /// The last 30 days of a small shop, for the report's screenshot: 240 conversations among two
+    /// teams and three agents, answered within minutes to a day, most resolved, some reopened, a
+    /// few by the bot; CSAT and NPS answers. Random, from a fixed seed.
+    static func month(_ f: ServerFixture) async throws {
+        try await f.connection.execute("SELECT setseed(0.42)")
+        try await f.connection.execute("""
+            INSERT INTO teams (name) VALUES ('Returns'), ('Delivery');
+            """)
+        try await f.connection.execute("""
+            INSERT INTO agents (email, name) VALUES ('iryna@shop.example', 'Iryna'), ('tomasz@shop.example', 'Tomasz'), ('lina@shop.example', 'Lina')
+            """)
+        try await f.connection.execute("""
+            INSERT INTO conversations (store_id, customer_id, channel, language, status, created_at, resolved_at, reopen_count, team_id, agent_id,
+                                       first_response_due_at)
+            SELECT 1, (SELECT min(id) FROM customers), (ARRAY['email', 'chat', 'sms'])[1 + (n % 3)], 'en',
+                   CASE WHEN n % 9 = 0 THEN 'open' ELSE 'resolved' END, at, CASE WHEN n % 9 = 0 THEN NULL ELSE at + interval '5 hours' END,
+                   CASE WHEN n % 13 = 0 THEN 1 ELSE 0 END,
+                   (SELECT id FROM teams WHERE name = (ARRAY['Returns', 'Delivery'])[1 + (n % 2)]),
+                   -- Agents on the resolved only: an open conversation would take a place of their capacity.
+                   CASE WHEN n % 9 <> 0 THEN (SELECT id FROM agents WHERE name = (ARRAY['Iryna', 'Tomasz', 'Lina'])[1 + (n % 3)]) END,
+                   at + interval '1 hour'
+              FROM generate_series(1, 240) AS n, LATERAL (SELECT now() - (n * interval '3 hours') AS at) t
+            """)
+        try await f.connection.execute("""
+            INSERT INTO messages (store_id, conversation_id, direction, author_kind, channel, body_text, created_at)
+            SELECT 1, c.id, 'inbound', 'customer', c.channel, 'question', c.created_at FROM conversations c WHERE c.team_id IS NOT NULL
+            UNION ALL
+            SELECT 1, c.id, 'outbound', CASE WHEN c.id % 11 = 0 THEN 'bot' ELSE 'agent' END, c.channel, 'answer',
+                   c.created_at + random() * interval '2 hours' FROM conversations c WHERE c.team_id IS NOT NULL
+            """)
+        try await f.connection.execute("""
+            INSERT INTO surveys (store_id, customer_id, conversation_id, kind, status, due_at, queued_at, rating, answered_at, answer_source)
+            SELECT 1, c.customer_id, c.id, k.kind, 'answered', c.resolved_at, c.resolved_at,
+                   CASE k.kind WHEN 'csat' THEN 1 + floor(random() ^ 0.4 * 5)::int ELSE floor(random() ^ 0.5 * 11)::int END,
+                   c.resolved_at, 'link'
+              FROM conversations c, LATERAL (SELECT CASE WHEN c.id % 4 = 0 THEN 'nps' ELSE 'csat' END AS kind) k
+             WHERE c.resolved_at IS NOT NULL AND c.id % 2 = 0
+            """)
+    }
+
     @Test("Without the token, with a wrong one, or with the console off, nothing is shown")
     func signIn() async throws {
         try await Self.withConsole("console-auth") { f in
@@ -100,7 +140,7 @@ struct ConsoleTests {
             let root = try await Self.request(f.base + "/console")
             #expect(root.status == 303 && root.location == "/console/queues")
             let unknown = try await Self.request(f.base + "/console/nothing")
-            #expect(unknown.status == 404 && unknown.html.contains("Queues, Workers, Inbound, Outbox, Audit"))
+            #expect(unknown.status == 404 && unknown.html.contains("Queues, Workers, Inbound, Outbox, Report, Audit"))
             #expect(bearer.headers.first(name: "Content-Security-Policy")?.contains("frame-ancestors 'none'") == true)
             #expect(bearer.headers.first(name: "Cache-Control") == "no-store")
         }
@@ -265,6 +305,7 @@ struct ConsoleTests {
                                                                        purposes: ["marketing"], key: "b1")
             let (arabic, _) = try await CustomerLinkTests.link(f, locale: "ar", action: "unsubscribe", channel: "sms",
                                                                purposes: ["order_updates"], key: "b2")
+            try await Self.month(f)
             let (surveyToken, survey) = try await SurveyPageTests.survey(f, locale: "ar")
             let surveyURL = f.base + "/s/" + surveyToken
             let (status, output) = try await TestDatabase.blocking {
@@ -279,7 +320,7 @@ struct ConsoleTests {
             #expect(try await f.int("SELECT count(*) FROM outbox WHERE status = 'failed'") == 0)
             #expect(try await f.int("SELECT count(*) FROM consent_events WHERE customer_id = \(customer) AND NOT granted") == 1)
             let files = (try? FileManager.default.contentsOfDirectory(atPath: screenshots.path)) ?? []
-            #expect(files.filter { $0.hasSuffix(".png") }.count == 12, "\(files)")
+            #expect(files.filter { $0.hasSuffix(".png") }.count == 13, "\(files)")
             #expect(try await SurveyPageTests.answer(f, survey) == ("answered", 5, "شكرًا على السرعة"))
         }
     }

@@ -107,6 +107,13 @@ shot("console-outbox")
 follow(driver.find_element(By.XPATH, "//button[text()='Send again']"))
 check("to be sent again" in banner(), "sending again says so: " + banner())
 
+follow(driver.find_element(By.LINK_TEXT, "Report"))
+check(driver.find_elements(By.CSS_SELECTOR, ".report svg rect"), "the report draws its charts")
+check("Service report" in driver.find_element(By.TAG_NAME, "h1").text, "the report's heading")
+driver.set_window_size(1280, 1500)
+shot("console-report")
+driver.set_window_size(1280, 860)
+
 follow(driver.find_element(By.LINK_TEXT, "Audit"))
 entries = driver.find_elements(By.CSS_SELECTOR, "tbody tr")
 check(len(entries) == 4, "four actions audited, found %d" % len(entries))

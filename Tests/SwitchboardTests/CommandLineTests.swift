@@ -99,6 +99,36 @@ struct CommandLineTests {
         try await schema.drop()
     }
 
+    @Test("report writes a period's report as CSV, JSON or HTML, and refuses a day that is not one")
+    func report() async throws {
+        let schema = try await TestDatabase.freshSchema("cli-report")
+        let url = ["--database-url", schema.base.connectionString, "--schema", schema.name]
+        var failure: (any Error)?
+        do {
+            #expect(try await Self.run(["migrate"] + url).status == 0)
+            let connection = try await schema.connect()
+            let customer = try await connection.query("INSERT INTO customers (store_id, name) VALUES (1, 'C') RETURNING id").scalar(Int64.self)
+            try await connection.execute("""
+                INSERT INTO conversations (store_id, customer_id, channel, status, created_at, resolved_at)
+                VALUES (1, \(customer), 'email', 'resolved', '2026-03-02 10:00Z', '2026-03-02 12:00Z'),
+                       (1, \(customer), 'email', 'open', '2026-03-03 10:00Z', NULL)
+                """)
+            await connection.close()
+            let csv = try await Self.run(["report", "--from", "2026-03-01", "--to", "2026-03-04", "--format", "csv"] + url)
+            #expect(csv.status == 0, "\(csv.stderr)")
+            #expect(csv.stdout.split(separator: "\n") == ["day,conversations,first_response_minutes,csat,nps,unresolved",
+                                                         "2026-03-01,0,,,,0", "2026-03-02,1,,,,0", "2026-03-03,1,,,,1"])
+            let json = try await Self.run(["report", "--from", "2026-03-01", "--to", "2026-03-04", "--format", "json", "--store", "default"] + url)
+            #expect(json.status == 0 && json.stdout.contains("\"conversations\" : 2"), "\(json.stdout.prefix(400))")
+            let html = try await Self.run(["report", "--from", "2026-03-01", "--to", "2026-03-04"] + url)
+            #expect(html.stdout.hasPrefix("<!DOCTYPE html>") && html.stdout.contains("<svg"))
+            let bad = try await Self.run(["report", "--from", "2026-02-30"] + url)
+            #expect(bad.status != 0 && bad.stderr.contains("--from must be a day, YYYY-MM-DD, got '2026-02-30'"), "\(bad.stderr)")
+        } catch { failure = error }
+        try await schema.drop()
+        if let failure { throw failure }
+    }
+
     @Test("migrate applies the embedded migrations and reports them")
     func migrate() async throws {
         let schema = try await TestDatabase.freshSchema("cli")
