@@ -174,6 +174,12 @@ struct SurveyTests {
                     SELECT count(*) FROM surveys WHERE position(convert_to(\(token), 'UTF8') IN coalesce(token_hash, '')) > 0
                     """).scalar(Int.self) == 0)
                 #expect(try await Self.surveys(f, conversation) == [["queued", "", "0"]])
+                // The worker records the send once the SMTP server has taken the mail: a moment after it arrived there.
+                let recorded = ContinuousClock.now + .seconds(30)
+                while try await f.int("SELECT count(*) FROM outbox WHERE purpose = 'surveys' AND status = 'sent' AND kind = 'survey_csat'") == 0,
+                      ContinuousClock.now < recorded {
+                    try await Task.sleep(for: .milliseconds(100))
+                }
                 #expect(try await f.int("SELECT count(*) FROM outbox WHERE purpose = 'surveys' AND status = 'sent' AND kind = 'survey_csat'") == 1)
             } catch { failure = error }
             running.cancel()
