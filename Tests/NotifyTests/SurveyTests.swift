@@ -247,6 +247,36 @@ struct SurveyKindTests {
     }
 }
 
+@Suite("Surveys: one contact budget with notifications")
+struct SurveyBudgetTests {
+    @Test("A customer whose month of marketing filled the contact budget gets no survey: its message is suppressed, saying which cap")
+    func budgetShared() async throws {
+        try await NotifyFixture.with("surveys-budget") { f in
+            try await f.connection.execute("UPDATE notify_settings SET public_base_url = 'https://help.shop.example'")
+            try await f.connection.execute("UPDATE stores SET quiet_hours_start = NULL, quiet_hours_end = NULL WHERE id = 1")
+            let conversation = try await SurveyTests.conversation(f, email: "busy@example.com")
+            let customer = try await f.connection.query("SELECT customer_id FROM conversations WHERE id = \(conversation)").scalar(Int64.self)
+            // Six news mails this month: the default 'contact budget' cap (marketing and surveys, 6 in 30 days) is full.
+            try await f.connection.execute("""
+                INSERT INTO outbox (store_id, customer_id, kind, purpose, channel, locale, body_text, idempotency_key, status, sent_at)
+                SELECT 1, \(customer), 'newsletter', 'marketing', 'email', 'en', 'News', 'news:' || n, 'sent', now() - n * interval '2 days'
+                  FROM generate_series(1, 6) AS n
+                """)
+            try await SurveyTests.resolve(f, conversation)
+            #expect(try await SurveyTests.send(f, conversation) == "queued", "the survey worker hands it over")
+            let outbox = try await f.connection.query("SELECT outbox_id FROM surveys WHERE conversation_id = \(conversation)").scalar(Int64.self)
+            guard case .suppressed(let reason) = try await f.notifier.send(outbox, pool: f.pool) else {
+                Issue.record("the survey's message went out past a full contact budget")
+                return
+            }
+            #expect(reason.contains("frequency cap 'contact budget' reached: 6 of 6 marketing and surveys messages"), "\(reason)")
+            #expect(try await f.status(outbox).status == "suppressed")
+            #expect(try await f.events(outbox) == ["suppressed"], "the decision log says why")
+            #expect(try f.peer.received().isEmpty)
+        }
+    }
+}
+
 @Suite("Surveys: answers by reply")
 struct SurveyReplyTests {
     @Test("An SMS that is only a rating — ٥, ４/5 — answers the open survey and becomes no message; anything more stays an ordinary message")
