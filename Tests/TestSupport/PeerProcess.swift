@@ -46,9 +46,19 @@ public final class PeerProcess: @unchecked Sendable {
         self.process = process
     }
 
-    /// Kills the server; its directory stays.
+    /// Kills the server and reaps it; its directory stays. Reaped with waitpid, a few seconds at
+    /// most, not Process.waitUntilExit: that waits for Foundation to notice the exit, which it
+    /// sometimes never does with several children at once, and it blocked one of the suite's two
+    /// cooperative threads for good (the whole suite stalled).
     public func kill() {
-        Foundation.kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        let pid = process.processIdentifier
+        Foundation.kill(pid, SIGKILL)
+        var status: Int32 = 0
+        for _ in 0..<500 {
+            let reaped = waitpid(pid, &status, WNOHANG)
+            // Reaped by us, or already by Foundation (ECHILD): either way it is gone.
+            if reaped == pid || (reaped == -1 && errno == ECHILD) { return }
+            usleep(10_000)
+        }
     }
 }
