@@ -32,9 +32,7 @@ struct ConsolePage {
     var problem: String?
 
     func render(now: Date = Date()) -> String {
-        let clock = DateFormatter()
-        clock.dateFormat = "yyyy-MM-dd HH:mm:ss"
-        clock.timeZone = TimeZone(identifier: "UTC")
+        let clock = ConsoleTabs.utcClock("yyyy-MM-dd HH:mm:ss")
         var context: [String: Any] = [
             "title": tab.title, "prefix": prefix,
             "tabs": Tab.allCases.map { ["path": $0.rawValue, "title": $0.title, "current": $0 == tab] },

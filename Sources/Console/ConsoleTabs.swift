@@ -90,11 +90,9 @@ enum ConsoleTabs {
     // MARK: Workers
 
     private static func workers(on connection: isolated PostgresConnection) throws -> [String: Any] {
-        let status = try JobStatus.read(on: connection)
-        let clock = DateFormatter()
-        clock.dateFormat = "yyyy-MM-dd HH:mm"
-        clock.timeZone = TimeZone(identifier: "UTC")
-        let rows: [[String: Any]] = status.workers.map { worker in
+        let workers = try JobStatus.workers(on: connection)
+        let clock = utcClock("yyyy-MM-dd HH:mm")
+        let rows: [[String: Any]] = workers.map { worker in
             [
                 "id": worker.id, "host": worker.host, "pid": worker.pid, "leader": worker.isLeader,
                 "queues": worker.queues.sorted { $0.key < $1.key }.map { "\($0.key) × \($0.value)" }.joined(separator: ", "),
@@ -129,9 +127,7 @@ enum ConsoleTabs {
     private static func inbound(on connection: isolated PostgresConnection) throws -> [String: Any] {
         let counts = try InboundAdmin.counts(on: connection)
         let rejected = try InboundAdmin.rejected(limit: listLimit, on: connection)
-        let clock = DateFormatter()
-        clock.dateFormat = "yyyy-MM-dd HH:mm:ss"
-        clock.timeZone = TimeZone(identifier: "UTC")
+        let clock = utcClock("yyyy-MM-dd HH:mm:ss")
         let statuses: [InboundStatus] = [.received, .processed, .duplicate, .automated, .rejected]
         return [
             "counts": statuses.map { ["status": $0.rawValue, "count": ThroughputChart.number(counts[$0] ?? 0)] },
@@ -178,9 +174,7 @@ enum ConsoleTabs {
         let channels = Array(Set(counts.map(\.channel))).sorted()
         let reasons = try NotifyAdmin.reasons(statuses: ["failed", "suppressed", "cancelled"], limit: 20, on: connection)
         let failed = try NotifyAdmin.latest(status: "failed", limit: listLimit, on: connection)
-        let clock = DateFormatter()
-        clock.dateFormat = "yyyy-MM-dd HH:mm:ss"
-        clock.timeZone = TimeZone(identifier: "UTC")
+        let clock = utcClock("yyyy-MM-dd HH:mm:ss")
         return [
             "statuses": statuses,
             "channels": channels.map { channel in
@@ -263,9 +257,7 @@ enum ConsoleTabs {
     // MARK: Audit
 
     private static func audit(on connection: isolated PostgresConnection) throws -> [String: Any] {
-        let clock = DateFormatter()
-        clock.dateFormat = "yyyy-MM-dd HH:mm:ss"
-        clock.timeZone = TimeZone(identifier: "UTC")
+        let clock = utcClock("yyyy-MM-dd HH:mm:ss")
         let rows = try ConsoleAudit.latest(limit: 100, on: connection)
         return [
             "events": rows.map { ["at": clock.string(from: $0.at), "user": $0.user, "summary": $0.summary] },
@@ -284,4 +276,12 @@ enum ConsoleTabs {
         <p class="small muted">Every action taken from the console is recorded in <code>audit_events</code> (kind <code>console_action</code>),
         in the same transaction as the action itself.</p>
         """)
+
+    /// Times in UTC, as every console page shows them.
+    static func utcClock(_ format: String) -> DateFormatter {
+        let clock = DateFormatter()
+        clock.dateFormat = format
+        clock.timeZone = TimeZone(identifier: "UTC")
+        return clock
+    }
 }

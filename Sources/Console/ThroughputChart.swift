@@ -16,9 +16,7 @@ struct ThroughputChart {
 
     func svg() -> String {
         let peak = max(1, self.peak)
-        let clock = DateFormatter()
-        clock.dateFormat = "HH:mm"
-        clock.timeZone = TimeZone(identifier: "UTC")
+        let clock = ConsoleTabs.utcClock("HH:mm")
         var bars = ""
         for minute in minutes where minute.minutesAgo < 60 {
             let x = (59 - minute.minutesAgo) * Self.barWidth

@@ -62,20 +62,23 @@ public struct JobStatus: Sendable, Codable {
             queue.paused = true
             queues[name] = queue
         }
-        var workers: [Worker] = []
-        for row in try connection.query("""
+        return JobStatus(queues: queues.values.sorted { $0.name < $1.name }, workers: try workers(on: connection))
+    }
+
+    /// The registered worker processes alone, without counting the jobs.
+    public static func workers(on connection: isolated PostgresConnection) throws -> [Worker] {
+        try connection.query("""
             SELECT w.id, w.host, w.pid, w.queues::text, w.in_flight, w.started_at,
                    extract(epoch FROM now() - w.heartbeat_at)::float8,
                    coalesce(l.worker_id = w.id AND l.expires_at > now(), false)
               FROM job_workers w LEFT JOIN job_leader l ON true ORDER BY w.id
-            """) {
-            workers.append(Worker(
+            """).map { row in
+            Worker(
                 id: try row.decode(Int64.self, at: 0), host: try row.decode(String.self, at: 1),
                 pid: try row.decode(Int.self, at: 2),
                 queues: (try? JobCoding.decode([String: Int].self, from: try row.decode(String.self, at: 3))) ?? [:],
                 inFlight: try row.decode(Int.self, at: 4), startedAt: try row.decode(Date.self, at: 5),
-                heartbeatAgeSeconds: try row.decode(Double.self, at: 6), isLeader: try row.decode(Bool.self, at: 7)))
+                heartbeatAgeSeconds: try row.decode(Double.self, at: 6), isLeader: try row.decode(Bool.self, at: 7))
         }
-        return JobStatus(queues: queues.values.sorted { $0.name < $1.name }, workers: workers)
     }
 }

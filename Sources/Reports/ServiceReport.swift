@@ -53,7 +53,7 @@ public struct ServiceReport: Codable, Sendable {
     /// Reads the report of the conversations and surveys of `from` (inclusive) to `to`
     /// (exclusive), for `store` (a code) or every store.
     public static func read(from: String, to: String, store: String?, on connection: isolated PostgresConnection) throws -> ServiceReport {
-        let figures = try require2(connection.query("""
+        let figures = try oneRow(connection.query("""
             SELECT m.*, s.* FROM service_metrics(\(from)::date, \(to)::date, \(store)) m, survey_scores(\(from)::date, \(to)::date, \(store)) s
             """).first)
         func percent(_ column: String) throws -> Double? { try figures.decode(Double?.self, column).map { $0 * 100 } }
@@ -146,7 +146,7 @@ public struct ServiceReport: Codable, Sendable {
 }
 
 /// The one row a figures query always returns.
-private func require2(_ row: PostgresRow?) throws -> PostgresRow {
+private func oneRow(_ row: PostgresRow?) throws -> PostgresRow {
     guard let row else { throw ReportError("the metric functions returned no row") }
     return row
 }

@@ -104,6 +104,12 @@ CREATE OR REPLACE TRIGGER surveys_follow_order_update AFTER UPDATE OF status ON 
 CREATE OR REPLACE TRIGGER surveys_follow_order_insert AFTER INSERT ON orders
     FOR EACH ROW WHEN (NEW.status = 'delivered') EXECUTE FUNCTION surveys_follow_order();
 
+-- The ratings a survey of kind p_kind takes: NPS 0–10, CES 1–7, CSAT and the post-delivery
+-- follow-up 1–5 (as the surveys_rating_range constraint says).
+CREATE OR REPLACE FUNCTION survey_scale(p_kind text, OUT o_low integer, OUT o_high integer) LANGUAGE sql IMMUTABLE AS $$
+    SELECT CASE p_kind WHEN 'nps' THEN 0 ELSE 1 END, CASE p_kind WHEN 'nps' THEN 10 WHEN 'ces' THEN 7 ELSE 5 END
+$$;
+
 -- Whether survey p_survey_id falls in its store's sample: the same answer every time it is asked.
 CREATE OR REPLACE FUNCTION survey_sampled(p_survey_id bigint, p_percent numeric) RETURNS boolean LANGUAGE sql IMMUTABLE AS $$
     SELECT p_percent >= 100 OR (hashtextextended('survey:' || p_survey_id, 0) & 9223372036854775807) % 10000 < p_percent * 100
@@ -196,8 +202,8 @@ BEGIN
     END IF;
     v_url := format('%s/s/%s', v_base, v_token);
     RETURN jsonb_build_object('url', v_url)
-        || (SELECT jsonb_object_agg('rate_' || r, v_url || '?r=' || r) FROM generate_series(
-               CASE v_kind WHEN 'nps' THEN 0 ELSE 1 END, CASE v_kind WHEN 'nps' THEN 10 WHEN 'ces' THEN 7 ELSE 5 END) AS r);
+        || (SELECT jsonb_object_agg('rate_' || r, v_url || '?r=' || r)
+              FROM survey_scale(v_kind) k, generate_series(k.o_low, k.o_high) AS r);
 END $$;
 
 -- What survey p_token is, for its page: no row when there is no such survey. Nothing is recorded.
@@ -232,8 +238,7 @@ BEGIN
     ELSIF v_survey.expires_at <= now() THEN
         RAISE EXCEPTION 'this survey expired at %', v_survey.expires_at USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    v_low := CASE v_survey.kind WHEN 'nps' THEN 0 ELSE 1 END;
-    v_high := CASE v_survey.kind WHEN 'nps' THEN 10 WHEN 'ces' THEN 7 ELSE 5 END;
+    SELECT k.o_low, k.o_high INTO v_low, v_high FROM survey_scale(v_survey.kind) k;
     IF p_rating IS NULL OR p_rating NOT BETWEEN v_low AND v_high THEN
         RAISE EXCEPTION 'a % rating is % to %, not %', v_survey.kind, v_low, v_high, coalesce(p_rating::text, 'missing')
             USING ERRCODE = 'check_violation';
@@ -277,11 +282,11 @@ BEGIN
         RETURN;
     END IF;
     SELECT s.id, v_rating.o_rating INTO o_survey_id, o_rating
-      FROM surveys s JOIN outbox o ON o.id = s.outbox_id
+      FROM surveys s JOIN outbox o ON o.id = s.outbox_id CROSS JOIN LATERAL survey_scale(s.kind) k
      WHERE s.customer_id = p_customer_id AND s.status IN ('queued', 'answered') AND s.expires_at > now()
        AND o.status = 'sent' AND notify_channel(o.channel) = m->>'channel'
-       AND v_rating.o_rating BETWEEN CASE s.kind WHEN 'nps' THEN 0 ELSE 1 END AND CASE s.kind WHEN 'nps' THEN 10 WHEN 'ces' THEN 7 ELSE 5 END
-       AND (v_rating.o_of IS NULL OR v_rating.o_of = CASE s.kind WHEN 'nps' THEN 10 WHEN 'ces' THEN 7 ELSE 5 END)
+       AND v_rating.o_rating BETWEEN k.o_low AND k.o_high
+       AND (v_rating.o_of IS NULL OR v_rating.o_of = k.o_high)
      ORDER BY o.sent_at DESC LIMIT 1;
 END $$;
 
