@@ -266,6 +266,7 @@ let package = Package(
         // Simulated shoppers' messages for the demo and the benchmarks; never in a worker.
         .target(
             name: "SampleData",
+            dependencies: ["Postgres"],
             swiftSettings: strict
         ),
         // `switchboard demo`: visible checks, then the live workers on simulated traffic.
@@ -297,7 +298,7 @@ let package = Package(
             name: "Benchmarks",
             dependencies: [
                 "SwitchboardApp", "CommandSupport", "SampleData", "Postgres", "EmbeddedPostgres", "Migrations", "JobQueue", "Helpdesk",
-                "Ingest", "Routing",
+                "Ingest", "Routing", "Reports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 // The HTTP sink that wrk and the notify worker post to.
@@ -352,7 +353,7 @@ let package = Package(
         ),
         .testTarget(
             name: "RoutingTests",
-            dependencies: ["Routing", "Reports", "Helpdesk", "JobQueue", "Postgres", "Migrations", "TestSupport",
+            dependencies: ["Routing", "Reports", "Helpdesk", "JobQueue", "Postgres", "Migrations", "TestSupport", "SampleData",
                            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
             swiftSettings: strict
         ),

@@ -15,7 +15,7 @@ public struct BenchCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure throughput and latency on this machine (build with -c release).",
-        subcommands: [PostgresBench.self, QueueBench.self, IngestBench.self, RouteBench.self, NotifyBench.self, ServeBench.self, MemoryBench.self]
+        subcommands: [PostgresBench.self, QueueBench.self, IngestBench.self, RouteBench.self, NotifyBench.self, ServeBench.self, SurveyBench.self, MemoryBench.self]
     )
 }
 

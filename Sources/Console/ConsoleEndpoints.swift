@@ -47,7 +47,9 @@ public struct ConsoleEndpoints: Sendable {
                 }
                 let done = request.uri.queryParameters.get("done").flatMap { Int64($0) }
                 var query: [String: String] = [:]
-                for name in ["from", "to", "store"] { query[name] = request.uri.queryParameters.get(name) }
+                for name in ["from", "to", "store", "lang"] { query[name] = request.uri.queryParameters.get(name) }
+                // The report speaks the admin's language: ?lang=, else the browser's Accept-Language.
+                query["accept-language"] = request.headers[.acceptLanguage]
                 return await self.page(tab, user: user, done: done, query: query)
             }
         }

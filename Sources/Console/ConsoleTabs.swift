@@ -239,7 +239,9 @@ enum ConsoleTabs {
             return ["problem": "\(error)", "from": query["from"] ?? "", "to": query["to"] ?? "", "store": store ?? ""]
         }
         let report = try ServiceReport.read(from: period.from, to: period.to, store: store, on: connection)
-        return ["report": ReportRenderer.body(report), "from": period.from, "to": period.to, "store": store ?? ""]
+        let text = query["lang"].flatMap { $0.isEmpty ? nil : ReportText.language($0) } ?? ReportText.accepting(query["accept-language"])
+        return ["report": ReportRenderer.body(report, text: text), "from": period.from, "to": period.to, "store": store ?? "",
+                "languages": ReportText.languages.map { ["code": $0, "name": ReportText.language($0).name, "selected": $0 == text.code] }]
     }
 
     private static let reportTemplate = try! MustacheTemplate(string: """
@@ -247,6 +249,7 @@ enum ConsoleTabs {
         <label>From <input type="date" name="from" value="{{from}}"></label>
         <label>to (not included) <input type="date" name="to" value="{{to}}"></label>
         <label>Store <input type="text" name="store" value="{{store}}" placeholder="every store" size="12"></label>
+        <label>Language <select name="lang">{{#languages}}<option value="{{code}}"{{#selected}} selected{{/selected}}>{{name}}</option>{{/languages}}</select></label>
         <button type="submit">Show</button>
         </form>
         {{#problem}}<p class="bad">{{problem}}</p>{{/problem}}

@@ -45,6 +45,11 @@ public struct SurveyJobArguments: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey { case surveyID = "survey_id" }
 }
 
+/// Arguments of a `service_facts_refresh` job: none; it takes the oldest stale marks.
+public struct ServiceFactsRefreshJobArguments: Codable, Sendable, Equatable {
+    public init() {}
+}
+
 /// The job kinds the workers exchange. Arguments carry ids only: personal data stays in the
 /// domain tables, so erasing a customer never has to touch the queue's history.
 ///
@@ -72,6 +77,10 @@ public enum HelpdeskJobs {
     /// Enqueued every five minutes by the leader (`job_schedules` row `notify_sweep`), on the notify
     /// queue: notices the clock alone triggers (deliveries overdue, first-order anniversaries).
     public static let notifySweep = JobKind<NotifySweepJobArguments>("notify_sweep", timeout: .seconds(120), maxAttempts: 3)
+    /// Enqueued every minute by the leader (`job_schedules` row `service_facts_refresh`), on the
+    /// surveys queue: the kept facts of the service metrics brought up to date.
+    public static let serviceFactsRefresh = JobKind<ServiceFactsRefreshJobArguments>("service_facts_refresh", timeout: .seconds(120),
+                                                                                     maxAttempts: 3)
     /// Enqueued every minute by the leader (`job_schedules` row `sla_check`), on the route queue.
     public static let slaCheck = JobKind<SLACheckJobArguments>("sla_check", timeout: .seconds(120), maxAttempts: 3)
 }

@@ -6,7 +6,8 @@ enum ReportCharts {
     /// Vertical bars of `values` (one per day), scaled to the largest (or to `ceiling`).
     /// With a negative `floor` (NPS), bars go down from a zero line.
     static func bars(_ values: [(label: String, value: Double?)], unit: String, ceiling: Double? = nil, floor: Double = 0,
-                     accent: String = "#3c3c43", width: Int = 560, height: Int = 120) -> String {
+                     accent: String = "#3c3c43", width: Int = 560, height: Int = 120, text: ReportText) -> String {
+        let format = text.number
         let top = ceiling ?? max(values.compactMap(\.value).max() ?? 0, 1)
         let plot = Double(height - 14)
         let zero = 14 + plot * top / (top - floor)
@@ -22,7 +23,7 @@ enum ReportCharts {
                 + "fill=\"\(value >= 0 ? accent : "#d93025")\"/></g>"
         }
         let first = values.first?.label ?? "", last = values.last?.label ?? ""
-        return "<svg class=\"chart\" role=\"img\" aria-label=\"\(escape(unit)) per day\" width=\"\(width)\" height=\"\(height + 16)\" "
+        return "<svg class=\"chart\" role=\"img\" aria-label=\"\(escape(unit))\" direction=\"ltr\" width=\"\(width)\" height=\"\(height + 16)\" "
             + "viewBox=\"0 0 \(width) \(height + 16)\"><text x=\"0\" y=\"10\" class=\"scale\">\(format(top)) \(escape(unit))</text>"
             + "<line x1=\"0\" y1=\"\(Int(zero.rounded()))\" x2=\"\(width)\" y2=\"\(Int(zero.rounded()))\" class=\"axis\"/>\(bars)"
             + "<text x=\"0\" y=\"\(height + 14)\" class=\"scale\">\(escape(first))</text>"
@@ -30,7 +31,9 @@ enum ReportCharts {
     }
 
     /// Horizontal bars, each `value` of `total` (a count) or a percentage when `total` is nil.
-    static func shares(_ rows: [(label: String, value: Double?)], total: Double? = nil, accent: String = "#3c3c43", width: Int = 360) -> String {
+    static func shares(_ rows: [(label: String, value: Double?)], total: Double? = nil, accent: String = "#3c3c43", width: Int = 360,
+                       text: ReportText) -> String {
+        let format = text.number
         let rowHeight = 22
         var body = ""
         for (index, row) in rows.enumerated() {
@@ -44,19 +47,6 @@ enum ReportCharts {
         }
         let height = rows.count * rowHeight
         return "<svg class=\"chart shares\" role=\"img\" width=\"\(width)\" height=\"\(height)\" viewBox=\"0 0 \(width) \(height)\">\(body)</svg>"
-    }
-
-    /// 12.345 → "12.3", 1234 → "1,234".
-    static func format(_ value: Double) -> String {
-        if value.rounded() == value {
-            let formatter = NumberFormatter()
-            formatter.numberStyle = .decimal
-            formatter.groupingSeparator = ","
-            formatter.usesGroupingSeparator = true
-            formatter.maximumFractionDigits = 0
-            return formatter.string(from: NSNumber(value: value)) ?? String(Int(value))
-        }
-        return String(format: abs(value) >= 100 ? "%.0f" : "%.1f", value)
     }
 
     static func escape(_ text: String) -> String {

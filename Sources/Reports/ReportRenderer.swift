@@ -7,9 +7,10 @@ public enum ReportFormat: String, CaseIterable, Sendable {
 }
 
 public enum ReportRenderer {
-    public static func render(_ report: ServiceReport, as format: ReportFormat) throws -> String {
+    /// The report in `format`; HTML in the words of `text`.
+    public static func render(_ report: ServiceReport, as format: ReportFormat, text: ReportText = .language("en")) throws -> String {
         switch format {
-        case .html: page(report)
+        case .html: page(report, text: text)
         case .json: String(decoding: try json(report), as: UTF8.self)
         case .csv: csv(report)
         }
@@ -31,18 +32,18 @@ public enum ReportRenderer {
     }
 
     /// A whole HTML page: the report and its style.
-    public static func page(_ report: ServiceReport) -> String {
+    public static func page(_ report: ServiceReport, text: ReportText = .language("en")) -> String {
         """
         <!DOCTYPE html>
-        <html lang="en">
+        <html lang="\(text.code)" dir="\(text.rightToLeft ? "rtl" : "ltr")">
         <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="robots" content="noindex">
-        <title>Service report \(ReportCharts.escape(report.from)) – \(ReportCharts.escape(report.to))</title>
+        <title>\(ReportCharts.escape(text(.title))) \(ReportCharts.escape(report.from)) – \(ReportCharts.escape(report.to))</title>
         <style>
         body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", "Noto Sans", "DejaVu Sans", sans-serif; color: #1d1d1f; background: #f4f4f6;
                margin: 0; padding: 24px; }
         \(style)
         </style></head>
-        <body>\(body(report))</body>
+        <body>\(body(report, text: text))</body>
         </html>
         """
     }
@@ -61,67 +62,79 @@ public enum ReportRenderer {
         .report h2 { font-size: 14px; font-weight: 600; margin: 0 0 8px; }
         .report svg text { font-size: 11px; fill: #444; } .report svg text.scale { fill: #888; } .report svg .axis { stroke: #d8d8de; }
         .report table { border-collapse: collapse; width: 100%; }
-        .report th { text-align: left; font-weight: 500; color: #666; font-size: 12px; padding: 6px 8px; border-bottom: 1px solid #e2e2e6; }
+        .report th { text-align: start; font-weight: 500; color: #666; font-size: 12px; padding: 6px 8px; border-bottom: 1px solid #e2e2e6; }
         .report td { padding: 6px 8px; border-bottom: 1px solid #f0f0f2; }
-        .report .num { text-align: right; font-variant-numeric: tabular-nums; }
+        .report svg.chart { direction: ltr; }
+        .report .num { text-align: end; font-variant-numeric: tabular-nums; }
         .report .none { color: #888; }
         """
 
-    /// The report without a page around it.
-    public static func body(_ report: ServiceReport) -> String {
+    /// The report without a page around it, in the words of `text`.
+    public static func body(_ report: ServiceReport, text: ReportText = .language("en")) -> String {
         let h = report.headline
-        let hours = { (value: Double?) in value.map { ReportCharts.format($0) + " h" } ?? "—" }
-        let percent = { (value: Double?) in value.map { ReportCharts.format($0) + " %" } ?? "—" }
+        let number = { (value: Double?) in value.map(text.number) ?? "—" }
+        let hours = { (value: Double?) in value.map { text.number($0) + " " + text(.hours) } ?? "—" }
+        let percent = { (value: Double?) in value.map { text.number($0) + " %" } ?? "—" }
+        let count = { (value: Int) in text.number(Double(value)) }
         let cards: [[String: String]] = [
-            ["figure": ReportCharts.format(Double(h.conversations)), "what": "conversations"],
-            ["figure": hours(h.firstResponseHours), "what": "first response, mean (\(hours(h.firstResponseBusinessHours)) in business hours)"],
-            ["figure": hours(h.resolutionHours), "what": "full resolution, mean (\(hours(h.resolutionBusinessHours)) in business hours)"],
-            ["figure": percent(h.firstContactResolution), "what": "resolved at first contact"],
-            ["figure": percent(h.reopenRate), "what": "reopened"],
-            ["figure": percent(h.botDeflection), "what": "resolved by the bot alone"],
-            ["figure": percent(h.firstResponseSLA), "what": "first responses within SLA"],
-            ["figure": percent(h.resolutionSLA), "what": "resolutions within SLA"],
-            ["figure": percent(h.csat), "what": "CSAT: 4–5 of \(h.csatAnswers) answers (\(percent(h.csatResponseRate)) answered)"],
-            ["figure": h.nps.map { ReportCharts.format($0) } ?? "—", "what": "NPS of \(h.npsAnswers) answers"],
-            ["figure": h.ces.map { ReportCharts.format($0) } ?? "—", "what": "CES of \(h.cesAnswers) answers (1–7)"],
+            ["figure": count(h.conversations), "what": text(.conversations)],
+            ["figure": hours(h.firstResponseHours), "what": text(.firstResponse, hours(h.firstResponseBusinessHours))],
+            ["figure": hours(h.resolutionHours), "what": text(.resolution, hours(h.resolutionBusinessHours))],
+            ["figure": percent(h.firstContactResolution), "what": text(.firstContact)],
+            ["figure": percent(h.reopenRate), "what": text(.reopened)],
+            ["figure": percent(h.botDeflection), "what": text(.botAlone)],
+            ["figure": percent(h.firstResponseSLA), "what": text(.firstResponseSLA)],
+            ["figure": percent(h.resolutionSLA), "what": text(.resolutionSLA)],
+            ["figure": percent(h.csat), "what": text(.csat, count(h.csatAnswers), percent(h.csatResponseRate))],
+            ["figure": number(h.nps), "what": text(.nps, count(h.npsAnswers))],
+            ["figure": number(h.ces), "what": text(.ces, count(h.cesAnswers))],
         ]
         let day = { (d: ServiceReport.Day) in d.day }
         let panels: [[String: String]] = [
-            ["title": "First response time, mean per day",
-             "chart": ReportCharts.bars(report.days.map { (day($0), $0.firstResponseMinutes) }, unit: "min")],
-            ["title": "CSAT per day", "chart": ReportCharts.bars(report.days.map { (day($0), $0.csat) }, unit: "%", ceiling: 100, accent: "#1e7e45")],
-            ["title": "NPS per day", "chart": ReportCharts.bars(report.days.map { (day($0), $0.nps) }, unit: "", ceiling: 100, floor: -100, accent: "#1a4fb4")],
-            ["title": "Unresolved at the end of each day",
-             "chart": ReportCharts.bars(report.days.map { (day($0), Double($0.unresolved)) }, unit: "conversations")],
-            ["title": "CSAT ratings",
+            ["title": text(.firstResponseChart),
+             "chart": ReportCharts.bars(report.days.map { (day($0), $0.firstResponseMinutes) }, unit: text(.minutes), text: text)],
+            ["title": text(.csatChart),
+             "chart": ReportCharts.bars(report.days.map { (day($0), $0.csat) }, unit: "%", ceiling: 100, accent: "#1e7e45", text: text)],
+            ["title": text(.npsChart),
+             "chart": ReportCharts.bars(report.days.map { (day($0), $0.nps) }, unit: "", ceiling: 100, floor: -100, accent: "#1a4fb4",
+                                        text: text)],
+            ["title": text(.backlogChart),
+             "chart": ReportCharts.bars(report.days.map { (day($0), Double($0.unresolved)) }, unit: text(.conversations), text: text)],
+            ["title": text(.ratingsChart),
              "chart": ReportCharts.shares((1...5).reversed().map { ("\($0)", Double(report.ratings[$0 - 1])) },
-                                          total: Double(max(report.ratings.reduce(0, +), 1)), accent: "#1e7e45")],
-            ["title": "First responses within SLA, by team",
-             "chart": report.teams.isEmpty ? "<p class=\"none\">No conversations.</p>"
-                 : ReportCharts.shares(report.teams.map { ($0.name, $0.firstResponseSLA) })],
+                                          total: Double(max(report.ratings.reduce(0, +), 1)), accent: "#1e7e45", text: text)],
+            ["title": text(.teamSLAChart),
+             "chart": report.teams.isEmpty ? "<p class=\"none\">\(ReportCharts.escape(text(.noConversations)))</p>"
+                 : ReportCharts.shares(report.teams.map { ($0.name.isEmpty ? text(.noTeam) : $0.name, $0.firstResponseSLA) }, text: text)],
         ]
-        let number = { (value: Double?) in value.map { ReportCharts.format($0) } ?? "—" }
         let agents: [[String: String]] = report.agents.map { agent in
-            ["name": agent.name, "conversations": String(agent.conversations), "resolved": String(agent.resolved),
+            ["name": agent.name, "conversations": count(agent.conversations), "resolved": count(agent.resolved),
              "frt": number(agent.firstResponseMinutes), "fcr": percent(agent.firstContactResolution),
-             "csat": agent.csatAnswers == 0 ? "—" : "\(percent(agent.csat)) (\(agent.csatAnswers))"]
+             "csat": agent.csatAnswers == 0 ? "—" : "\(percent(agent.csat)) (\(count(agent.csatAnswers)))"]
         }
-        return template.render([
-            "from": report.from, "to": report.to, "store": report.store ?? "every store",
+        let words = ["title", "agents", "noAgents", "agent", "conversationsColumn", "resolvedColumn", "firstResponseColumn",
+                     "firstContactColumn", "csatColumn"]
+        let keys: [ReportText.Key] = [.title, .agents, .noAgents, .agent, .conversationsColumn, .resolvedColumn, .firstResponseColumn,
+                                      .firstContactColumn, .csatColumn]
+        var context: [String: Any] = [
+            "period": text(.period, report.from, report.to, report.store ?? text(.everyStore)),
+            "language": text.code, "direction": text.rightToLeft ? "rtl" : "ltr",
             "cards": cards, "panels": panels, "agents": agents, "noAgents": agents.isEmpty,
-        ])
+        ]
+        for (word, key) in zip(words, keys) { context["text_" + word] = text(key) }
+        return template.render(context)
     }
 
     private static let template = try! MustacheTemplate(string: """
-        <div class="report">
-        <h1>Service report</h1>
-        <p class="period">{{from}} to {{to}} (the last day not included) · {{store}}</p>
+        <div class="report" lang="{{language}}" dir="{{direction}}">
+        <h1>{{text_title}}</h1>
+        <p class="period">{{period}}</p>
         <div class="cards">{{#cards}}<div class="card"><div class="figure">{{figure}}</div><div class="what">{{what}}</div></div>{{/cards}}</div>
         <div class="panels">{{#panels}}<div class="panel"><h2>{{title}}</h2>{{{chart}}}</div>
-        {{/panels}}<div class="panel wide"><h2>Agents</h2>
-        {{#noAgents}}<p class="none">No conversation had an agent.</p>{{/noAgents}}
-        {{^noAgents}}<table><thead><tr><th>Agent</th><th class="num">Conversations</th><th class="num">Resolved</th>
-        <th class="num">First response, min</th><th class="num">First contact</th><th class="num">CSAT (answers)</th></tr></thead><tbody>
+        {{/panels}}<div class="panel wide"><h2>{{text_agents}}</h2>
+        {{#noAgents}}<p class="none">{{text_noAgents}}</p>{{/noAgents}}
+        {{^noAgents}}<table><thead><tr><th>{{text_agent}}</th><th class="num">{{text_conversationsColumn}}</th><th class="num">{{text_resolvedColumn}}</th>
+        <th class="num">{{text_firstResponseColumn}}</th><th class="num">{{text_firstContactColumn}}</th><th class="num">{{text_csatColumn}}</th></tr></thead><tbody>
         {{#agents}}<tr><td>{{name}}</td><td class="num">{{conversations}}</td><td class="num">{{resolved}}</td><td class="num">{{frt}}</td>
         <td class="num">{{fcr}}</td><td class="num">{{csat}}</td></tr>
         {{/agents}}</tbody></table>{{/noAgents}}

@@ -26,6 +26,7 @@ public struct ServiceReport: Codable, Sendable {
     }
 
     public struct Team: Codable, Sendable {
+        /// Empty for conversations without a team.
         public var name: String
         public var conversations: Int
         public var firstResponseSLA: Double?, resolutionSLA: Double?
@@ -51,10 +52,13 @@ public struct ServiceReport: Codable, Sendable {
     public var agents: [Agent]
 
     /// Reads the report of the conversations and surveys of `from` (inclusive) to `to`
-    /// (exclusive), for `store` (a code) or every store.
-    public static func read(from: String, to: String, store: String?, on connection: isolated PostgresConnection) throws -> ServiceReport {
+    /// (exclusive), for `store` (a code) or every store. With `recompute`, the service figures
+    /// come from every conversation's messages afresh instead of the kept facts: the
+    /// straightforward query that tests and `bench surveys` compare the report with.
+    public static func read(from: String, to: String, store: String?, recompute: Bool = false,
+                            on connection: isolated PostgresConnection) throws -> ServiceReport {
         let figures = try oneRow(connection.query("""
-            SELECT m.*, s.* FROM service_metrics(\(from)::date, \(to)::date, \(store)) m, survey_scores(\(from)::date, \(to)::date, \(store)) s
+            SELECT m.*, s.* FROM service_metrics(\(from)::date, \(to)::date, \(store), \(recompute)) m, survey_scores(\(from)::date, \(to)::date, \(store)) s
             """).first)
         func percent(_ column: String) throws -> Double? { try figures.decode(Double?.self, column).map { $0 * 100 } }
         func hours(_ column: String) throws -> Double? { try figures.decode(Double?.self, column).map { $0 / 3600 } }
@@ -75,7 +79,7 @@ public struct ServiceReport: Codable, Sendable {
             WITH days AS (SELECT g::date AS day FROM generate_series(\(from)::date, \(to)::date - 1, interval '1 day') g),
             service AS (
                 SELECT d.day, sum(d.conversations)::int8 AS conversations, sum(d.first_response_s_sum) / nullif(sum(d.responded), 0) / 60 AS frt
-                  FROM service_metrics_daily d WHERE d.day >= \(from)::date AND d.day < \(to)::date AND \(subquery: storeFilter) GROUP BY 1),
+                  FROM service_metrics_daily_of(\(recompute)) d WHERE d.day >= \(from)::date AND d.day < \(to)::date AND \(subquery: storeFilter) GROUP BY 1),
             scores AS (
                 SELECT d.day, 100.0 * sum(d.satisfied) FILTER (WHERE d.kind = 'csat') / nullif(sum(d.answered) FILTER (WHERE d.kind = 'csat'), 0) AS csat,
                        100.0 * (sum(d.promoters) FILTER (WHERE d.kind = 'nps') - sum(d.detractors) FILTER (WHERE d.kind = 'nps'))
@@ -83,7 +87,7 @@ public struct ServiceReport: Codable, Sendable {
                   FROM survey_metrics_daily d WHERE d.day >= \(from)::date AND d.day < \(to)::date AND \(subquery: storeFilter) GROUP BY 1),
             backlog AS (
                 SELECT b.day, sum(b.unresolved)::int8 AS unresolved
-                  FROM stores st CROSS JOIN LATERAL service_backlog(st.id, \(from)::date, \(to)::date - 1) b
+                  FROM stores st CROSS JOIN LATERAL service_backlog(st.id, \(from)::date, \(to)::date - 1, \(recompute)) b
                  WHERE \(store)::text IS NULL OR st.code = \(store) GROUP BY 1)
             SELECT days.day::text, coalesce(service.conversations, 0), service.frt::float8, scores.csat::float8, scores.nps::float8,
                    coalesce(backlog.unresolved, 0)
@@ -108,10 +112,10 @@ public struct ServiceReport: Codable, Sendable {
         }
 
         let teams = try connection.query("""
-            SELECT coalesce(t.name, 'No team'), sum(d.conversations)::int8,
+            SELECT coalesce(t.name, ''), sum(d.conversations)::int8,
                    (100.0 * sum(d.first_response_sla_met) / nullif(sum(d.first_response_sla_targets), 0))::float8,
                    (100.0 * sum(d.resolution_sla_met) / nullif(sum(d.resolution_sla_targets), 0))::float8
-              FROM service_metrics_daily d LEFT JOIN teams t ON t.id = d.team_id
+              FROM service_metrics_daily_of(\(recompute)) d LEFT JOIN teams t ON t.id = d.team_id
              WHERE d.day >= \(from)::date AND d.day < \(to)::date AND \(subquery: storeFilter)
              GROUP BY 1 ORDER BY 2 DESC, 1
             """).map { row in
@@ -124,7 +128,7 @@ public struct ServiceReport: Codable, Sendable {
                 SELECT d.agent_id, sum(d.conversations)::int8 AS conversations, sum(d.resolved)::int8 AS resolved,
                        sum(d.first_response_s_sum) / nullif(sum(d.responded), 0) / 60 AS frt,
                        100.0 * sum(d.first_contact_resolved) / nullif(sum(d.resolved), 0) AS fcr
-                  FROM service_metrics_daily d
+                  FROM service_metrics_daily_of(\(recompute)) d
                  WHERE d.agent_id IS NOT NULL AND d.day >= \(from)::date AND d.day < \(to)::date AND \(subquery: storeFilter) GROUP BY 1),
             scores AS (
                 SELECT d.agent_id, 100.0 * sum(d.satisfied) / nullif(sum(d.answered), 0) AS csat, sum(d.answered)::int8 AS answers
@@ -142,6 +146,21 @@ public struct ServiceReport: Codable, Sendable {
                   csatAnswers: try row.decode(Int.self, at: 6))
         }
         return ServiceReport(from: from, to: to, store: store, headline: headline, days: days, ratings: ratings, teams: teams, agents: agents)
+    }
+}
+
+extension ServiceReport {
+    /// Whether two reports give the same figures, to a millionth: sums taken in another order
+    /// may differ in their last bits.
+    public static func sameFigures(_ a: ServiceReport, _ b: ServiceReport) -> Bool {
+        func figures(_ report: ServiceReport) -> String? {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = .sortedKeys
+            guard let json = try? encoder.encode(report) else { return nil }
+            return String(decoding: json, as: UTF8.self)
+                .replacing(/-?\d+\.\d+(?:[eE][-+]?\d+)?/) { match in String(format: "%.6f", Double(match.output) ?? .nan) }
+        }
+        return figures(a) != nil && figures(a) == figures(b)
     }
 }
 

@@ -3,11 +3,17 @@ public import Postgres
 import Helpdesk
 public import Logging
 
-/// The survey worker's job handler, for a `JobWorker` running the `surveys` queue: each `survey`
+/// The survey worker's job handlers, for a `JobWorker` running the `surveys` queue: each `survey`
 /// job decides one due survey in SQL (`survey_send()`): an outbox row for the notification
-/// worker, or the survey skipped with its reason.
+/// worker, or the survey skipped with its reason; `service_facts_refresh` brings the service
+/// metrics' kept facts up to date (`service_facts_refresh()`).
 public enum SurveyWorker {
-    /// Registers `survey`.
+    /// Stale marks taken per transaction of a refresh.
+    public static let refreshBatch = 5_000
+    /// How long one refresh job goes on taking batches; the next tick takes the rest.
+    public static let refreshBudget = Duration.seconds(30)
+
+    /// Registers `survey` and `service_facts_refresh`.
     public static func register(into registry: inout JobRegistry, pool: PostgresPool, logger: Logger = Logger(label: "switchboard.surveys")) {
         registry.register(HelpdeskJobs.survey) { args, _ in
             let outcome = try await pool.withConnection { connection in
@@ -19,5 +25,36 @@ public enum SurveyWorker {
                 logger.info("survey not sent", metadata: ["survey.id": "\(args.surveyID)", "outcome": "\(outcome)"])
             }
         }
+        registry.register(HelpdeskJobs.serviceFactsRefresh) { _, context in
+            let refreshed = try await refreshFacts(pool: pool)
+            if refreshed > 0 { context.logger.debug("service facts refreshed", metadata: ["conversations": "\(refreshed)"]) }
+        }
+    }
+
+    /// Takes stale marks in batches until none are left or the budget is spent; returns how
+    /// many marks it took.
+    public static func refreshFacts(pool: PostgresPool, budget: Duration = refreshBudget) async throws -> Int {
+        let clock = ContinuousClock(), deadline = clock.now + budget
+        var taken = 0
+        while clock.now < deadline {
+            let batch = try await pool.withConnection { connection in
+                try await connection.retryingTransient { connection in
+                    try connection.query("SELECT service_facts_refresh(\(refreshBatch)::integer)").scalar(Int.self)
+                }
+            }
+            taken += batch
+            if batch < refreshBatch { break }
+        }
+        return taken
+    }
+
+    /// Name of the schedule that enqueues `service_facts_refresh` every minute on the surveys queue.
+    public static let refreshScheduleName = "service_facts_refresh"
+
+    /// Creates (or refreshes) the schedule of the facts refresh. Survey workers install it when
+    /// they start; without one the metrics stay exact, read live for every stale conversation.
+    public static func installRefreshSchedule(on connection: isolated PostgresConnection) throws {
+        try JobSchedules.upsert(name: refreshScheduleName, cron: "* * * * *", HelpdeskJobs.serviceFactsRefresh,
+                                ServiceFactsRefreshJobArguments(), queue: HelpdeskJobs.surveysQueue, on: connection)
     }
 }

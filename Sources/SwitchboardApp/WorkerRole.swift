@@ -8,6 +8,7 @@ public import ServiceLifecycle
 public import UnixSignals
 import Ingest
 import Notify
+import Surveys
 
 /// What a worker process runs, from its queues to its routing sweep. The defaults suit most
 /// deployments; `switchboard worker` fills it from its arguments.
@@ -59,6 +60,7 @@ public struct WorkerRoleConfiguration: Sendable {
     /// Whether this process runs the route queue, and with it routing's live reactions.
     public var runsRouting: Bool { worker.queues[HelpdeskJobs.routeQueue] != nil }
     public var runsNotify: Bool { worker.queues[HelpdeskJobs.notifyQueue] != nil }
+    public var runsSurveys: Bool { worker.queues[HelpdeskJobs.surveysQueue] != nil }
 }
 
 /// A worker process, built from its configuration as services: the handlers' pool (shut down
@@ -82,6 +84,7 @@ public struct WorkerRole: Sendable {
             if configuration.migrate { try await Migrator().migrate(on: connection) }
             if configuration.runsRouting { try await connection.run { try RoutingWorker.installSLASchedule(on: $0) } }
             if configuration.runsNotify { try await connection.run { try NotifyWorker.installSweepSchedule(on: $0) } }
+            if configuration.runsSurveys { try await connection.run { try SurveyWorker.installRefreshSchedule(on: $0) } }
         } catch {
             await connection.close()
             throw error

@@ -22,9 +22,14 @@ struct ReportCommand: AsyncParsableCommand {
     @Option(help: "A store's code (default: every store).") var store: String?
     @Option(help: "html, json or csv.") var format: String = "html"
     @Option(help: "Write to this file instead of standard output.") var output: String?
+    @Option(help: "The HTML's language: en, uk, ru, pl, ar or zh (default: from LC_ALL, LC_MESSAGES or LANG, else en).")
+    var language: String?
 
     func validate() throws {
         guard ReportFormat(rawValue: format) != nil else { throw ValidationError("--format must be html, json or csv, got '\(format)'") }
+        if let language, ReportText.language(language).code != language.lowercased().prefix(2) {
+            throw ValidationError("--language must be one of \(ReportText.languages.joined(separator: ", ")), got '\(language)'")
+        }
         let (first, last) = try ReportPeriod.resolve(from: from, to: to)
         guard first < last else { throw ValidationError("--from (\(first)) must be before --to (\(last))") }
     }
@@ -35,7 +40,8 @@ struct ReportCommand: AsyncParsableCommand {
         let report = try await JobsCommand.withConnection(database) { connection in
             try ServiceReport.read(from: first, to: last, store: store, on: connection)
         }
-        let text = try ReportRenderer.render(report, as: ReportFormat(rawValue: format)!)
+        let words = language.map { ReportText.language($0) } ?? ReportText.environment()
+        let text = try ReportRenderer.render(report, as: ReportFormat(rawValue: format)!, text: words)
         if let output {
             try Data(text.utf8).write(to: URL(fileURLWithPath: output))
             FileHandle.standardError.write(Data("switchboard report: wrote \(output)\n".utf8))

@@ -181,6 +181,22 @@ struct SurveyTests {
                     try await Task.sleep(for: .milliseconds(100))
                 }
                 #expect(try await f.int("SELECT count(*) FROM outbox WHERE purpose = 'surveys' AND status = 'sent' AND kind = 'survey_csat'") == 1)
+
+                // The same worker keeps the service metrics' facts: the leader's schedule enqueues the refresh job.
+                #expect(try await f.int("SELECT count(*) FROM service_facts_stale WHERE conversation_id = \(conversation)") > 0)
+                try await f.connection.execute("""
+                    INSERT INTO jobs (queue, kind, args) VALUES ('surveys', 'service_facts_refresh', '{}')
+                    """)
+                let refreshed = ContinuousClock.now + .seconds(30)
+                while try await f.int("SELECT count(*) FROM service_facts_stale") > 0, ContinuousClock.now < refreshed {
+                    try await Task.sleep(for: .milliseconds(100))
+                }
+                #expect(try await f.int("SELECT count(*) FROM service_facts_stale") == 0)
+                #expect(try await f.int("SELECT count(*) FROM jobs WHERE kind = 'service_facts_refresh' AND state <> 'completed'") == 0)
+                #expect(try await f.int("""
+                    SELECT count(*) FROM service_facts f JOIN conversation_facts c USING (conversation_id)
+                     WHERE f.resolved_at = c.resolved_at AND f.status = 'resolved' AND f.conversation_id = \(conversation)
+                    """) == 1)
             } catch { failure = error }
             running.cancel()
             _ = try? await running.value

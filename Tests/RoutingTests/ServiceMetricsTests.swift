@@ -1,6 +1,7 @@
 import Foundation
 import Postgres
 import Reports
+import SampleData
 import Testing
 import TestSupport
 
@@ -150,7 +151,7 @@ struct ServiceMetricsTests {
     @Test("docs/metrics.md's queries run as written")
     func documentedExamples() async throws {
         let blocks = try sqlExamples(inDocs: "metrics.md")
-        #expect(blocks.count == 6)
+        #expect(blocks.count == 8)
         try await RoutingFixture.with("metrics-docs") { f in
             _ = try await Self.scenario(f)
             try await f.execute("UPDATE stores SET report_calendar_id = NULL")
@@ -165,6 +166,9 @@ struct ServiceMetricsTests {
             let headline = try #require(try await f.connection.query(PostgresQuery(unsafeSQL: blocks[3])).first)
             #expect(try headline.decode(Int.self, "conversations") == 5)
             #expect(try headline.decode(String.self, "frt_business_hours") == "1.06")
+            // The refresh example took every mark, so the kept rows are whole.
+            #expect(try await f.int("SELECT count(*)::int FROM service_facts_stale") == 0)
+            #expect(try await Self.drift(f) == 0)
         }
     }
 
@@ -228,6 +232,99 @@ struct ServiceMetricsTests {
             let json = try JSONSerialization.jsonObject(with: Data(try ReportRenderer.render(report, as: .json).utf8)) as? [String: Any]
             #expect((json?["headline"] as? [String: Any])?["conversations"] as? Int == 5)
             #expect(throws: ReportError.self) { try ReportPeriod.resolve(from: "2026-13-01", to: nil) }
+
+            // In the admin's language: Ukrainian words and numbers, Arabic right to left.
+            let ukrainian = try ReportRenderer.render(report, as: .html, text: .language("uk_UA.UTF-8"))
+            #expect(ukrainian.contains(#"<html lang="uk" dir="ltr">"#) && ukrainian.contains("<h1>Звіт про обслуговування</h1>"))
+            #expect(ukrainian.contains("з 2026-03-27 до 2026-04-03") && ukrainian.contains("<h2>Агенти</h2>"))
+            #expect(ukrainian.contains("50 %") && ukrainian.contains("1,1 год"), "FRT in business hours, 3800 s, with a decimal comma")
+            #expect(!ukrainian.contains("Service report") && !ukrainian.contains("first response"))
+            let arabic = try ReportRenderer.render(report, as: .html, text: .accepting("fr-CH, fr;q=0.9, ar;q=0.8, en;q=0.7"))
+            #expect(arabic.contains(#"<html lang="ar" dir="rtl">"#) && arabic.contains(#"<div class="report" lang="ar" dir="rtl">"#))
+            #expect(arabic.contains("تقرير خدمة العملاء"))
+            #expect(ReportText.accepting("de-DE, de;q=0.9").code == "en" && ReportText.accepting("pl;q=0.5, zh-CN").code == "zh")
+            #expect(ReportText.accepting("uk;q=0, ru").code == "ru" && ReportText.environment(["LANG": "pl_PL.UTF-8"]).code == "pl")
+            #expect(ReportText.environment(["LC_ALL": "", "LANG": "C.UTF-8"]).code == "en")
+        }
+    }
+
+    /// Rows of the kept facts that differ from conversation_facts, both ways.
+    static func drift(_ f: RoutingFixture, kept: String = "service_facts") async throws -> Int {
+        try await f.int("""
+            SELECT count(*)::int FROM ((SELECT * FROM \(kept) EXCEPT ALL SELECT * FROM conversation_facts)
+                                 UNION ALL (SELECT * FROM conversation_facts EXCEPT ALL SELECT * FROM \(kept))) d
+            """)
+    }
+
+    static func refreshAll(_ f: RoutingFixture) async throws {
+        while try await f.int("SELECT service_facts_refresh(700)") > 0 {}
+    }
+
+    @Test("On a generated history the kept facts equal conversation_facts, before and after a refresh, through new messages, reopens, calendar and time-zone changes; the report equals the straightforward query")
+    func keptFacts() async throws {
+        try await RoutingFixture.with("metrics-kept") { f in
+            try await f.connection.run { connection in
+                try ServiceHistory.generate(conversations: 3_000, days: 60, end: "2026-04-15", on: connection)
+            }
+            // Nothing refreshed yet: every conversation is read live, and still equal.
+            #expect(try await f.int("SELECT count(*)::int FROM service_facts") == 0)
+            #expect(try await Self.drift(f, kept: "service_facts_current") == 0)
+            try await Self.refreshAll(f)
+            #expect(try await f.int("SELECT count(*)::int FROM service_facts") == 3_000)
+            #expect(try await f.int("SELECT count(*)::int FROM service_facts_stale") == 0)
+            #expect(try await Self.drift(f) == 0)
+
+            // Changes after the refresh: the kept rows fall behind, the current view does not.
+            try await f.execute("""
+                INSERT INTO messages (store_id, conversation_id, direction, author_kind, channel, body_text, created_at)
+                SELECT store_id, id, 'outbound', 'agent', channel, 'Late reply', created_at + interval '10 minutes'
+                  FROM conversations WHERE id % 50 = 1;
+                UPDATE conversations SET status = 'open', resolved_at = NULL, reopen_count = reopen_count + 1 WHERE id % 97 = 2;
+                UPDATE conversations SET last_customer_message_at = now() WHERE id % 89 = 3;
+                """)
+            #expect(try await Self.drift(f) > 0)
+            #expect(try await Self.drift(f, kept: "service_facts_current") == 0)
+            let marked = try await f.int("SELECT count(DISTINCT conversation_id)::int FROM service_facts_stale")
+            #expect(marked == (try await f.int("SELECT count(*)::int FROM conversations WHERE id % 50 = 1 OR id % 97 = 2")),
+                    "a counter update alone marks nothing")
+            try await Self.refreshAll(f)
+            #expect(try await Self.drift(f) == 0)
+
+            // A holiday added to the report calendar, and the outlet's time zone, move figures of many conversations.
+            try await f.execute("""
+                INSERT INTO business_holidays (calendar_id, day, name)
+                SELECT id, '2026-03-20', 'Extra day off' FROM business_calendars WHERE name = 'History office';
+                UPDATE stores SET time_zone = 'America/New_York' WHERE code = 'outlet';
+                """)
+            #expect(try await Self.drift(f) > 0)
+            #expect(try await Self.drift(f, kept: "service_facts_current") == 0)
+            try await Self.refreshAll(f)
+            #expect(try await Self.drift(f) == 0)
+
+            // The backlog read as open-then plus begun minus resolved equals counting each day's end.
+            for store in ["default", "outlet"] {
+                let counted = try await f.connection.query("""
+                    SELECT (SELECT count(*) FROM conversations c
+                             WHERE c.store_id = s.id AND c.created_at < ((d + 1)::timestamp AT TIME ZONE s.time_zone)
+                               AND (c.resolved_at IS NULL OR c.resolved_at >= ((d + 1)::timestamp AT TIME ZONE s.time_zone)))::int
+                      FROM stores s, generate_series('2026-03-01'::date, '2026-03-31'::date, interval '1 day') g, LATERAL (SELECT g::date AS d) x
+                     WHERE s.code = \(store) ORDER BY d
+                    """).map { try $0.decode(Int.self, at: 0) }
+                let backlog = try await f.connection.query("""
+                    SELECT unresolved::int FROM service_backlog((SELECT id FROM stores WHERE code = \(store)), '2026-03-01', '2026-03-31')
+                    """).map { try $0.decode(Int.self, at: 0) }
+                #expect(backlog == counted && counted.count == 31 && counted.contains { $0 > 0 }, "\(store)")
+            }
+
+            // A month's report, every store and one: the kept facts give what recomputing gives.
+            for store in [nil, "default"] as [String?] {
+                let (kept, recomputed) = try await f.connection.run { connection in
+                    (try ServiceReport.read(from: "2026-03-01", to: "2026-04-01", store: store, on: connection),
+                     try ServiceReport.read(from: "2026-03-01", to: "2026-04-01", store: store, recompute: true, on: connection))
+                }
+                #expect(kept.headline.conversations > 1_000 && kept.agents.count == 30 && kept.teams.count == 6)
+                #expect(ServiceReport.sameFigures(kept, recomputed))
+            }
         }
     }
 }

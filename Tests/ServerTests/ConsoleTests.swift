@@ -320,7 +320,7 @@ struct ConsoleTests {
             #expect(try await f.int("SELECT count(*) FROM outbox WHERE status = 'failed'") == 0)
             #expect(try await f.int("SELECT count(*) FROM consent_events WHERE customer_id = \(customer) AND NOT granted") == 1)
             let files = (try? FileManager.default.contentsOfDirectory(atPath: screenshots.path)) ?? []
-            #expect(files.filter { $0.hasSuffix(".png") }.count == 13, "\(files)")
+            #expect(files.filter { $0.hasSuffix(".png") }.count == 14, "\(files)")
             #expect(try await SurveyPageTests.answer(f, survey) == ("answered", 5, "شكرًا على السرعة"))
         }
     }

@@ -11,7 +11,7 @@ import sys
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 base, admin_token, reader_token, unsubscribe_url, arabic_url, survey_url, shots = sys.argv[1:8]
 os.makedirs(shots, exist_ok=True)
@@ -112,6 +112,14 @@ check(driver.find_elements(By.CSS_SELECTOR, ".report svg rect"), "the report dra
 check("Service report" in driver.find_element(By.TAG_NAME, "h1").text, "the report's heading")
 driver.set_window_size(1280, 1500)
 shot("console-report")
+# The same report in the admin's language, here Arabic: right to left, the charts' days still left to right.
+Select(driver.find_element(By.NAME, "lang")).select_by_value("ar")
+follow(driver.find_element(By.CSS_SELECTOR, ".period-form button"))
+heading = driver.find_element(By.CSS_SELECTOR, ".report h1")
+check(heading.text == "تقرير خدمة العملاء", "the report's heading in Arabic: " + heading.text)
+check(driver.find_element(By.CSS_SELECTOR, ".report").get_attribute("dir") == "rtl", "the Arabic report is right to left")
+check(driver.find_element(By.CSS_SELECTOR, ".report svg.chart").value_of_css_property("direction") == "ltr", "charts stay left to right")
+shot("console-report-ar")
 driver.set_window_size(1280, 860)
 
 follow(driver.find_element(By.LINK_TEXT, "Audit"))

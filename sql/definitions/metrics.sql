@@ -63,10 +63,183 @@ SELECT c.id AS conversation_id, c.store_id, c.team_id, c.agent_id, c.channel, c.
             coalesce(sum(extract(epoch FROM business_time_between(cal.calendar_id, g.waited_from, g.waited_to))), 0)::float8 AS waited_business_s
        FROM conversation_waits(c.id, c.resolved_at) g) w;
 
+-- service_facts (migration 0028) keeps conversation_facts' rows, recomputed for the conversations
+-- named in service_facts_stale. Whatever changes a conversation's facts appends its id there in
+-- the same transaction: its row, its messages, its SLA policy's or store's calendar, its store's
+-- time zone.
+CREATE OR REPLACE FUNCTION service_facts_mark(p_conversation_ids bigint[]) RETURNS void LANGUAGE sql AS $$
+    INSERT INTO service_facts_stale (conversation_id) SELECT DISTINCT u FROM unnest(p_conversation_ids) u WHERE u IS NOT NULL
+$$;
+
+-- The conversations whose business time is counted in calendar p_calendar_ids (the store's
+-- report calendar, else the SLA policy's).
+CREATE OR REPLACE FUNCTION service_facts_mark_calendars(p_calendar_ids bigint[]) RETURNS void LANGUAGE sql AS $$
+    INSERT INTO service_facts_stale (conversation_id)
+    SELECT c.id FROM conversations c JOIN stores s ON s.id = c.store_id LEFT JOIN sla_policies p ON p.id = c.sla_policy_id
+     WHERE coalesce(s.report_calendar_id, p.calendar_id) = ANY (p_calendar_ids)
+$$;
+
+-- Statement triggers with transition tables: a batch of messages marks each conversation once.
+-- One function for every table and event; only the branch of the firing event is planned.
+CREATE OR REPLACE FUNCTION service_facts_changed() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER AS $$
+BEGIN
+    IF TG_TABLE_NAME = 'messages' THEN
+        IF TG_OP = 'INSERT' THEN
+            PERFORM service_facts_mark(ARRAY(SELECT conversation_id FROM new_rows WHERE author_kind <> 'system'));
+        ELSIF TG_OP = 'DELETE' THEN
+            PERFORM service_facts_mark(ARRAY(SELECT conversation_id FROM old_rows WHERE author_kind <> 'system'));
+        ELSE
+            PERFORM service_facts_mark(ARRAY(
+                SELECT x FROM new_rows n JOIN old_rows o ON o.id = n.id,
+                       LATERAL (VALUES (n.conversation_id), (o.conversation_id)) v(x)
+                 WHERE (n.conversation_id, n.author_kind, n.created_at) IS DISTINCT FROM (o.conversation_id, o.author_kind, o.created_at)));
+        END IF;
+    ELSIF TG_TABLE_NAME = 'conversations' THEN
+        PERFORM service_facts_mark(ARRAY(SELECT id FROM new_rows));
+    ELSIF TG_TABLE_NAME IN ('business_hours', 'business_holidays') THEN
+        IF TG_OP IN ('INSERT', 'UPDATE') THEN
+            PERFORM service_facts_mark_calendars(ARRAY(SELECT DISTINCT calendar_id FROM new_rows));
+        END IF;
+        IF TG_OP IN ('DELETE', 'UPDATE') THEN
+            PERFORM service_facts_mark_calendars(ARRAY(SELECT DISTINCT calendar_id FROM old_rows));
+        END IF;
+    END IF;
+    RETURN NULL;
+END $$;
+
+CREATE OR REPLACE TRIGGER service_facts_messages_insert AFTER INSERT ON messages
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION service_facts_changed();
+CREATE OR REPLACE TRIGGER service_facts_messages_update AFTER UPDATE ON messages
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION service_facts_changed();
+CREATE OR REPLACE TRIGGER service_facts_messages_delete AFTER DELETE ON messages
+    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION service_facts_changed();
+CREATE OR REPLACE TRIGGER service_facts_conversations_insert AFTER INSERT ON conversations
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION service_facts_changed();
+CREATE OR REPLACE TRIGGER service_facts_hours_insert AFTER INSERT ON business_hours
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION service_facts_changed();
+CREATE OR REPLACE TRIGGER service_facts_hours_update AFTER UPDATE ON business_hours
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION service_facts_changed();
+CREATE OR REPLACE TRIGGER service_facts_hours_delete AFTER DELETE ON business_hours
+    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION service_facts_changed();
+CREATE OR REPLACE TRIGGER service_facts_holidays_insert AFTER INSERT ON business_holidays
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION service_facts_changed();
+CREATE OR REPLACE TRIGGER service_facts_holidays_update AFTER UPDATE ON business_holidays
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION service_facts_changed();
+CREATE OR REPLACE TRIGGER service_facts_holidays_delete AFTER DELETE ON business_holidays
+    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION service_facts_changed();
+
+-- Row triggers where a row's own columns say whether the facts change. Ingest updates a
+-- conversation's counters with every message; those updates do not mark it here (the message does).
+CREATE OR REPLACE FUNCTION service_facts_row_changed() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER AS $$
+BEGIN
+    IF TG_TABLE_NAME = 'conversations' THEN
+        PERFORM service_facts_mark(ARRAY[NEW.id]);
+    ELSIF TG_TABLE_NAME = 'stores' THEN
+        INSERT INTO service_facts_stale (conversation_id) SELECT id FROM conversations WHERE store_id = NEW.id;
+    ELSIF TG_TABLE_NAME = 'sla_policies' THEN
+        INSERT INTO service_facts_stale (conversation_id) SELECT id FROM conversations WHERE sla_policy_id = NEW.id;
+    ELSIF TG_TABLE_NAME = 'business_calendars' THEN
+        PERFORM service_facts_mark_calendars(ARRAY[NEW.id]);
+    END IF;
+    RETURN NULL;
+END $$;
+
+CREATE OR REPLACE TRIGGER service_facts_conversations_update AFTER UPDATE ON conversations
+    FOR EACH ROW WHEN ((OLD.store_id, OLD.team_id, OLD.agent_id, OLD.channel, OLD.category, OLD.language, OLD.status,
+                        OLD.created_at, OLD.resolved_at, OLD.reopen_count, OLD.sla_policy_id, OLD.first_response_due_at,
+                        OLD.resolution_due_at)
+                       IS DISTINCT FROM
+                       (NEW.store_id, NEW.team_id, NEW.agent_id, NEW.channel, NEW.category, NEW.language, NEW.status,
+                        NEW.created_at, NEW.resolved_at, NEW.reopen_count, NEW.sla_policy_id, NEW.first_response_due_at,
+                        NEW.resolution_due_at))
+    EXECUTE FUNCTION service_facts_row_changed();
+CREATE OR REPLACE TRIGGER service_facts_stores_update AFTER UPDATE OF time_zone, report_calendar_id ON stores
+    FOR EACH ROW WHEN ((OLD.time_zone, OLD.report_calendar_id) IS DISTINCT FROM (NEW.time_zone, NEW.report_calendar_id))
+    EXECUTE FUNCTION service_facts_row_changed();
+CREATE OR REPLACE TRIGGER service_facts_sla_policies_update AFTER UPDATE OF calendar_id ON sla_policies
+    FOR EACH ROW WHEN (OLD.calendar_id IS DISTINCT FROM NEW.calendar_id) EXECUTE FUNCTION service_facts_row_changed();
+CREATE OR REPLACE TRIGGER service_facts_calendars_update AFTER UPDATE OF time_zone ON business_calendars
+    FOR EACH ROW WHEN (OLD.time_zone IS DISTINCT FROM NEW.time_zone) EXECUTE FUNCTION service_facts_row_changed();
+
+-- Recomputes the rows of up to p_limit of the oldest stale marks and removes those marks; returns
+-- how many marks it took. Marks and the facts are read in one snapshot, so a change committed
+-- meanwhile keeps its own mark for the next call. One call at a time (a transaction lock): two
+-- could otherwise write a conversation's row from two snapshots, the older one last.
+CREATE OR REPLACE FUNCTION service_facts_refresh(p_limit integer DEFAULT 5000) RETURNS integer LANGUAGE plpgsql AS $$
+DECLARE
+    v_taken integer;
+BEGIN
+    IF NOT pg_try_advisory_xact_lock(hashtextextended('switchboard.service_facts_refresh:' || current_schema(), 0)) THEN
+        RETURN 0;
+    END IF;
+    WITH taken AS (
+        DELETE FROM service_facts_stale WHERE id IN (SELECT id FROM service_facts_stale ORDER BY id LIMIT p_limit)
+        RETURNING conversation_id
+    ), written AS (
+        INSERT INTO service_facts AS f (
+            conversation_id, store_id, team_id, agent_id, channel, category, language, status, created_at, day,
+            first_customer_at, first_human_reply_at, first_bot_reply_at, agent_replies, bot_replies, resolved_at, reopen_count,
+            calendar_id, first_response_s, first_response_business_s, first_bot_response_s, resolution_s, resolution_business_s,
+            requester_wait_s, requester_wait_business_s, first_contact_resolved, reopened, bot_deflected,
+            first_response_sla_met, resolution_sla_met)
+        SELECT conversation_id, store_id, team_id, agent_id, channel, category, language, status, created_at, day,
+               first_customer_at, first_human_reply_at, first_bot_reply_at, agent_replies, bot_replies, resolved_at, reopen_count,
+               calendar_id, first_response_s, first_response_business_s, first_bot_response_s, resolution_s, resolution_business_s,
+               requester_wait_s, requester_wait_business_s, first_contact_resolved, reopened, bot_deflected,
+               first_response_sla_met, resolution_sla_met
+          FROM conversation_facts WHERE conversation_id IN (SELECT conversation_id FROM taken)
+        ON CONFLICT (conversation_id) DO UPDATE SET
+            store_id = excluded.store_id, team_id = excluded.team_id, agent_id = excluded.agent_id, channel = excluded.channel,
+            category = excluded.category, language = excluded.language, status = excluded.status, created_at = excluded.created_at,
+            day = excluded.day, first_customer_at = excluded.first_customer_at, first_human_reply_at = excluded.first_human_reply_at,
+            first_bot_reply_at = excluded.first_bot_reply_at, agent_replies = excluded.agent_replies, bot_replies = excluded.bot_replies,
+            resolved_at = excluded.resolved_at, reopen_count = excluded.reopen_count, calendar_id = excluded.calendar_id,
+            first_response_s = excluded.first_response_s, first_response_business_s = excluded.first_response_business_s,
+            first_bot_response_s = excluded.first_bot_response_s, resolution_s = excluded.resolution_s,
+            resolution_business_s = excluded.resolution_business_s, requester_wait_s = excluded.requester_wait_s,
+            requester_wait_business_s = excluded.requester_wait_business_s, first_contact_resolved = excluded.first_contact_resolved,
+            reopened = excluded.reopened, bot_deflected = excluded.bot_deflected,
+            first_response_sla_met = excluded.first_response_sla_met, resolution_sla_met = excluded.resolution_sla_met
+        RETURNING 1
+    )
+    SELECT count(*) INTO v_taken FROM taken;
+    RETURN v_taken;
+END $$;
+
+-- conversation_facts as of now: the kept row of every conversation not marked stale, computed
+-- afresh for those that are. Equal to conversation_facts at every moment.
+CREATE OR REPLACE VIEW service_facts_current AS
+SELECT f.conversation_id, f.store_id, f.team_id, f.agent_id, f.channel, f.category, f.language, f.status, f.created_at, f.day,
+       f.first_customer_at, f.first_human_reply_at, f.first_bot_reply_at, f.agent_replies, f.bot_replies, f.resolved_at,
+       f.reopen_count, f.calendar_id, f.first_response_s, f.first_response_business_s, f.first_bot_response_s, f.resolution_s,
+       f.resolution_business_s, f.requester_wait_s, f.requester_wait_business_s, f.first_contact_resolved, f.reopened,
+       f.bot_deflected, f.first_response_sla_met, f.resolution_sla_met
+  FROM service_facts f
+ WHERE NOT EXISTS (SELECT 1 FROM service_facts_stale s WHERE s.conversation_id = f.conversation_id)
+UNION ALL
+SELECT * FROM conversation_facts cf WHERE cf.conversation_id IN (SELECT conversation_id FROM service_facts_stale);
+
+-- The facts the metrics read: the kept ones (service_facts_current), or with p_recompute every
+-- row computed afresh from the conversations and their messages (conversation_facts), which is
+-- what the report is checked and benchmarked against. Inlined by the planner, so a caller's
+-- filters on store and day reach the indexes.
+CREATE OR REPLACE FUNCTION service_facts_of(p_recompute boolean) RETURNS SETOF service_facts LANGUAGE sql STABLE AS $$
+    SELECT * FROM service_facts_current WHERE NOT p_recompute
+    UNION ALL
+    SELECT * FROM conversation_facts WHERE p_recompute
+$$;
+
 -- The facts summed per day (in the store's time zone) and per store, team, agent, channel,
 -- category and language: every column adds up, so any period and any grouping is a sum of rows,
 -- and a mean is a sum over a count.
-CREATE OR REPLACE VIEW service_metrics_daily AS
+CREATE OR REPLACE FUNCTION service_metrics_daily_of(p_recompute boolean)
+RETURNS TABLE (day date, store_id bigint, team_id bigint, agent_id bigint, channel text, category text, language text,
+               conversations int8, responded int8, first_response_s_sum float8, first_response_business_s_sum float8,
+               bot_responded int8, first_bot_response_s_sum float8, resolved int8, resolution_s_sum float8,
+               resolution_business_s_sum float8, requester_wait_s_sum float8, requester_wait_business_s_sum float8,
+               first_contact_resolved int8, reopened int8, bot_deflected int8, first_response_sla_targets int8,
+               first_response_sla_met int8, resolution_sla_targets int8, resolution_sla_met int8)
+LANGUAGE sql STABLE AS $$
 SELECT day, store_id, team_id, agent_id, channel, category, language,
        count(*)::int8                                                        AS conversations,
        count(first_response_s)::int8                                         AS responded,
@@ -86,13 +259,17 @@ SELECT day, store_id, team_id, agent_id, channel, category, language,
        count(*) FILTER (WHERE first_response_sla_met)::int8                  AS first_response_sla_met,
        count(resolution_sla_met)::int8                                       AS resolution_sla_targets,
        count(*) FILTER (WHERE resolution_sla_met)::int8                      AS resolution_sla_met
-  FROM conversation_facts
- GROUP BY day, store_id, team_id, agent_id, channel, category, language;
+  FROM service_facts_of(p_recompute)
+ GROUP BY day, store_id, team_id, agent_id, channel, category, language
+$$;
+
+CREATE OR REPLACE VIEW service_metrics_daily AS SELECT * FROM service_metrics_daily_of(false);
 
 -- The headline figures of the conversations that began from p_from (inclusive) to p_to
 -- (exclusive) days, in each store's time zone, for store p_store_code (null: every store).
--- Means are over the conversations the figure applies to; rates are fractions of 0–1.
-CREATE OR REPLACE FUNCTION service_metrics(p_from date, p_to date, p_store_code text DEFAULT NULL)
+-- Means are over the conversations the figure applies to; rates are fractions of 0–1. With
+-- p_recompute, from conversation_facts instead of the kept facts.
+CREATE OR REPLACE FUNCTION service_metrics(p_from date, p_to date, p_store_code text DEFAULT NULL, p_recompute boolean DEFAULT false)
 RETURNS TABLE (conversations bigint, first_response_mean_s float8, first_response_business_mean_s float8,
                first_bot_response_mean_s float8, resolution_mean_s float8, resolution_business_mean_s float8,
                requester_wait_mean_s float8, requester_wait_business_mean_s float8,
@@ -112,23 +289,38 @@ LANGUAGE sql STABLE AS $$
            sum(d.bot_deflected)::float8 / nullif(sum(d.resolved), 0),
            sum(d.first_response_sla_met)::float8 / nullif(sum(d.first_response_sla_targets), 0),
            sum(d.resolution_sla_met)::float8 / nullif(sum(d.resolution_sla_targets), 0)
-      FROM service_metrics_daily d
+      FROM service_metrics_daily_of(p_recompute) d
      WHERE d.day >= p_from AND d.day < p_to
        AND (p_store_code IS NULL OR d.store_id = (SELECT id FROM stores WHERE code = p_store_code))
 $$;
 
 -- Conversations of store p_store_id not resolved at the end of each day from p_from to p_to
 -- (inclusive), in the store's time zone. A conversation reopened and resolved again counts by its
--- last resolution.
-CREATE OR REPLACE FUNCTION service_backlog(p_store_id bigint, p_from date, p_to date)
+-- last resolution. Read as those open when the period begins, plus those begun, minus those
+-- resolved, day by day (a conversation is resolved after it begins). p_recompute as for
+-- service_metrics().
+CREATE OR REPLACE FUNCTION service_backlog(p_store_id bigint, p_from date, p_to date, p_recompute boolean DEFAULT false)
 RETURNS TABLE (day date, unresolved bigint) LANGUAGE sql STABLE AS $$
+    WITH bounds AS (
+        SELECT s.time_zone, (p_from::timestamp AT TIME ZONE s.time_zone) AS since,
+               ((p_to + 1)::timestamp AT TIME ZONE s.time_zone) AS until
+          FROM stores s WHERE s.id = p_store_id
+    ), open_then AS (
+        SELECT count(*) AS n FROM service_facts_of(p_recompute) f, bounds b
+         WHERE f.store_id = p_store_id AND f.created_at < b.since AND (f.resolved_at IS NULL OR f.resolved_at >= b.since)
+    ), begun AS (
+        SELECT f.day, count(*) AS n FROM service_facts_of(p_recompute) f
+         WHERE f.store_id = p_store_id AND f.day >= p_from AND f.day <= p_to GROUP BY 1
+    ), resolved AS (
+        SELECT (f.resolved_at AT TIME ZONE b.time_zone)::date AS day, count(*) AS n FROM service_facts_of(p_recompute) f, bounds b
+         WHERE f.store_id = p_store_id AND f.resolved_at >= b.since AND f.resolved_at < b.until GROUP BY 1
+    )
     SELECT d.day::date,
-           (SELECT count(*) FROM conversations c
-             WHERE c.store_id = p_store_id
-               AND c.created_at < ((d.day + interval '1 day')::timestamp AT TIME ZONE s.time_zone)
-               AND (c.resolved_at IS NULL OR c.resolved_at >= ((d.day + interval '1 day')::timestamp AT TIME ZONE s.time_zone)))
-      FROM stores s, generate_series(p_from, p_to, interval '1 day') AS d(day)
-     WHERE s.id = p_store_id
+           (SELECT n FROM open_then)
+           + sum(coalesce(begun.n, 0) - coalesce(resolved.n, 0)) OVER (ORDER BY d.day)::int8
+      FROM bounds, generate_series(p_from, p_to, interval '1 day') AS d(day)
+      LEFT JOIN begun ON begun.day = d.day::date
+      LEFT JOIN resolved ON resolved.day = d.day::date
      ORDER BY 1
 $$;
 
