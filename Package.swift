@@ -274,7 +274,7 @@ let package = Package(
             name: "Demo",
             dependencies: [
                 "SwitchboardApp", "CommandSupport", "SampleData", "Postgres", "Migrations", "JobQueue", "Helpdesk", "Routing",
-                "LoopbackSinks",
+                "LoopbackSinks", "Reports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -17,9 +17,11 @@ public struct DemoCommand: AsyncParsableCommand {
         abstract: "Start the (embedded) database, migrate, and run a visible end-to-end check.",
         discussion: """
             Each check prints what it did and how long it took; the command fails if any check fails. Then, live, \
-            the ingest, routing and notification workers run on a stream of simulated multilingual messages and \
+            the ingest, routing, notification and survey workers run on a stream of simulated multilingual messages and \
             order events while agents answer, resolve and go on and offline; every two seconds a progress line and \
             what left for the loopback mail and HTTP sinks (or was held back, and why), until Ctrl-C or --duration. \
+            Resolved conversations get a CSAT survey; customers answer some from its link and some by SMS reply. \
+            It ends with the report's headline figures and writes the HTML report to a file it names. \
             It works in a scratch schema that it drops afterwards.
             """
     )

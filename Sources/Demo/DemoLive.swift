@@ -9,9 +9,9 @@ import Postgres
 import Routing
 import UnixSignals
 
-/// The demo's live part: ingest, routing and notification workers on a stream of simulated
-/// multilingual messages and order events, agents answering, resolving, and going on and
-/// offline; every two seconds a progress line and what left (or was held back), until
+/// The demo's live part: ingest, routing, notification and survey workers on a stream of
+/// simulated multilingual messages and order events, agents answering, resolving, and going on
+/// and offline, customers answering surveys; every two seconds a progress line and what left (or was held back), until
 /// interrupted (SIGINT) or for `duration`.
 enum DemoLive {
     /// Sets up teams, agents and rules in the demo schema and runs until `duration` has passed
@@ -19,14 +19,16 @@ enum DemoLive {
     static func run(_ pool: PostgresPool, _ demo: PostgresConfiguration, duration: Duration?) async throws -> String {
         try await seed(pool)
         let outgoing = try await DemoOutgoing.start(pool)
+        try await DemoSurveys.configure(pool)
         defer { outgoing.stop() }
         let started = ContinuousClock.now
-        print("\n  live: ingest, routing and notification workers on a stream of messages and order events; agents answer, resolve,"
-              + " and come and go;\n  what leaves goes to a mail sink on 127.0.0.1:\(outgoing.mail.port) and an HTTP sink on 127.0.0.1:\(outgoing.http.port)"
+        print("\n  live: ingest, routing, notification and survey workers on a stream of messages and order events; agents answer,"
+              + " resolve, and come and go; customers answer surveys;\n  what leaves goes to a mail sink on 127.0.0.1:\(outgoing.mail.port) and an HTTP sink on 127.0.0.1:\(outgoing.http.port)"
               + (duration == nil ? " (Ctrl-C to stop)" : ""))
         // SIGINT stops the traffic instead of the process, so the workers stop and the schema is dropped.
         let interrupts = await UnixSignalsSequence(trapping: .sigint)
-        try await DemoWorkers.whileRunning([HelpdeskJobs.ingestQueue: 8, HelpdeskJobs.routeQueue: 8, HelpdeskJobs.notifyQueue: 4], in: demo) {
+        try await DemoWorkers.whileRunning([HelpdeskJobs.ingestQueue: 8, HelpdeskJobs.routeQueue: 8, HelpdeskJobs.notifyQueue: 4,
+                                                HelpdeskJobs.surveysQueue: 2], in: demo) {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await traffic(pool, outgoing, since: started) }
                 group.addTask { for await _ in interrupts { return } }
@@ -35,7 +37,7 @@ enum DemoLive {
                 group.cancelAll()
             }
         }
-        return try await summary(pool) + "\n      " + (try await outgoing.summary(pool))
+        return try await summary(pool) + "\n      " + (try await outgoing.summary(pool)) + "\n      " + (try await DemoSurveys.report(pool))
     }
 
     /// Messages arrive every 250 ms; agents work every 500 ms and come and go every 3 s; an
@@ -49,6 +51,7 @@ enum DemoLive {
             if tick % 2 == 0 { try await work(pool) }
             if tick % 4 == 1 { try await outgoing.orderNews(pool, step: tick / 4) }
             if tick % 12 == 6 { try await toggleAgent(pool) }
+            if tick % 8 == 4 { try await DemoSurveys.answer(pool, sequence: tick / 8).forEach { print($0) } }
             if tick % 8 == 0 {
                 print("  " + (try await progress(pool, since: started)))
                 let leaving = try await outgoing.lines(pool, after: lastEvent)

@@ -75,34 +75,73 @@ public struct ServiceReport: Codable, Sendable {
             ces: try figures.decode(Double?.self, "ces"), cesAnswers: try figures.decode(Int.self, "ces_answers"))
 
         let storeFilter: PostgresQuery = "(\(store)::text IS NULL OR d.store_id = (SELECT id FROM stores WHERE code = \(store)))"
+        // The days, teams and agents in one pass over the period's daily rows, and the surveys' days
+        // and agents in another (grouping sets), so that a month over a year of history stays quick.
+        var serviceByDay: [String: (conversations: Int, frt: Double?)] = [:]
+        var teamRows: [(id: Int64?, conversations: Int, firstSLA: Double?, resolutionSLA: Double?)] = []
+        var agentRows: [Int64: (conversations: Int, resolved: Int, frt: Double?, fcr: Double?)] = [:]
+        for row in try connection.query("""
+            SELECT CASE WHEN grouping(d.day) = 0 THEN 'day' WHEN grouping(d.team_id) = 0 THEN 'team' ELSE 'agent' END,
+                   d.day::text, d.team_id, d.agent_id, sum(d.conversations)::int8, sum(d.resolved)::int8,
+                   (sum(d.first_response_s_sum) / nullif(sum(d.responded), 0))::float8,
+                   (100.0 * sum(d.first_contact_resolved) / nullif(sum(d.resolved), 0))::float8,
+                   (100.0 * sum(d.first_response_sla_met) / nullif(sum(d.first_response_sla_targets), 0))::float8,
+                   (100.0 * sum(d.resolution_sla_met) / nullif(sum(d.resolution_sla_targets), 0))::float8
+              FROM service_sums_of(\(recompute)) d
+             WHERE d.day >= \(from)::date AND d.day < \(to)::date AND \(subquery: storeFilter)
+             GROUP BY GROUPING SETS ((d.day), (d.team_id), (d.agent_id))
+            """) {
+            let conversations = try row.decode(Int.self, at: 4)
+            let firstResponse = try row.decode(Double?.self, at: 6)
+            switch try row.decode(String.self, at: 0) {
+            case "day": serviceByDay[try row.decode(String.self, at: 1)] = (conversations, firstResponse.map { $0 / 60 })
+            case "team": teamRows.append((try row.decode(Int64?.self, at: 2), conversations, try row.decode(Double?.self, at: 8),
+                                          try row.decode(Double?.self, at: 9)))
+            default:
+                if let agent = try row.decode(Int64?.self, at: 3) {
+                    agentRows[agent] = (conversations, try row.decode(Int.self, at: 5), firstResponse.map { $0 / 60 }, try row.decode(Double?.self, at: 7))
+                }
+            }
+        }
+        var scoresByDay: [String: (csat: Double?, nps: Double?)] = [:]
+        var agentScores: [Int64: (csat: Double?, answers: Int)] = [:]
+        for row in try connection.query("""
+            SELECT grouping(d.day) = 0, d.day::text, a.agent_id,
+                   (100.0 * sum(d.satisfied) FILTER (WHERE d.kind = 'csat') / nullif(sum(d.answered) FILTER (WHERE d.kind = 'csat'), 0))::float8,
+                   (100.0 * (sum(d.promoters) FILTER (WHERE d.kind = 'nps') - sum(d.detractors) FILTER (WHERE d.kind = 'nps'))
+                          / nullif(sum(d.answered) FILTER (WHERE d.kind = 'nps'), 0))::float8,
+                   coalesce(sum(d.answered) FILTER (WHERE d.kind = 'csat'), 0)::int8
+              FROM survey_sums_of(\(from)::date, \(to)::date) d
+              -- The agent only where an agent's figure needs it, the answered CSAT surveys: a null key looks nothing up.
+              LEFT JOIN conversations a ON a.id = CASE WHEN d.kind = 'csat' AND d.answered = 1 THEN d.conversation_id END
+             WHERE \(subquery: storeFilter)
+             GROUP BY GROUPING SETS ((d.day), (a.agent_id))
+            """) {
+            if try row.decode(Bool.self, at: 0) {
+                scoresByDay[try row.decode(String.self, at: 1)] = (try row.decode(Double?.self, at: 3), try row.decode(Double?.self, at: 4))
+            } else if let agent = try row.decode(Int64?.self, at: 2) {
+                agentScores[agent] = (try row.decode(Double?.self, at: 3), try row.decode(Int.self, at: 5))
+            }
+        }
         let days = try connection.query("""
             WITH days AS (SELECT g::date AS day FROM generate_series(\(from)::date, \(to)::date - 1, interval '1 day') g),
-            service AS (
-                SELECT d.day, sum(d.conversations)::int8 AS conversations, sum(d.first_response_s_sum) / nullif(sum(d.responded), 0) / 60 AS frt
-                  FROM service_metrics_daily_of(\(recompute)) d WHERE d.day >= \(from)::date AND d.day < \(to)::date AND \(subquery: storeFilter) GROUP BY 1),
-            scores AS (
-                SELECT d.day, 100.0 * sum(d.satisfied) FILTER (WHERE d.kind = 'csat') / nullif(sum(d.answered) FILTER (WHERE d.kind = 'csat'), 0) AS csat,
-                       100.0 * (sum(d.promoters) FILTER (WHERE d.kind = 'nps') - sum(d.detractors) FILTER (WHERE d.kind = 'nps'))
-                             / nullif(sum(d.answered) FILTER (WHERE d.kind = 'nps'), 0) AS nps
-                  FROM survey_metrics_daily d WHERE d.day >= \(from)::date AND d.day < \(to)::date AND \(subquery: storeFilter) GROUP BY 1),
             backlog AS (
                 SELECT b.day, sum(b.unresolved)::int8 AS unresolved
                   FROM stores st CROSS JOIN LATERAL service_backlog(st.id, \(from)::date, \(to)::date - 1, \(recompute)) b
                  WHERE \(store)::text IS NULL OR st.code = \(store) GROUP BY 1)
-            SELECT days.day::text, coalesce(service.conversations, 0), service.frt::float8, scores.csat::float8, scores.nps::float8,
-                   coalesce(backlog.unresolved, 0)
-              FROM days LEFT JOIN service USING (day) LEFT JOIN scores USING (day) LEFT JOIN backlog USING (day)
-             ORDER BY days.day
+            SELECT days.day::text, coalesce(backlog.unresolved, 0) FROM days LEFT JOIN backlog USING (day) ORDER BY days.day
             """).map { row in
-            Day(day: try row.decode(String.self, at: 0), conversations: try row.decode(Int.self, at: 1),
-                firstResponseMinutes: try row.decode(Double?.self, at: 2), csat: try row.decode(Double?.self, at: 3),
-                nps: try row.decode(Double?.self, at: 4), unresolved: try row.decode(Int.self, at: 5))
+            let day = try row.decode(String.self, at: 0)
+            return Day(day: day, conversations: serviceByDay[day]?.conversations ?? 0, firstResponseMinutes: serviceByDay[day]?.frt ?? nil,
+                       csat: scoresByDay[day]?.csat ?? nil, nps: scoresByDay[day]?.nps ?? nil, unresolved: try row.decode(Int.self, at: 1))
         }
 
         var ratings = [Int](repeating: 0, count: 5)
         for row in try connection.query("""
             SELECT s.rating, count(*) FROM surveys s JOIN stores st ON st.id = s.store_id
              WHERE s.kind = 'csat' AND s.rating IS NOT NULL
+               AND s.queued_at >= (\(from)::date::timestamp - interval '1 day') AT TIME ZONE 'UTC'
+               AND s.queued_at < (\(to)::date::timestamp + interval '1 day') AT TIME ZONE 'UTC'
                AND (s.queued_at AT TIME ZONE st.time_zone)::date >= \(from)::date AND (s.queued_at AT TIME ZONE st.time_zone)::date < \(to)::date
                AND (\(store)::text IS NULL OR st.code = \(store))
              GROUP BY 1
@@ -111,40 +150,17 @@ public struct ServiceReport: Codable, Sendable {
             if (1...5).contains(rating) { ratings[rating - 1] = try row.decode(Int.self, at: 1) }
         }
 
-        let teams = try connection.query("""
-            SELECT coalesce(t.name, ''), sum(d.conversations)::int8,
-                   (100.0 * sum(d.first_response_sla_met) / nullif(sum(d.first_response_sla_targets), 0))::float8,
-                   (100.0 * sum(d.resolution_sla_met) / nullif(sum(d.resolution_sla_targets), 0))::float8
-              FROM service_metrics_daily_of(\(recompute)) d LEFT JOIN teams t ON t.id = d.team_id
-             WHERE d.day >= \(from)::date AND d.day < \(to)::date AND \(subquery: storeFilter)
-             GROUP BY 1 ORDER BY 2 DESC, 1
-            """).map { row in
-            Team(name: try row.decode(String.self, at: 0), conversations: try row.decode(Int.self, at: 1),
-                 firstResponseSLA: try row.decode(Double?.self, at: 2), resolutionSLA: try row.decode(Double?.self, at: 3))
-        }
-
-        let agents = try connection.query("""
-            WITH service AS (
-                SELECT d.agent_id, sum(d.conversations)::int8 AS conversations, sum(d.resolved)::int8 AS resolved,
-                       sum(d.first_response_s_sum) / nullif(sum(d.responded), 0) / 60 AS frt,
-                       100.0 * sum(d.first_contact_resolved) / nullif(sum(d.resolved), 0) AS fcr
-                  FROM service_metrics_daily_of(\(recompute)) d
-                 WHERE d.agent_id IS NOT NULL AND d.day >= \(from)::date AND d.day < \(to)::date AND \(subquery: storeFilter) GROUP BY 1),
-            scores AS (
-                SELECT d.agent_id, 100.0 * sum(d.satisfied) / nullif(sum(d.answered), 0) AS csat, sum(d.answered)::int8 AS answers
-                  FROM survey_metrics_daily d
-                 WHERE d.kind = 'csat' AND d.agent_id IS NOT NULL AND d.day >= \(from)::date AND d.day < \(to)::date AND \(subquery: storeFilter)
-                 GROUP BY 1)
-            SELECT a.name, service.conversations, service.resolved, service.frt::float8, service.fcr::float8, scores.csat::float8,
-                   coalesce(scores.answers, 0)
-              FROM service JOIN agents a ON a.id = service.agent_id LEFT JOIN scores USING (agent_id)
-             ORDER BY service.conversations DESC, a.name
-            """).map { row in
-            Agent(name: try row.decode(String.self, at: 0), conversations: try row.decode(Int.self, at: 1),
-                  resolved: try row.decode(Int.self, at: 2), firstResponseMinutes: try row.decode(Double?.self, at: 3),
-                  firstContactResolution: try row.decode(Double?.self, at: 4), csat: try row.decode(Double?.self, at: 5),
-                  csatAnswers: try row.decode(Int.self, at: 6))
-        }
+        let teamNames = try names(of: "teams", teamRows.compactMap(\.id), on: connection)
+        let teams = teamRows.map { row in
+            Team(name: row.id.flatMap { teamNames[$0] } ?? "", conversations: row.conversations, firstResponseSLA: row.firstSLA,
+                 resolutionSLA: row.resolutionSLA)
+        }.sorted { ($0.conversations, $1.name) > ($1.conversations, $0.name) }
+        let agentNames = try names(of: "agents", Array(agentRows.keys), on: connection)
+        let agents = agentRows.compactMap { id, row -> Agent? in
+            guard let name = agentNames[id] else { return nil }
+            return Agent(name: name, conversations: row.conversations, resolved: row.resolved, firstResponseMinutes: row.frt,
+                         firstContactResolution: row.fcr, csat: agentScores[id]?.csat ?? nil, csatAnswers: agentScores[id]?.answers ?? 0)
+        }.sorted { ($0.conversations, $1.name) > ($1.conversations, $0.name) }
         return ServiceReport(from: from, to: to, store: store, headline: headline, days: days, ratings: ratings, teams: teams, agents: agents)
     }
 }
@@ -162,6 +178,15 @@ extension ServiceReport {
         }
         return figures(a) != nil && figures(a) == figures(b)
     }
+}
+
+/// The names of the teams or agents with `ids`.
+private func names(of table: String, _ ids: [Int64], on connection: isolated PostgresConnection) throws -> [Int64: String] {
+    var names: [Int64: String] = [:]
+    for row in try connection.query("SELECT id, name FROM \(identifier: table) WHERE id = ANY (\(ids))") {
+        names[try row.decode(Int64.self, at: 0)] = try row.decode(String.self, at: 1)
+    }
+    return names
 }
 
 /// The one row a figures query always returns.

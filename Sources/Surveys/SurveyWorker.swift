@@ -8,7 +8,7 @@ public import Logging
 /// worker, or the survey skipped with its reason; `service_facts_refresh` brings the service
 /// metrics' kept facts up to date (`service_facts_refresh()`).
 public enum SurveyWorker {
-    /// Stale marks taken per transaction of a refresh.
+    /// Stale marks read per transaction of a refresh (their conversations are recomputed).
     public static let refreshBatch = 5_000
     /// How long one refresh job goes on taking batches; the next tick takes the rest.
     public static let refreshBudget = Duration.seconds(30)
@@ -31,8 +31,8 @@ public enum SurveyWorker {
         }
     }
 
-    /// Takes stale marks in batches until none are left or the budget is spent; returns how
-    /// many marks it took.
+    /// Recomputes stale conversations in batches until none are left or the budget is spent;
+    /// returns how many it recomputed.
     public static func refreshFacts(pool: PostgresPool, budget: Duration = refreshBudget) async throws -> Int {
         let clock = ContinuousClock(), deadline = clock.now + budget
         var taken = 0
@@ -43,7 +43,7 @@ public enum SurveyWorker {
                 }
             }
             taken += batch
-            if batch < refreshBatch { break }
+            if batch == 0 { break }
         }
         return taken
     }

@@ -60,7 +60,7 @@ struct CommandLineTests {
     }
 
     @Test("--help works on every command", arguments: [[], ["migrate"], ["db"], ["db", "start"], ["db", "stop"], ["db", "status"],
-                                                         ["demo"], ["bench"], ["bench", "pg"], ["bench", "queue"], ["bench", "memory"],
+                                                         ["demo"], ["bench"], ["bench", "pg"], ["bench", "queue"], ["bench", "memory"], ["bench", "surveys"], ["report"],
                                                          ["worker"], ["serve"], ["jobs"], ["jobs", "status"], ["jobs", "enqueue"], ["jobs", "retry"],
                                                          ["jobs", "cancel"], ["jobs", "pause"], ["jobs", "resume"],
                                                          ["inbound"], ["inbound", "status"], ["inbound", "show"], ["inbound", "retry"],
@@ -122,6 +122,15 @@ struct CommandLineTests {
             #expect(json.status == 0 && json.stdout.contains("\"conversations\" : 2"), "\(json.stdout.prefix(400))")
             let html = try await Self.run(["report", "--from", "2026-03-01", "--to", "2026-03-04"] + url)
             #expect(html.stdout.hasPrefix("<!DOCTYPE html>") && html.stdout.contains("<svg"))
+            // In the admin's language: --language, else the shell's locale.
+            let polish = try await Self.run(["report", "--from", "2026-03-01", "--to", "2026-03-04", "--language", "pl"] + url,
+                                            environment: ["LANG": "uk_UA.UTF-8"])
+            #expect(polish.stdout.contains(#"<html lang="pl""#) && polish.stdout.contains("Raport obsługi klienta"))
+            let shell = try await Self.run(["report", "--from", "2026-03-01", "--to", "2026-03-04"] + url,
+                                           environment: ["LC_ALL": "", "LANG": "uk_UA.UTF-8"])
+            #expect(shell.stdout.contains("Звіт про обслуговування"))
+            let unknown = try await Self.run(["report", "--language", "de"] + url)
+            #expect(unknown.status != 0 && unknown.stderr.contains("--language must be one of en, uk, ru, pl, ar, zh, got 'de'"), "\(unknown.stderr)")
             let bad = try await Self.run(["report", "--from", "2026-02-30"] + url)
             #expect(bad.status != 0 && bad.stderr.contains("--from must be a day, YYYY-MM-DD, got '2026-02-30'"), "\(bad.stderr)")
         } catch { failure = error }
@@ -183,7 +192,7 @@ struct CommandLineTests {
         try await schema.drop()
     }
 
-    @Test("demo runs every check, the job queue's included, then live ingest, routing and notification for --duration, in a scratch schema it drops")
+    @Test("demo runs every check, the job queue's included, then live ingest, routing, notification and surveys for --duration, in a scratch schema it drops, and writes the report")
     func demo() async throws {
         let schema = try await TestDatabase.freshSchema("clidemo")
         let run = try await Self.run(["demo", "--duration", "5", "--database-url", schema.base.connectionString, "--schema", schema.name])
@@ -196,6 +205,14 @@ struct CommandLineTests {
         #expect(run.stdout.contains("✓ inbound messages become conversations"))
         #expect(run.stdout.contains("bot: where_is_my_order"))
         #expect(!run.stdout.contains("✗"))
+        // Surveys and the report: the closing lines name the HTML file, which holds the charts.
+        #expect(run.stdout.contains("surveys: ") && run.stdout.contains("report: ") && run.stdout.contains("conversations, first response"),
+                "\(run.stdout)")
+        let reportPath = try #require(run.stdout.split(separator: "\n").first { $0.contains("the HTML report: ") }?
+            .components(separatedBy: "the HTML report: ").last?.split(separator: " ").first.map(String.init))
+        let html = try String(contentsOfFile: reportPath, encoding: .utf8)
+        #expect(html.contains("<h1>Service report</h1>") && html.contains("<svg"))
+        try? FileManager.default.removeItem(atPath: reportPath)
         let connection = try await schema.connect()
         let leftovers = try await connection.query("SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'switchboard_demo_%'").scalar(Int.self)
         #expect(leftovers == 0)

@@ -161,10 +161,12 @@ CREATE OR REPLACE TRIGGER service_facts_sla_policies_update AFTER UPDATE OF cale
 CREATE OR REPLACE TRIGGER service_facts_calendars_update AFTER UPDATE OF time_zone ON business_calendars
     FOR EACH ROW WHEN (OLD.time_zone IS DISTINCT FROM NEW.time_zone) EXECUTE FUNCTION service_facts_row_changed();
 
--- Recomputes the rows of up to p_limit of the oldest stale marks and removes those marks; returns
--- how many marks it took. Marks and the facts are read in one snapshot, so a change committed
--- meanwhile keeps its own mark for the next call. One call at a time (a transaction lock): two
--- could otherwise write a conversation's row from two snapshots, the older one last.
+-- Recomputes the rows of the conversations of the oldest stale marks, up to p_limit of them, and
+-- removes every mark of theirs; returns how many conversations it recomputed. Marks and facts
+-- are read in one snapshot, so a mark removed was committed with a change the new row includes,
+-- and a change committed meanwhile keeps its own mark for the next call. One call at a time (a
+-- transaction lock): two could otherwise write a conversation's row from two snapshots, the
+-- older one last.
 CREATE OR REPLACE FUNCTION service_facts_refresh(p_limit integer DEFAULT 5000) RETURNS integer LANGUAGE plpgsql AS $$
 DECLARE
     v_taken integer;
@@ -172,8 +174,10 @@ BEGIN
     IF NOT pg_try_advisory_xact_lock(hashtextextended('switchboard.service_facts_refresh:' || current_schema(), 0)) THEN
         RETURN 0;
     END IF;
-    WITH taken AS (
-        DELETE FROM service_facts_stale WHERE id IN (SELECT id FROM service_facts_stale ORDER BY id LIMIT p_limit)
+    WITH chosen AS (
+        SELECT DISTINCT conversation_id FROM (SELECT conversation_id FROM service_facts_stale ORDER BY id LIMIT p_limit) oldest
+    ), taken AS (
+        DELETE FROM service_facts_stale WHERE conversation_id IN (SELECT conversation_id FROM chosen)
         RETURNING conversation_id
     ), written AS (
         INSERT INTO service_facts AS f (
@@ -187,7 +191,7 @@ BEGIN
                calendar_id, first_response_s, first_response_business_s, first_bot_response_s, resolution_s, resolution_business_s,
                requester_wait_s, requester_wait_business_s, first_contact_resolved, reopened, bot_deflected,
                first_response_sla_met, resolution_sla_met
-          FROM conversation_facts WHERE conversation_id IN (SELECT conversation_id FROM taken)
+          FROM conversation_facts WHERE conversation_id IN (SELECT conversation_id FROM chosen)
         ON CONFLICT (conversation_id) DO UPDATE SET
             store_id = excluded.store_id, team_id = excluded.team_id, agent_id = excluded.agent_id, channel = excluded.channel,
             category = excluded.category, language = excluded.language, status = excluded.status, created_at = excluded.created_at,
@@ -202,7 +206,7 @@ BEGIN
             first_response_sla_met = excluded.first_response_sla_met, resolution_sla_met = excluded.resolution_sla_met
         RETURNING 1
     )
-    SELECT count(*) INTO v_taken FROM taken;
+    SELECT count(DISTINCT conversation_id) INTO v_taken FROM taken;
     RETURN v_taken;
 END $$;
 
@@ -229,9 +233,34 @@ CREATE OR REPLACE FUNCTION service_facts_of(p_recompute boolean) RETURNS SETOF s
     SELECT * FROM conversation_facts WHERE p_recompute
 $$;
 
--- The facts summed per day (in the store's time zone) and per store, team, agent, channel,
--- category and language: every column adds up, so any period and any grouping is a sum of rows,
--- and a mean is a sum over a count.
+-- The facts as columns that add up, one row per conversation: 1 conversation, 1 if responded and
+-- the first response's seconds, and so on. Any period and any grouping of them is a sum, and a
+-- mean a sum over a count; service_metrics_daily_of(), service_metrics() and the report sum them.
+CREATE OR REPLACE FUNCTION service_sums_of(p_recompute boolean)
+RETURNS TABLE (day date, store_id bigint, team_id bigint, agent_id bigint, channel text, category text, language text,
+               conversations int, responded int, first_response_s_sum float8, first_response_business_s_sum float8,
+               bot_responded int, first_bot_response_s_sum float8, resolved int, resolution_s_sum float8,
+               resolution_business_s_sum float8, requester_wait_s_sum float8, requester_wait_business_s_sum float8,
+               first_contact_resolved int, reopened int, bot_deflected int, first_response_sla_targets int,
+               first_response_sla_met int, resolution_sla_targets int, resolution_sla_met int)
+LANGUAGE sql STABLE AS $$
+SELECT day, store_id, team_id, agent_id, channel, category, language,
+       1,
+       (first_response_s IS NOT NULL)::int,            coalesce(first_response_s, 0),
+       coalesce(first_response_business_s, 0),
+       (first_bot_response_s IS NOT NULL)::int,        coalesce(first_bot_response_s, 0),
+       (resolved_at IS NOT NULL)::int,                 coalesce(resolution_s, 0),
+       coalesce(resolution_business_s, 0),             coalesce(requester_wait_s, 0),
+       coalesce(requester_wait_business_s, 0),
+       first_contact_resolved::int,                    reopened::int,
+       bot_deflected::int,
+       (first_response_sla_met IS NOT NULL)::int,      coalesce(first_response_sla_met, false)::int,
+       (resolution_sla_met IS NOT NULL)::int,          coalesce(resolution_sla_met, false)::int
+  FROM service_facts_of(p_recompute)
+$$;
+
+-- The sums per day (in the store's time zone) and per store, team, agent, channel, category and
+-- language.
 CREATE OR REPLACE FUNCTION service_metrics_daily_of(p_recompute boolean)
 RETURNS TABLE (day date, store_id bigint, team_id bigint, agent_id bigint, channel text, category text, language text,
                conversations int8, responded int8, first_response_s_sum float8, first_response_business_s_sum float8,
@@ -241,25 +270,12 @@ RETURNS TABLE (day date, store_id bigint, team_id bigint, agent_id bigint, chann
                first_response_sla_met int8, resolution_sla_targets int8, resolution_sla_met int8)
 LANGUAGE sql STABLE AS $$
 SELECT day, store_id, team_id, agent_id, channel, category, language,
-       count(*)::int8                                                        AS conversations,
-       count(first_response_s)::int8                                         AS responded,
-       coalesce(sum(first_response_s), 0)::float8                            AS first_response_s_sum,
-       coalesce(sum(first_response_business_s), 0)::float8                   AS first_response_business_s_sum,
-       count(first_bot_response_s)::int8                                     AS bot_responded,
-       coalesce(sum(first_bot_response_s), 0)::float8                        AS first_bot_response_s_sum,
-       count(resolved_at)::int8                                              AS resolved,
-       coalesce(sum(resolution_s), 0)::float8                                AS resolution_s_sum,
-       coalesce(sum(resolution_business_s), 0)::float8                       AS resolution_business_s_sum,
-       coalesce(sum(requester_wait_s), 0)::float8                            AS requester_wait_s_sum,
-       coalesce(sum(requester_wait_business_s), 0)::float8                   AS requester_wait_business_s_sum,
-       count(*) FILTER (WHERE first_contact_resolved)::int8                  AS first_contact_resolved,
-       count(*) FILTER (WHERE reopened)::int8                                AS reopened,
-       count(*) FILTER (WHERE bot_deflected)::int8                           AS bot_deflected,
-       count(first_response_sla_met)::int8                                   AS first_response_sla_targets,
-       count(*) FILTER (WHERE first_response_sla_met)::int8                  AS first_response_sla_met,
-       count(resolution_sla_met)::int8                                       AS resolution_sla_targets,
-       count(*) FILTER (WHERE resolution_sla_met)::int8                      AS resolution_sla_met
-  FROM service_facts_of(p_recompute)
+       sum(conversations)::int8, sum(responded)::int8, sum(first_response_s_sum), sum(first_response_business_s_sum),
+       sum(bot_responded)::int8, sum(first_bot_response_s_sum), sum(resolved)::int8, sum(resolution_s_sum),
+       sum(resolution_business_s_sum), sum(requester_wait_s_sum), sum(requester_wait_business_s_sum),
+       sum(first_contact_resolved)::int8, sum(reopened)::int8, sum(bot_deflected)::int8, sum(first_response_sla_targets)::int8,
+       sum(first_response_sla_met)::int8, sum(resolution_sla_targets)::int8, sum(resolution_sla_met)::int8
+  FROM service_sums_of(p_recompute)
  GROUP BY day, store_id, team_id, agent_id, channel, category, language
 $$;
 
@@ -289,7 +305,7 @@ LANGUAGE sql STABLE AS $$
            sum(d.bot_deflected)::float8 / nullif(sum(d.resolved), 0),
            sum(d.first_response_sla_met)::float8 / nullif(sum(d.first_response_sla_targets), 0),
            sum(d.resolution_sla_met)::float8 / nullif(sum(d.resolution_sla_targets), 0)
-      FROM service_metrics_daily_of(p_recompute) d
+      FROM service_sums_of(p_recompute) d
      WHERE d.day >= p_from AND d.day < p_to
        AND (p_store_code IS NULL OR d.store_id = (SELECT id FROM stores WHERE code = p_store_code))
 $$;
@@ -300,50 +316,79 @@ $$;
 -- resolved, day by day (a conversation is resolved after it begins). p_recompute as for
 -- service_metrics().
 CREATE OR REPLACE FUNCTION service_backlog(p_store_id bigint, p_from date, p_to date, p_recompute boolean DEFAULT false)
-RETURNS TABLE (day date, unresolved bigint) LANGUAGE sql STABLE AS $$
-    WITH bounds AS (
-        SELECT s.time_zone, (p_from::timestamp AT TIME ZONE s.time_zone) AS since,
-               ((p_to + 1)::timestamp AT TIME ZONE s.time_zone) AS until
-          FROM stores s WHERE s.id = p_store_id
-    ), open_then AS (
-        SELECT count(*) AS n FROM service_facts_of(p_recompute) f, bounds b
-         WHERE f.store_id = p_store_id AND f.created_at < b.since AND (f.resolved_at IS NULL OR f.resolved_at >= b.since)
-    ), begun AS (
+RETURNS TABLE (day date, unresolved bigint) LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    v_zone  text := (SELECT s.time_zone FROM stores s WHERE s.id = p_store_id);
+    v_since timestamptz;
+    v_until timestamptz;
+    v_open  bigint;
+BEGIN
+    IF v_zone IS NULL THEN
+        RETURN;
+    END IF;
+    v_since := p_from::timestamp AT TIME ZONE v_zone;
+    v_until := (p_to + 1)::timestamp AT TIME ZONE v_zone;
+    -- Open when the period begins: not resolved at all, or resolved later; each an index range.
+    v_open := (SELECT count(*) FROM service_facts_of(p_recompute) f
+                WHERE f.store_id = p_store_id AND f.resolved_at IS NULL AND f.created_at < v_since)
+            + (SELECT count(*) FROM service_facts_of(p_recompute) f
+                WHERE f.store_id = p_store_id AND f.resolved_at >= v_since AND f.created_at < v_since);
+    RETURN QUERY
+    WITH begun AS (
         SELECT f.day, count(*) AS n FROM service_facts_of(p_recompute) f
          WHERE f.store_id = p_store_id AND f.day >= p_from AND f.day <= p_to GROUP BY 1
     ), resolved AS (
-        SELECT (f.resolved_at AT TIME ZONE b.time_zone)::date AS day, count(*) AS n FROM service_facts_of(p_recompute) f, bounds b
-         WHERE f.store_id = p_store_id AND f.resolved_at >= b.since AND f.resolved_at < b.until GROUP BY 1
+        SELECT (f.resolved_at AT TIME ZONE v_zone)::date AS day, count(*) AS n FROM service_facts_of(p_recompute) f
+         WHERE f.store_id = p_store_id AND f.resolved_at >= v_since AND f.resolved_at < v_until GROUP BY 1
     )
-    SELECT d.day::date,
-           (SELECT n FROM open_then)
-           + sum(coalesce(begun.n, 0) - coalesce(resolved.n, 0)) OVER (ORDER BY d.day)::int8
-      FROM bounds, generate_series(p_from, p_to, interval '1 day') AS d(day)
+    SELECT d.day::date, v_open + sum(coalesce(begun.n, 0) - coalesce(resolved.n, 0)) OVER (ORDER BY d.day)::int8
+      FROM generate_series(p_from, p_to, interval '1 day') AS d(day)
       LEFT JOIN begun ON begun.day = d.day::date
       LEFT JOIN resolved ON resolved.day = d.day::date
-     ORDER BY 1
-$$;
+     ORDER BY 1;
+END $$;
 
--- Surveys summed per day they were queued (in the store's time zone), store, kind, and the
--- surveyed conversation's team, agent, channel, category and language: how many were handed to
--- the notification worker, how many reached the customer (outbox sent), how many were answered,
--- and the counts each score is made of.
-CREATE OR REPLACE VIEW survey_metrics_daily AS
-SELECT (s.queued_at AT TIME ZONE st.time_zone)::date AS day, s.store_id, s.kind,
-       c.team_id, c.agent_id, c.channel, c.category, c.language,
-       count(*)::int8                                                          AS queued,
-       count(*) FILTER (WHERE o.status = 'sent')::int8                         AS delivered,
-       count(s.rating)::int8                                                   AS answered,
-       count(*) FILTER (WHERE s.kind IN ('csat', 'post_delivery') AND s.rating >= 4)::int8 AS satisfied,
-       count(*) FILTER (WHERE s.kind = 'nps' AND s.rating >= 9)::int8          AS promoters,
-       count(*) FILTER (WHERE s.kind = 'nps' AND s.rating <= 6)::int8          AS detractors,
-       coalesce(sum(s.rating), 0)::int8                                        AS rating_sum
+-- The surveys queued from day p_from (inclusive) to p_to (exclusive), in their store's time zone,
+-- one row each with columns that add up: 1 if it reached the customer (its outbox row sent), 1 if
+-- answered, 1 if satisfied (CSAT or post-delivery 4–5), a promoter (NPS 9–10) or a detractor
+-- (NPS 0–6), and the rating. Only the period's surveys are read (a day either side in UTC covers
+-- every time zone).
+CREATE OR REPLACE FUNCTION survey_sums_of(p_from date, p_to date)
+RETURNS TABLE (survey_id bigint, day date, store_id bigint, kind text, conversation_id bigint,
+               delivered int, answered int, satisfied int, promoters int, detractors int, rating_sum int)
+LANGUAGE sql STABLE AS $$
+SELECT s.id, (s.queued_at AT TIME ZONE st.time_zone)::date, s.store_id, s.kind, s.conversation_id,
+       (o.status IS NOT DISTINCT FROM 'sent')::int,
+       (s.rating IS NOT NULL)::int,
+       (s.kind IN ('csat', 'post_delivery') AND s.rating >= 4)::int,
+       (s.kind = 'nps' AND s.rating >= 9)::int,
+       (s.kind = 'nps' AND s.rating <= 6)::int,
+       coalesce(s.rating, 0)
   FROM surveys s
   JOIN stores st ON st.id = s.store_id
   LEFT JOIN outbox o ON o.id = s.outbox_id
-  LEFT JOIN conversations c ON c.id = s.conversation_id
  WHERE s.queued_at IS NOT NULL
- GROUP BY 1, 2, 3, 4, 5, 6, 7, 8;
+   AND s.queued_at >= (p_from::timestamp - interval '1 day') AT TIME ZONE 'UTC'
+   AND s.queued_at < (p_to::timestamp + interval '1 day') AT TIME ZONE 'UTC'
+   AND (s.queued_at AT TIME ZONE st.time_zone)::date >= p_from AND (s.queued_at AT TIME ZONE st.time_zone)::date < p_to
+$$;
+
+-- Those sums per day queued, store, kind, and the surveyed conversation's team, agent, channel,
+-- category and language (queued: how many were handed to the notification worker);
+-- survey_metrics_daily holds every day.
+CREATE OR REPLACE FUNCTION survey_metrics_daily_of(p_from date, p_to date)
+RETURNS TABLE (day date, store_id bigint, kind text, team_id bigint, agent_id bigint, channel text, category text, language text,
+               queued int8, delivered int8, answered int8, satisfied int8, promoters int8, detractors int8, rating_sum int8)
+LANGUAGE sql STABLE AS $$
+SELECT f.day, f.store_id, f.kind, c.team_id, c.agent_id, c.channel, c.category, c.language,
+       count(*)::int8, sum(f.delivered)::int8, sum(f.answered)::int8, sum(f.satisfied)::int8, sum(f.promoters)::int8,
+       sum(f.detractors)::int8, sum(f.rating_sum)::int8
+  FROM survey_sums_of(p_from, p_to) f
+  LEFT JOIN conversations c ON c.id = f.conversation_id
+ GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
+$$;
+
+CREATE OR REPLACE VIEW survey_metrics_daily AS SELECT * FROM survey_metrics_daily_of('-infinity', 'infinity');
 
 -- The survey scores of the surveys queued from p_from (inclusive) to p_to (exclusive) days, for
 -- store p_store_code (null: every store). CSAT: the share of 4 and 5 among CSAT answers, 0–100.
@@ -363,7 +408,6 @@ LANGUAGE sql STABLE AS $$
            sum(d.rating_sum) FILTER (WHERE d.kind = 'ces')::float8 / nullif(sum(d.answered) FILTER (WHERE d.kind = 'ces'), 0),
            coalesce(sum(d.answered) FILTER (WHERE d.kind = 'ces'), 0)::int8,
            sum(d.answered) FILTER (WHERE d.kind = 'ces')::float8 / nullif(sum(d.delivered) FILTER (WHERE d.kind = 'ces'), 0)
-      FROM survey_metrics_daily d
-     WHERE d.day >= p_from AND d.day < p_to
-       AND (p_store_code IS NULL OR d.store_id = (SELECT id FROM stores WHERE code = p_store_code))
+      FROM survey_sums_of(p_from, p_to) d
+     WHERE p_store_code IS NULL OR d.store_id = (SELECT id FROM stores WHERE code = p_store_code)
 $$;

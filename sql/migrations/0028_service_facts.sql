@@ -39,10 +39,14 @@ CREATE TABLE service_facts (
     first_response_sla_met     boolean,
     resolution_sla_met         boolean
 );
--- A store's period; the backlog: conversations resolved after a moment (or not at all) that
--- began before it.
-CREATE INDEX service_facts_store_day ON service_facts (store_id, day);
-CREATE INDEX service_facts_store_resolved ON service_facts (store_id, resolved_at, created_at);
+-- A store's period, with every column the daily sums read, so that a month is one index range
+-- read without visiting the table; the backlog: conversations resolved after a moment (or not at
+-- all) that began before it.
+CREATE INDEX service_facts_store_day ON service_facts (store_id, day)
+    INCLUDE (team_id, agent_id, channel, category, language, conversation_id, resolved_at, first_response_s,
+             first_response_business_s, first_bot_response_s, resolution_s, resolution_business_s, requester_wait_s,
+             requester_wait_business_s, first_contact_resolved, reopened, bot_deflected, first_response_sla_met, resolution_sla_met);
+CREATE INDEX service_facts_store_resolved ON service_facts (store_id, resolved_at, created_at) INCLUDE (conversation_id);
 
 -- Conversations whose service_facts row is missing or out of date. Appended to, never updated:
 -- a change committed while the refresh runs leaves its own row behind for the next refresh.
@@ -55,6 +59,9 @@ CREATE INDEX service_facts_stale_conversation ON service_facts_stale (conversati
 
 -- Every conversation there is now gets its row at the first refresh.
 INSERT INTO service_facts_stale (conversation_id) SELECT id FROM conversations;
+
+-- A period's surveys, by when they were queued.
+CREATE INDEX surveys_queued ON surveys (queued_at) WHERE queued_at IS NOT NULL;
 
 -- service_metrics() and service_backlog() take p_recompute (sql/definitions/metrics.sql); the
 -- old signatures go, so that a call with three arguments is not ambiguous.
