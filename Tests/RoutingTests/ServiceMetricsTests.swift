@@ -327,4 +327,45 @@ struct ServiceMetricsTests {
             }
         }
     }
+
+    @Test("A change committed while a refresh runs keeps its mark for the next one; two refreshes never run at once")
+    func refreshRace() async throws {
+        try await RoutingFixture.with("metrics-race") { f in
+            try await f.connection.run { connection in
+                try ServiceHistory.generate(conversations: 200, days: 10, end: "2026-04-15", on: connection)
+            }
+            try await Self.refreshAll(f)
+            let conversation = try await f.connection.query("SELECT min(id) FROM conversations WHERE resolved_at IS NOT NULL").scalar(Int64.self)
+            let writer = try await f.schema.connect()
+            let other = try await f.schema.connect()
+            do {
+                // A reply written but not committed when the refresh reads.
+                try await writer.execute("BEGIN")
+                try await writer.execute("""
+                    INSERT INTO messages (store_id, conversation_id, direction, author_kind, channel, body_text, created_at)
+                    SELECT store_id, id, 'outbound', 'agent', channel, 'One more thing', created_at + interval '1 minute'
+                      FROM conversations WHERE id = \(conversation)
+                    """)
+                #expect(try await f.int("SELECT service_facts_refresh(1000)") == 0, "the uncommitted mark is not seen")
+                try await writer.execute("COMMIT")
+                #expect(try await Self.drift(f) == 2, "the kept row is behind by that reply: its old version one way, the new one the other")
+                #expect(try await Self.drift(f, kept: "service_facts_current") == 0)
+                #expect(try await f.int("SELECT count(*)::int FROM service_facts_stale WHERE conversation_id = \(conversation)") == 1)
+
+                // While one refresh holds its lock, another takes nothing and says so with 0.
+                try await other.execute("BEGIN")
+                #expect(try await other.query("SELECT service_facts_refresh(1000)").scalar(Int.self) == 1)
+                #expect(try await f.int("SELECT service_facts_refresh(1000)") == 0)
+                try await other.execute("COMMIT")
+                #expect(try await Self.drift(f) == 0)
+                #expect(try await f.int("SELECT count(*)::int FROM service_facts_stale") == 0)
+            } catch {
+                await writer.close()
+                await other.close()
+                throw error
+            }
+            await writer.close()
+            await other.close()
+        }
+    }
 }
