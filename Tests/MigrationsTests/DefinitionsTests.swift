@@ -163,6 +163,7 @@ struct DefinitionsTests {
         "column service_facts", "constraint service_facts", "index CREATE INDEX service_facts", "index CREATE UNIQUE INDEX service_facts",
         "function service_facts_", "trigger CREATE TRIGGER service_facts_", "view service_facts_current",
         "function service_metrics_daily_of(", "function service_sums_of(",
+        "index CREATE INDEX outbox_survey_status ", "column outbox_survey_status ",
         // 0025 and sql/definitions/surveys.sql: surveys.
         "column survey", "constraint survey", "index CREATE UNIQUE INDEX survey", "index CREATE INDEX survey", "function survey",
         "trigger CREATE TRIGGER surveys_follow_", "view survey_metrics_daily",

@@ -60,8 +60,11 @@ CREATE INDEX service_facts_stale_conversation ON service_facts_stale (conversati
 -- Every conversation there is now gets its row at the first refresh.
 INSERT INTO service_facts_stale (conversation_id) SELECT id FROM conversations;
 
--- A period's surveys, by when they were queued.
-CREATE INDEX surveys_queued ON surveys (queued_at) WHERE queued_at IS NOT NULL;
+-- A period's surveys, by when they were queued, with what the survey scores read; and whether
+-- each one's message was sent, without visiting the outbox.
+CREATE INDEX surveys_queued ON surveys (queued_at) INCLUDE (store_id, kind, rating, conversation_id, outbox_id)
+    WHERE queued_at IS NOT NULL;
+CREATE INDEX outbox_survey_status ON outbox (id) INCLUDE (status) WHERE purpose = 'surveys';
 
 -- service_metrics() and service_backlog() take p_recompute (sql/definitions/metrics.sql); the
 -- old signatures go, so that a call with three arguments is not ambiguous.
