@@ -1,5 +1,6 @@
 import Foundation
 import JobQueue
+import Reports
 
 /// A queue's last hour as an inline SVG bar chart: one bar per minute, oldest on the left,
 /// completions dark and failures red on top, each bar's numbers in its tooltip. Inline, so the
@@ -39,15 +40,7 @@ struct ThroughputChart {
     }
 
     /// 1234567 → "1,234,567".
-    static func number(_ value: Int) -> String {
-        let digits = String(value.magnitude)
-        var grouped = ""
-        for (index, digit) in digits.enumerated() {
-            if index > 0 && (digits.count - index) % 3 == 0 { grouped += "," }
-            grouped.append(digit)
-        }
-        return (value < 0 ? "-" : "") + grouped
-    }
+    static func number(_ value: Int) -> String { ReportText.language("en").number(Double(value)) }
 }
 
 /// Ages as people read them: "4 s", "12 min", "3 h 5 min", "2 d".

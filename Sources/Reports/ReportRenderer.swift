@@ -112,16 +112,17 @@ public enum ReportRenderer {
              "frt": number(agent.firstResponseMinutes), "fcr": percent(agent.firstContactResolution),
              "csat": agent.csatAnswers == 0 ? "—" : "\(percent(agent.csat)) (\(count(agent.csatAnswers)))"]
         }
-        let words = ["title", "agents", "noAgents", "agent", "conversationsColumn", "resolvedColumn", "firstResponseColumn",
-                     "firstContactColumn", "csatColumn"]
-        let keys: [ReportText.Key] = [.title, .agents, .noAgents, .agent, .conversationsColumn, .resolvedColumn, .firstResponseColumn,
-                                      .firstContactColumn, .csatColumn]
+        let labels: [String: ReportText.Key] = [
+            "title": .title, "agents": .agents, "noAgents": .noAgents, "agent": .agent, "conversationsColumn": .conversationsColumn,
+            "resolvedColumn": .resolvedColumn, "firstResponseColumn": .firstResponseColumn, "firstContactColumn": .firstContactColumn,
+            "csatColumn": .csatColumn,
+        ]
         var context: [String: Any] = [
             "period": text(.period, report.from, report.to, report.store ?? text(.everyStore)),
             "language": text.code, "direction": text.rightToLeft ? "rtl" : "ltr",
             "cards": cards, "panels": panels, "agents": agents, "noAgents": agents.isEmpty,
         ]
-        for (word, key) in zip(words, keys) { context["text_" + word] = text(key) }
+        for (name, key) in labels { context["text_" + name] = text(key) }
         return template.render(context)
     }
 

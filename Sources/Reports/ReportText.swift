@@ -18,8 +18,13 @@ public struct ReportText: Sendable {
 
     /// The report's words for `code` (`uk`, `uk-UA`, `uk_UA.UTF-8` …); English when there are none.
     public static func language(_ code: String?) -> ReportText {
-        let base = code.map { String($0.lowercased().prefix { $0.isLetter }) } ?? "en"
-        return texts[base] ?? texts["en"]!
+        code.flatMap(supported) ?? texts["en"]!
+    }
+
+    /// The report's words for `code` (`uk`, `uk-UA`, `uk_UA.UTF-8` …), or nil when the report is
+    /// not written in its language.
+    public static func supported(_ code: String) -> ReportText? {
+        texts[String(code.lowercased().prefix { $0.isLetter })]
     }
 
     /// The best of the languages an `Accept-Language` header lists (by quality, then order).
@@ -31,11 +36,7 @@ public struct ReportText: Sendable {
             let quality = pieces.dropFirst().first { $0.hasPrefix("q=") }.flatMap { Double($0.dropFirst(2)) } ?? 1
             return (tag, quality, index)
         }.sorted { ($0.1, -$0.2) > ($1.1, -$1.2) }
-        for (tag, quality, _) in ranked where quality > 0 {
-            let base = String(tag.lowercased().prefix { $0.isLetter })
-            if texts[base] != nil { return language(base) }
-        }
-        return language("en")
+        return ranked.lazy.filter { $0.1 > 0 }.compactMap { supported($0.0) }.first ?? language("en")
     }
 
     /// The language of the process's locale environment (LC_ALL, LC_MESSAGES, LANG).
@@ -60,7 +61,7 @@ public struct ReportText: Sendable {
     }
 
     /// 12.345 → "12.3", 1234 → "1,234" (in English; "1 234" and "12,3" in Ukrainian …).
-    func number(_ value: Double) -> String {
+    public func number(_ value: Double) -> String {
         // In right-to-left text a left-to-right mark keeps the minus before the digits.
         let minus = rightToLeft ? "\u{200E}−" : "−"
         let text: String

@@ -75,8 +75,9 @@ public struct ServiceReport: Codable, Sendable {
             ces: try figures.decode(Double?.self, "ces"), cesAnswers: try figures.decode(Int.self, "ces_answers"))
 
         let storeFilter: PostgresQuery = "(\(store)::text IS NULL OR d.store_id = (SELECT id FROM stores WHERE code = \(store)))"
-        // The days, teams and agents in one pass over the period's daily rows, and the surveys' days
-        // and agents in another (grouping sets), so that a month over a year of history stays quick.
+        // The days, teams and agents in one pass over the period's per-conversation sums, and the
+        // surveys' days, agents and CSAT ratings in another (grouping sets), so that a month over a
+        // year of history stays quick.
         var serviceByDay: [String: (conversations: Int, frt: Double?)] = [:]
         var teamRows: [(id: Int64?, conversations: Int, firstSLA: Double?, resolutionSLA: Double?)] = []
         var agentRows: [Int64: (conversations: Int, resolved: Int, frt: Double?, fcr: Double?)] = [:]
@@ -105,8 +106,10 @@ public struct ServiceReport: Codable, Sendable {
         }
         var scoresByDay: [String: (csat: Double?, nps: Double?)] = [:]
         var agentScores: [Int64: (csat: Double?, answers: Int)] = [:]
+        var ratings = [Int](repeating: 0, count: 5)
         for row in try connection.query("""
-            SELECT grouping(d.day) = 0, d.day::text, a.agent_id,
+            SELECT CASE WHEN grouping(d.day) = 0 THEN 'day' WHEN grouping(a.agent_id) = 0 THEN 'agent' ELSE 'rating' END,
+                   d.day::text, a.agent_id, d.rating_sum,
                    (100.0 * sum(d.satisfied) FILTER (WHERE d.kind = 'csat') / nullif(sum(d.answered) FILTER (WHERE d.kind = 'csat'), 0))::float8,
                    (100.0 * (sum(d.promoters) FILTER (WHERE d.kind = 'nps') - sum(d.detractors) FILTER (WHERE d.kind = 'nps'))
                           / nullif(sum(d.answered) FILTER (WHERE d.kind = 'nps'), 0))::float8,
@@ -115,12 +118,16 @@ public struct ServiceReport: Codable, Sendable {
               -- The agent only where an agent's figure needs it, the answered CSAT surveys: a null key looks nothing up.
               LEFT JOIN conversations a ON a.id = CASE WHEN d.kind = 'csat' AND d.answered = 1 THEN d.conversation_id END
              WHERE \(subquery: storeFilter)
-             GROUP BY GROUPING SETS ((d.day), (a.agent_id))
+             GROUP BY GROUPING SETS ((d.day), (a.agent_id), (d.rating_sum))
             """) {
-            if try row.decode(Bool.self, at: 0) {
-                scoresByDay[try row.decode(String.self, at: 1)] = (try row.decode(Double?.self, at: 3), try row.decode(Double?.self, at: 4))
-            } else if let agent = try row.decode(Int64?.self, at: 2) {
-                agentScores[agent] = (try row.decode(Double?.self, at: 3), try row.decode(Int.self, at: 5))
+            let (csat, nps, csatAnswers) = (try row.decode(Double?.self, at: 4), try row.decode(Double?.self, at: 5), try row.decode(Int.self, at: 6))
+            switch try row.decode(String.self, at: 0) {
+            case "day": scoresByDay[try row.decode(String.self, at: 1)] = (csat, nps)
+            case "agent": if let agent = try row.decode(Int64?.self, at: 2) { agentScores[agent] = (csat, csatAnswers) }
+            default:
+                // The CSAT answers of each rating (rating_sum is a survey's own rating).
+                let rating = try row.decode(Int.self, at: 3)
+                if (1...5).contains(rating) { ratings[rating - 1] = csatAnswers }
             }
         }
         let days = try connection.query("""
@@ -134,20 +141,6 @@ public struct ServiceReport: Codable, Sendable {
             let day = try row.decode(String.self, at: 0)
             return Day(day: day, conversations: serviceByDay[day]?.conversations ?? 0, firstResponseMinutes: serviceByDay[day]?.frt ?? nil,
                        csat: scoresByDay[day]?.csat ?? nil, nps: scoresByDay[day]?.nps ?? nil, unresolved: try row.decode(Int.self, at: 1))
-        }
-
-        var ratings = [Int](repeating: 0, count: 5)
-        for row in try connection.query("""
-            SELECT s.rating, count(*) FROM surveys s JOIN stores st ON st.id = s.store_id
-             WHERE s.kind = 'csat' AND s.rating IS NOT NULL
-               AND s.queued_at >= (\(from)::date::timestamp - interval '1 day') AT TIME ZONE 'UTC'
-               AND s.queued_at < (\(to)::date::timestamp + interval '1 day') AT TIME ZONE 'UTC'
-               AND (s.queued_at AT TIME ZONE st.time_zone)::date >= \(from)::date AND (s.queued_at AT TIME ZONE st.time_zone)::date < \(to)::date
-               AND (\(store)::text IS NULL OR st.code = \(store))
-             GROUP BY 1
-            """) {
-            let rating = try row.decode(Int.self, at: 0)
-            if (1...5).contains(rating) { ratings[rating - 1] = try row.decode(Int.self, at: 1) }
         }
 
         let teamNames = try names(of: "teams", teamRows.compactMap(\.id), on: connection)
@@ -176,7 +169,8 @@ extension ServiceReport {
             return String(decoding: json, as: UTF8.self)
                 .replacing(/-?\d+\.\d+(?:[eE][-+]?\d+)?/) { match in String(format: "%.6f", Double(match.output) ?? .nan) }
         }
-        return figures(a) != nil && figures(a) == figures(b)
+        guard let first = figures(a) else { return false }
+        return first == figures(b)
     }
 }
 

@@ -27,7 +27,7 @@ struct ReportCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard ReportFormat(rawValue: format) != nil else { throw ValidationError("--format must be html, json or csv, got '\(format)'") }
-        if let language, ReportText.language(language).code != language.lowercased().prefix(2) {
+        if let language, ReportText.supported(language) == nil {
             throw ValidationError("--language must be one of \(ReportText.languages.joined(separator: ", ")), got '\(language)'")
         }
         let (first, last) = try ReportPeriod.resolve(from: from, to: to)

@@ -161,15 +161,23 @@ CREATE OR REPLACE TRIGGER service_facts_sla_policies_update AFTER UPDATE OF cale
 CREATE OR REPLACE TRIGGER service_facts_calendars_update AFTER UPDATE OF time_zone ON business_calendars
     FOR EACH ROW WHEN (OLD.time_zone IS DISTINCT FROM NEW.time_zone) EXECUTE FUNCTION service_facts_row_changed();
 
+-- The trigger functions run as their owner (whoever writes messages or conversations need not
+-- be allowed to write the marks), so they resolve names in this schema only.
+DO $$
+BEGIN
+    EXECUTE format('ALTER FUNCTION service_facts_changed() SET search_path = %I, pg_temp', current_schema());
+    EXECUTE format('ALTER FUNCTION service_facts_row_changed() SET search_path = %I, pg_temp', current_schema());
+END $$;
+
 -- Recomputes the rows of the conversations of the oldest stale marks, up to p_limit of them, and
--- removes every mark of theirs; returns how many conversations it recomputed. Marks and facts
--- are read in one snapshot, so a mark removed was committed with a change the new row includes,
--- and a change committed meanwhile keeps its own mark for the next call. One call at a time (a
--- transaction lock): two could otherwise write a conversation's row from two snapshots, the
--- older one last.
+-- removes every mark of theirs it can see; returns how many conversations it recomputed. A mark
+-- it removes was committed with a change the new row includes; a mark not yet committed stays
+-- for the next call. One call at a time (a transaction lock): two could otherwise write a
+-- conversation's row from two snapshots, the older one last. service_facts has the columns of
+-- conversation_facts, in its order.
 CREATE OR REPLACE FUNCTION service_facts_refresh(p_limit integer DEFAULT 5000) RETURNS integer LANGUAGE plpgsql AS $$
 DECLARE
-    v_taken integer;
+    v_taken bigint[];
 BEGIN
     IF NOT pg_try_advisory_xact_lock(hashtextextended('switchboard.service_facts_refresh:' || current_schema(), 0)) THEN
         RETURN 0;
@@ -179,35 +187,13 @@ BEGIN
     ), taken AS (
         DELETE FROM service_facts_stale WHERE conversation_id IN (SELECT conversation_id FROM chosen)
         RETURNING conversation_id
-    ), written AS (
-        INSERT INTO service_facts AS f (
-            conversation_id, store_id, team_id, agent_id, channel, category, language, status, created_at, day,
-            first_customer_at, first_human_reply_at, first_bot_reply_at, agent_replies, bot_replies, resolved_at, reopen_count,
-            calendar_id, first_response_s, first_response_business_s, first_bot_response_s, resolution_s, resolution_business_s,
-            requester_wait_s, requester_wait_business_s, first_contact_resolved, reopened, bot_deflected,
-            first_response_sla_met, resolution_sla_met)
-        SELECT conversation_id, store_id, team_id, agent_id, channel, category, language, status, created_at, day,
-               first_customer_at, first_human_reply_at, first_bot_reply_at, agent_replies, bot_replies, resolved_at, reopen_count,
-               calendar_id, first_response_s, first_response_business_s, first_bot_response_s, resolution_s, resolution_business_s,
-               requester_wait_s, requester_wait_business_s, first_contact_resolved, reopened, bot_deflected,
-               first_response_sla_met, resolution_sla_met
-          FROM conversation_facts WHERE conversation_id IN (SELECT conversation_id FROM chosen)
-        ON CONFLICT (conversation_id) DO UPDATE SET
-            store_id = excluded.store_id, team_id = excluded.team_id, agent_id = excluded.agent_id, channel = excluded.channel,
-            category = excluded.category, language = excluded.language, status = excluded.status, created_at = excluded.created_at,
-            day = excluded.day, first_customer_at = excluded.first_customer_at, first_human_reply_at = excluded.first_human_reply_at,
-            first_bot_reply_at = excluded.first_bot_reply_at, agent_replies = excluded.agent_replies, bot_replies = excluded.bot_replies,
-            resolved_at = excluded.resolved_at, reopen_count = excluded.reopen_count, calendar_id = excluded.calendar_id,
-            first_response_s = excluded.first_response_s, first_response_business_s = excluded.first_response_business_s,
-            first_bot_response_s = excluded.first_bot_response_s, resolution_s = excluded.resolution_s,
-            resolution_business_s = excluded.resolution_business_s, requester_wait_s = excluded.requester_wait_s,
-            requester_wait_business_s = excluded.requester_wait_business_s, first_contact_resolved = excluded.first_contact_resolved,
-            reopened = excluded.reopened, bot_deflected = excluded.bot_deflected,
-            first_response_sla_met = excluded.first_response_sla_met, resolution_sla_met = excluded.resolution_sla_met
-        RETURNING 1
     )
-    SELECT count(DISTINCT conversation_id) INTO v_taken FROM taken;
-    RETURN v_taken;
+    SELECT array_agg(DISTINCT conversation_id) INTO v_taken FROM taken;
+    -- A later snapshot than the marks' sees at least what they were written with; a change
+    -- committed in between keeps its own mark and is recomputed again by the next call.
+    DELETE FROM service_facts WHERE conversation_id = ANY (v_taken);
+    INSERT INTO service_facts SELECT * FROM conversation_facts WHERE conversation_id = ANY (v_taken);
+    RETURN coalesce(cardinality(v_taken), 0);
 END $$;
 
 -- conversation_facts as of now: the kept row of every conversation not marked stale, computed
