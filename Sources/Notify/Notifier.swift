@@ -133,13 +133,11 @@ public final class Notifier: Sendable {
         return results
     }
 
-    /// Records that the providers accepted these rows (`notify_sent` for each, in one statement).
+    /// Records that the providers accepted these rows (`notify_sent`, one statement for them all).
     private static func recordSent(_ delivered: [(id: Int64, providerMessageID: String?)], on pool: PostgresPool) async throws {
         // A provider without ids for its messages gives none: '' here, null in the row.
         let (ids, messageIDs) = (delivered.map(\.id), delivered.map { $0.providerMessageID ?? "" })
-        try await record("""
-            SELECT notify_sent(s.id, nullif(s.message_id, '')) FROM unnest(\(ids)::int8[], \(messageIDs)::text[]) AS s(id, message_id)
-            """, on: pool)
+        try await record("SELECT notify_sent(\(ids)::int8[], \(messageIDs)::text[])", on: pool)
     }
 
     /// The rows with their templates rendered, the texts kept on the rows (in one statement), so
@@ -169,10 +167,7 @@ public final class Notifier: Sendable {
         }
         guard !texts.ids.isEmpty else { return ready }
         do {
-            try await Self.record("""
-                SELECT notify_rendered(t.id, nullif(t.subject, ''), t.body)
-                  FROM unnest(\(texts.ids)::int8[], \(texts.subjects)::text[], \(texts.bodies)::text[]) AS t(id, subject, body)
-                """, on: pool)
+            try await Self.record("SELECT notify_rendered(\(texts.ids)::int8[], \(texts.subjects)::text[], \(texts.bodies)::text[])", on: pool)
             return ready
         } catch {
             // Not kept: these go unsent now and are begun again by their jobs' retries.

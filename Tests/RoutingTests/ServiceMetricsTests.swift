@@ -281,12 +281,17 @@ struct ServiceMetricsTests {
                   FROM conversations WHERE id % 50 = 1;
                 UPDATE conversations SET status = 'open', resolved_at = NULL, reopen_count = reopen_count + 1 WHERE id % 97 = 2;
                 UPDATE conversations SET last_customer_message_at = now() WHERE id % 89 = 3;
+                UPDATE messages SET email_message_id = 'kept.' || id || '@example.test' WHERE conversation_id % 83 = 4;
+                UPDATE messages SET created_at = created_at - interval '5 minutes' WHERE conversation_id % 79 = 5 AND direction = 'outbound';
                 """)
             #expect(try await Self.drift(f) > 0)
             #expect(try await Self.drift(f, kept: "service_facts_current") == 0)
             let marked = try await f.int("SELECT count(DISTINCT conversation_id)::int FROM service_facts_stale")
-            #expect(marked == (try await f.int("SELECT count(*)::int FROM conversations WHERE id % 50 = 1 OR id % 97 = 2")),
-                    "a counter update alone marks nothing")
+            #expect(marked == (try await f.int("""
+                SELECT count(*)::int FROM conversations c
+                 WHERE id % 50 = 1 OR id % 97 = 2
+                    OR (id % 79 = 5 AND EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND m.direction = 'outbound'))
+                """)), "a counter update, or a message's Message-ID, alone marks nothing")
             try await Self.refreshAll(f)
             #expect(try await Self.drift(f) == 0)
 

@@ -299,7 +299,9 @@ BEGIN
         v_row.email_message_id := coalesce((SELECT m.email_message_id FROM messages m WHERE m.id = v_row.message_id),
             format('sb.%s.%s@%s', v_row.id, left(encode(sha256(convert_to(v_row.idempotency_key, 'UTF8')), 'hex'), 16),
                    coalesce(nullif(split_part(v_from, '@', 2), ''), 'switchboard.invalid')));
-        UPDATE messages m SET email_message_id = v_row.email_message_id WHERE m.id = v_row.message_id AND m.email_message_id IS NULL;
+        IF v_row.message_id IS NOT NULL THEN
+            UPDATE messages m SET email_message_id = v_row.email_message_id WHERE m.id = v_row.message_id AND m.email_message_id IS NULL;
+        END IF;
     END IF;
     IF (v_choice.p_provider).id IS NOT NULL AND notify_channel(v_row.channel) = 'email'
        AND v_row.purpose IN ('order_updates', 'marketing', 'surveys') THEN
@@ -348,22 +350,28 @@ BEGIN
            v_template.provider_template;
 END $$;
 
--- The provider accepted outbox row p_outbox_id (its id for it: p_provider_message_id); a
--- provider that had been failing is healthy again.
-CREATE OR REPLACE FUNCTION notify_sent(p_outbox_id bigint, p_provider_message_id text DEFAULT NULL) RETURNS void
-LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $$
-DECLARE
-    v_provider_id bigint;
-BEGIN
-    UPDATE outbox SET status = 'sent', sent_at = now(), provider_message_id = p_provider_message_id, last_error = NULL
-     WHERE id = p_outbox_id AND status = 'sending' RETURNING provider_id INTO v_provider_id;
-    IF FOUND THEN
+-- The providers accepted outbox rows p_outbox_ids (their ids for them: p_provider_message_ids,
+-- null or '' for none), in three statements for the whole batch; a provider that had been
+-- failing is healthy again. A row no longer 'sending' is left as it is.
+CREATE OR REPLACE FUNCTION notify_sent(p_outbox_ids bigint[], p_provider_message_ids text[]) RETURNS void
+LANGUAGE sql AS $$
+    WITH sent AS (
+        UPDATE outbox o SET status = 'sent', sent_at = now(), provider_message_id = nullif(s.message_id, ''), last_error = NULL
+          FROM unnest(p_outbox_ids, p_provider_message_ids) AS s(id, message_id)
+         WHERE o.id = s.id AND o.status = 'sending'
+        RETURNING o.id, o.provider_id, o.attempts, o.provider_message_id),
+    events AS (
         INSERT INTO notify_events (outbox_id, event, provider_id, attempt, detail)
-        SELECT id, 'sent', provider_id, attempts, p_provider_message_id FROM outbox WHERE id = p_outbox_id;
-        UPDATE notify_provider_health SET consecutive_failures = 0, open_until = NULL
-         WHERE provider_id = v_provider_id AND (consecutive_failures > 0 OR open_until IS NOT NULL);
-    END IF;
-END $$;
+        SELECT id, 'sent', provider_id, attempts, provider_message_id FROM sent ORDER BY id)
+    UPDATE notify_provider_health h SET consecutive_failures = 0, open_until = NULL
+     WHERE h.provider_id IN (SELECT provider_id FROM sent) AND (h.consecutive_failures > 0 OR h.open_until IS NOT NULL)
+$$;
+
+-- The provider accepted outbox row p_outbox_id (its id for it: p_provider_message_id).
+CREATE OR REPLACE FUNCTION notify_sent(p_outbox_id bigint, p_provider_message_id text DEFAULT NULL) RETURNS void
+LANGUAGE sql AS $$
+    SELECT notify_sent(ARRAY[p_outbox_id], ARRAY[p_provider_message_id])
+$$;
 
 -- Outbox row p_outbox_id failed for now at its provider (p_reason, in the provider's words).
 -- The provider's failure counts towards its circuit (open after notify_settings.circuit_failures

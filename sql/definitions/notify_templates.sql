@@ -133,9 +133,17 @@ BEGIN
             || coalesce(p_row.variables, '{}'));
 END $$;
 
--- What the worker rendered for outbox row p_outbox_id, kept on the row before it is sent.
+-- What the worker rendered for outbox rows p_outbox_ids (subject null or '' for none), kept on
+-- the rows before they are sent, in one statement for the batch.
+CREATE OR REPLACE FUNCTION notify_rendered(p_outbox_ids bigint[], p_subjects text[], p_bodies text[]) RETURNS void LANGUAGE sql AS $$
+    UPDATE outbox o SET subject = nullif(t.subject, ''), body_text = t.body
+      FROM unnest(p_outbox_ids, p_subjects, p_bodies) AS t(id, subject, body)
+     WHERE o.id = t.id AND o.status IN ('pending', 'sending')
+$$;
+
+-- What the worker rendered for outbox row p_outbox_id.
 CREATE OR REPLACE FUNCTION notify_rendered(p_outbox_id bigint, p_subject text, p_body text) RETURNS void LANGUAGE sql AS $$
-    UPDATE outbox SET subject = p_subject, body_text = p_body WHERE id = p_outbox_id AND status IN ('pending', 'sending')
+    SELECT notify_rendered(ARRAY[p_outbox_id], ARRAY[p_subject], ARRAY[p_body])
 $$;
 
 -- What a customer would get as template p_kind on p_channel: the order numbered p_order_number
