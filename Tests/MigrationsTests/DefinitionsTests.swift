@@ -167,6 +167,8 @@ struct DefinitionsTests {
         // 0025 and sql/definitions/surveys.sql: surveys.
         "column survey", "constraint survey", "index CREATE UNIQUE INDEX survey", "index CREATE INDEX survey", "function survey",
         "trigger CREATE TRIGGER surveys_follow_", "view survey_metrics_daily",
+        // The queue depth KEDA scales the worker roles on (deploy/kubernetes).
+        "function queue_available(",
         // Advisory lock keys name the schema, so schemas sharing a database never wait on each other.
         "function lock_customer(", "function customer_lock_key(",
         // The notification worker (0011_notify.sql, sql/definitions/notify.sql).

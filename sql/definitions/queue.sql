@@ -14,3 +14,14 @@ END $$;
 CREATE OR REPLACE TRIGGER jobs_notify_inserted AFTER INSERT ON jobs
     REFERENCING NEW TABLE AS inserted
     FOR EACH STATEMENT EXECUTE FUNCTION jobs_notify_inserted();
+
+-- How many jobs of queue p_queue are waiting to be claimed, counting no further than p_cap: what
+-- an autoscaler needs (KEDA's postgresql trigger, deploy/kubernetes) to size a worker role, since
+-- it never runs more than max-replicas × jobs-per-replica. An index-only range of the claim index
+-- (jobs_claim), so it stays cheap with a million jobs queued.
+CREATE OR REPLACE FUNCTION queue_available(p_queue text, p_cap integer DEFAULT 1000) RETURNS bigint
+LANGUAGE sql STABLE AS $$
+    -- In the claim's order, so that the plan reads the claim index whatever the queue's share of jobs.
+    SELECT count(*) FROM (SELECT 1 FROM jobs WHERE queue = p_queue AND state = 'available'
+                           ORDER BY priority, run_at, id LIMIT greatest(p_cap, 0)) AS waiting
+$$;
