@@ -92,20 +92,8 @@ struct DeployFilesTests {
         }
     }
 
-    /// Runs `command` with exactly `environment` (plus PATH and HOME), its status and its output
-    /// and errors together.
+    /// Runs `command` with exactly `environment` (plus PATH and HOME): its status, and its output and errors together.
     static func run(_ command: [String], environment: [String: String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: command[0])
-        process.arguments = Array(command.dropFirst())
-        let inherited = ProcessInfo.processInfo.environment
-        process.environment = environment.merging(["PATH": inherited["PATH"] ?? "/usr/bin:/bin", "HOME": inherited["HOME"] ?? "/tmp"]) { $1 }
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        try PythonTools.run(command, environment: environment)
     }
 }

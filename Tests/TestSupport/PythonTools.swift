@@ -23,14 +23,19 @@ public enum PythonTools {
     }
 
     /// Runs `command` in .build/python (where the tools leave their caches); its exit status and
-    /// its output and errors together.
-    public static func run(_ command: [String]) throws -> (Int32, String) {
+    /// its output and errors together. With `environment`, the command gets exactly that (plus
+    /// PATH and HOME) instead of the test process's.
+    public static func run(_ command: [String], environment: [String: String]? = nil) throws -> (status: Int32, output: String) {
         let directory = root.appending(path: ".build/python")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let process = Process()
         process.currentDirectoryURL = directory
         process.executableURL = URL(fileURLWithPath: command[0])
         process.arguments = Array(command.dropFirst())
+        if let environment {
+            let inherited = ProcessInfo.processInfo.environment
+            process.environment = environment.merging(["PATH": inherited["PATH"] ?? "/usr/bin:/bin", "HOME": inherited["HOME"] ?? "/tmp"]) { $1 }
+        }
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe
