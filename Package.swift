@@ -415,7 +415,7 @@ let package = Package(
         ),
         .testTarget(
             name: "DeployTests",
-            dependencies: ["Postgres", "Migrations", "TestSupport"],
+            dependencies: ["Postgres", "Migrations", "TestSupport", "Helpdesk", "JobQueue", "Routing", "SwitchboardApp"],
             // KEDA's published CRDs and the checks kubernetes-validate cannot make, run by the tests.
             exclude: ["keda", "check_manifests.py"],
             swiftSettings: strict

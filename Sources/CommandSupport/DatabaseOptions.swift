@@ -1,6 +1,6 @@
 public import ArgumentParser
 public import EmbeddedPostgres
-public import Foundation
+import Foundation
 import Migrations
 public import Postgres
 

@@ -24,14 +24,28 @@ public struct PostgresConfiguration: Sendable {
     /// The same target with `search_path` set to `schema` for every session (through the
     /// `options` connection parameter), e.g. to give each test or tenant a schema of its own.
     public func withSearchPath(_ schema: String) throws -> PostgresConfiguration {
-        let option = "-csearch_path=" + PostgresQuery.quoteIdentifier(schema)
+        try appending(["options": "-csearch_path=" + PostgresQuery.quoteIdentifier(schema)])
+    }
+
+    /// The same target, logging in as `user` with `password` (they replace any the connection
+    /// string gives), e.g. to connect as each of the process kinds' roles.
+    public func withCredentials(user: String, password: String) throws -> PostgresConfiguration {
+        try appending(["user": user, "password": password])
+    }
+
+    /// The connection string with `parameters` added after what it says, so that they win: URL
+    /// query parameters, or conninfo `keyword='value'` pairs.
+    private func appending(_ parameters: [String: String]) throws -> PostgresConfiguration {
         let extended: String
         if connectionString.contains("://") {
-            let encoded = option.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? option
-            extended = connectionString + (connectionString.contains("?") ? "&" : "?") + "options=" + encoded
+            let query = parameters.sorted { $0.key < $1.key }
+                .map { "\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? $0.value)" }
+            extended = connectionString + (connectionString.contains("?") ? "&" : "?") + query.joined(separator: "&")
         } else {
-            let quoted = option.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "\\'")
-            extended = connectionString + " options='\(quoted)'"
+            let pairs = parameters.sorted { $0.key < $1.key }.map { key, value in
+                "\(key)='\(value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "\\'"))'"
+            }
+            extended = connectionString + " " + pairs.joined(separator: " ")
         }
         return try PostgresConfiguration(extended, applicationName: applicationName, connectTimeoutSeconds: connectTimeoutSeconds)
     }

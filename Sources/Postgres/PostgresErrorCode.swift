@@ -30,6 +30,8 @@ extension PostgresError {
         public static let deadlockDetected: Code = "40P01"
         /// `42601`
         public static let syntaxError: Code = "42601"
+        /// `42501`: a table, column or function the role may not use, or an object it does not own.
+        public static let insufficientPrivilege: Code = "42501"
         /// `42P01`
         public static let undefinedTable: Code = "42P01"
         /// `55P03`: `NOWAIT` or `lock_timeout`.

@@ -167,8 +167,10 @@ struct DefinitionsTests {
         // 0025 and sql/definitions/surveys.sql: surveys.
         "column survey", "constraint survey", "index CREATE UNIQUE INDEX survey", "index CREATE INDEX survey", "function survey",
         "trigger CREATE TRIGGER surveys_follow_", "view survey_metrics_daily",
-        // The queue depth KEDA scales the worker roles on (deploy/kubernetes).
-        "function queue_available(",
+        // The queue depth KEDA scales the worker roles on (deploy/kubernetes), and the process kinds' roles (0029, roles.sql).
+        "function queue_available(", "function switchboard_grant_roles(", "function switchboard_role_list",
+        // Round-robin turns under an advisory lock, not the team's row (the worker role only reads teams).
+        "function routing_team_lock_key(",
         // Advisory lock keys name the schema, so schemas sharing a database never wait on each other.
         "function lock_customer(", "function customer_lock_key(",
         // The notification worker (0011_notify.sql, sql/definitions/notify.sql).

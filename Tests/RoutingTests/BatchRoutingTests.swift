@@ -128,7 +128,8 @@ struct BatchRoutingTests {
             try await other.execute("BEGIN")
             try await other.execute("SELECT 1 FROM conversations WHERE id = \(held) FOR UPDATE")
             try await other.execute("SELECT 1 FROM agent_capacity WHERE agent_id = \(ann) AND channel = 'chat' FOR UPDATE")
-            try await other.execute("SELECT 1 FROM teams WHERE id = \(rr) FOR NO KEY UPDATE")
+            // What route_conversation takes while it takes a round-robin turn in the team.
+            try await other.execute("SELECT pg_advisory_xact_lock(routing_team_lock_key(\(rr)))")
             let routed = try await f.connection.run { [router = f.router] connection in
                 try await router.route(batch: [held, assigned, returning, fresh, turn, 999_999_999], on: connection)
             }

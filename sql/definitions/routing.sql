@@ -19,6 +19,13 @@ SELECT d.id AS decision_id, d.conversation_id, d.decided_at, d.cause, d.rule_nam
 -- Why an agent may not take a conversation now, or NULL when they may: the one definition of
 -- eligibility, for route_conversation (through routing_candidates) and route_conversations alike.
 -- A single expression, so PostgreSQL inlines it into the calling statement.
+-- The transaction lock under which a team's round-robin turns are read and taken: an advisory
+-- lock, not the team's row, so that taking turns needs no right to change teams (the worker role
+-- only reads them). Keyed by schema, as customer_lock_key.
+CREATE OR REPLACE FUNCTION routing_team_lock_key(p_team_id bigint) RETURNS bigint LANGUAGE sql STABLE AS $$
+    SELECT hashtextextended('switchboard.team_turns:' || current_schema(), p_team_id)
+$$;
+
 CREATE OR REPLACE FUNCTION routing_ineligibility(p_status text, p_channel text, p_live integer, p_max_open integer,
                                                  p_language text, p_language_level smallint, p_require_language boolean,
                                                  p_category text, p_skill_level smallint, p_require_skill boolean)
@@ -255,7 +262,7 @@ BEGIN
     v_previous := routing_previous_agent(v_conv, v_plan.strategy);
     IF v_plan.strategy = 'round_robin' THEN
         -- Turns are read and taken one assignment at a time per team, so they stay even.
-        PERFORM 1 FROM teams WHERE id = v_plan.team_id FOR NO KEY UPDATE;
+        PERFORM pg_advisory_xact_lock(routing_team_lock_key(v_plan.team_id));
     END IF;
 
     -- One sort; the aggregates keep the subquery's order.
@@ -448,9 +455,9 @@ BEGIN
     v_channels := ARRAY(SELECT DISTINCT c.channel FROM unnest(v_convs) c ORDER BY 1);
     -- Round robin turns are read and taken one team at a time, as in route_conversation; a
     -- team another transaction holds defers its round robin conversations instead of waiting.
-    v_rr_teams := ARRAY(SELECT t.id FROM teams t
-                         WHERE t.id IN (SELECT (p).team_id FROM unnest(v_plans) p WHERE (p).strategy = 'round_robin')
-                         ORDER BY t.id FOR NO KEY UPDATE SKIP LOCKED);
+    v_rr_teams := ARRAY(SELECT t.id FROM (SELECT DISTINCT (p).team_id AS id FROM unnest(v_plans) p
+                                           WHERE (p).strategy = 'round_robin' AND (p).team_id IS NOT NULL ORDER BY 1) t
+                         WHERE pg_try_advisory_xact_lock(routing_team_lock_key(t.id)));
     SELECT * INTO v_members, v_live, v_max_open, v_last FROM routing_batch_members(v_convs, v_plans, v_channels);
     v_locked := array_fill(false, ARRAY[coalesce(cardinality(v_live), 0)]);
 
