@@ -73,10 +73,11 @@ struct DatabaseRolesTests {
         }
         try await admin.execute("UPDATE notify_settings SET fallback_from = 'shop@example.test'")
         #expect(try await admin.query("SELECT count(*) FROM service_metrics_daily").scalar(Int.self) >= 0)
-        await Self.refused(admin, "SELECT name FROM customers")
-        await Self.refused(admin, "SELECT body_text FROM messages")
-        await Self.refused(admin, "INSERT INTO jobs (queue, kind, args) VALUES ('ingest', 'x', '{}')")
-        await Self.refused(admin, "ALTER TABLE routing_rules ADD COLUMN extra int")
+        await Self.refused(admin, [
+            "SELECT name FROM customers",
+            "SELECT body_text FROM messages",
+            "INSERT INTO jobs (queue, kind, args) VALUES ('ingest', 'x', '{}')",
+            "ALTER TABLE routing_rules ADD COLUMN extra int"])
         await admin.close()
 
         // An integration inserts a message and an order event.
@@ -89,7 +90,7 @@ struct DatabaseRolesTests {
             INSERT INTO order_events (order_number, kind, payload)
             VALUES ('R-1', 'created', '{"customer": {"email": "ola@example.test"}, "total": 20, "currency": "EUR"}')
             """)
-        await Self.refused(integration, "SELECT count(*) FROM inbound_messages")
+        await Self.refused(integration, ["SELECT count(*) FROM inbound_messages"])
         await integration.close()
 
         // Workers, as the worker role: every queue, in this process.
@@ -120,20 +121,22 @@ struct DatabaseRolesTests {
         #expect(failures.isEmpty, "jobs failed under the worker role: \(failures)")
 
         let worker = try await PostgresConnection.connect(logins.configuration(.worker))
-        await Self.refused(worker, "ALTER TABLE customers ADD COLUMN extra int")
-        await Self.refused(worker, "SELECT * FROM intake_integrations")
-        await Self.refused(worker, "UPDATE routing_rules SET enabled = false")
-        await Self.refused(worker, "UPDATE agents SET email = 'someone@example.test'")
-        await Self.refused(worker, "DELETE FROM switchboard_migrations")
-        await Self.refused(worker, "CREATE TABLE mine (id int)")
+        await Self.refused(worker, [
+            "ALTER TABLE customers ADD COLUMN extra int",
+            "SELECT * FROM intake_integrations",
+            "UPDATE routing_rules SET enabled = false",
+            "UPDATE agents SET email = 'someone@example.test'",
+            "DELETE FROM switchboard_migrations",
+            "CREATE TABLE mine (id int)"])
         await worker.close()
 
         // serve: the intake's integrations and rows, the probes' ledger; not the settings.
         let serve = try await PostgresConnection.connect(logins.configuration(.serve))
         #expect(try await serve.query("SELECT count(*) FROM intake_integrations").scalar(Int.self) >= 0)
         #expect(try await serve.query("SELECT count(*) FROM switchboard_migrations").scalar(Int.self) > 0)
-        await Self.refused(serve, "UPDATE stores SET name = 'Mine'")
-        await Self.refused(serve, "DROP TABLE outbox")
+        await Self.refused(serve, [
+            "UPDATE stores SET name = 'Mine'",
+            "DROP TABLE outbox"])
         await serve.close()
 
         // Reporting: the metrics and the queue's depth, and no personal data.
@@ -145,24 +148,25 @@ struct DatabaseRolesTests {
         #expect(try await reporting.query("SELECT count(*) FROM service_backlog(1, now()::date - 1, now()::date)").scalar(Int.self) == 2)
         #expect(try await reporting.query("SELECT count(*) FROM survey_scores(now()::date - 1, now()::date + 1)").scalar(Int.self) == 1)
         #expect(try await reporting.query("SELECT queue_available('ingest', 10)").scalar(Int.self) == 0)
-        for sql in ["SELECT name FROM customers", "SELECT value FROM customer_identities", "SELECT body_text FROM messages",
-                    "SELECT body_text FROM outbox", "SELECT subject FROM conversations", "SELECT comment FROM surveys",
-                    "SELECT payload FROM inbound_messages", "SELECT email FROM agents", "SELECT * FROM conversations",
-                    "SELECT count(*) FROM jobs"] {
-            await Self.refused(reporting, sql)
-        }
+        await Self.refused(reporting, [
+            "SELECT name FROM customers", "SELECT value FROM customer_identities", "SELECT body_text FROM messages",
+            "SELECT body_text FROM outbox", "SELECT subject FROM conversations", "SELECT comment FROM surveys",
+            "SELECT payload FROM inbound_messages", "SELECT email FROM agents", "SELECT * FROM conversations",
+            "SELECT count(*) FROM jobs"])
         await reporting.close()
     }
 
-    /// `sql` fails for lack of privilege (42501), in its own statement.
-    static func refused(_ connection: PostgresConnection, _ sql: String, sourceLocation: SourceLocation = #_sourceLocation) async {
-        do {
-            _ = try await connection.simpleQuery(unsafeSQL: sql)
-            Issue.record("allowed: \(sql)", sourceLocation: sourceLocation)
-        } catch let error as PostgresError {
-            #expect(error.code == .insufficientPrivilege, "\(sql): \(error)", sourceLocation: sourceLocation)
-        } catch {
-            Issue.record("\(sql): \(error)", sourceLocation: sourceLocation)
+    /// Each of `statements` fails for lack of privilege (42501), each in a statement of its own.
+    static func refused(_ connection: PostgresConnection, _ statements: [String], sourceLocation: SourceLocation = #_sourceLocation) async {
+        for sql in statements {
+            do {
+                _ = try await connection.simpleQuery(unsafeSQL: sql)
+                Issue.record("allowed: \(sql)", sourceLocation: sourceLocation)
+            } catch let error as PostgresError {
+                #expect(error.code == .insufficientPrivilege, "\(sql): \(error)", sourceLocation: sourceLocation)
+            } catch {
+                Issue.record("\(sql): \(error)", sourceLocation: sourceLocation)
+            }
         }
     }
 
