@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Console
 import Foundation
+import Migrations
 import NIOCore
 import NIOHTTP1
 import Postgres
@@ -192,6 +193,41 @@ struct ConsoleTests {
         formatter.groupingSeparator = ","
         formatter.usesGroupingSeparator = true
         return formatter.string(from: NSNumber(value: n))!
+    }
+
+    @Test("Run as a login of switchboard_serve: probes, signed intake, every console tab and an audited action")
+    func asServeRole() async throws {
+        // The process kinds' roles exist once a schema of this cluster has been migrated.
+        try await TestDatabase.withConnection("serve-role-setup") { connection, _ in try await Migrator().migrate(on: connection) }
+        let login = "serve_role_\(UInt32.random(in: .min ... .max))"
+        let cluster = try await PostgresConnection.connect(try PostgresConfiguration(try await TestDatabase.connectionString()))
+        try await cluster.simpleQuery(unsafeSQL: "CREATE ROLE \(login) LOGIN PASSWORD 'serve-role' IN ROLE switchboard_serve")
+        var failure: (any Error)?
+        do {
+            try await ServerFixture.with("serve-role", configure: {
+                $0.console = try! ConsoleConfiguration(pathPrefix: "/console", adminToken: Self.adminToken, readerToken: Self.readerToken)
+                $0.database = (try? $0.database.withCredentials(user: login, password: "serve-role")) ?? $0.database
+            }) { f in
+                #expect(try await f.get("/readyz").status == 200)
+                let message = try await f.post("/v1/inbound/sms", body: json(["from": "+380671234567", "text": "Hello"]),
+                                               headers: [("Switchboard-External-Id", "role-1")])
+                #expect(message.status == 202, "\(String(decoding: message.body, as: UTF8.self))")
+                let event = try await f.post("/v1/order-events", body: json(["order_number": "1001", "kind": "created"]))
+                #expect(event.status == 202, "\(String(decoding: event.body, as: UTF8.self))")
+                for tab in ["queues", "workers", "inbound", "outbox", "report", "audit"] {
+                    #expect(try await Self.request(f.base + "/console/\(tab)").status == 200, "\(tab)")
+                }
+                let token = try Self.formToken(try await Self.request(f.base + "/console/queues").html)
+                let paused = try await Self.request(f.base + "/console/act", post: "action=pause_queue&queue=ingest&csrf=\(token)")
+                #expect(paused.status == 303)
+                #expect(try await f.int("SELECT count(*) FROM audit_events WHERE kind = 'console_action'") == 1)
+                // The server's own sessions are the login's, not the owner's.
+                #expect(try await f.int("SELECT count(*)::int FROM pg_stat_activity WHERE usename = '\(login)'") > 0)
+            }
+        } catch { failure = error }
+        _ = try? await cluster.simpleQuery(unsafeSQL: "DROP ROLE IF EXISTS \(login)")
+        await cluster.close()
+        if let failure { throw failure }
     }
 
     @Test("An admin's action needs the page's CSRF token, is refused from another site or to a reader, and is audited")
