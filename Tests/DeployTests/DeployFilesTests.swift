@@ -8,17 +8,19 @@ import TestSupport
 /// (docker-compose, kubernetes-validate, KEDA's own CRD schemas), and the query KEDA scales on.
 @Suite("Deployment files: compose, Kubernetes and KEDA")
 struct DeployFilesTests {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appending(path: "../..").standardizedFileURL
+    static let root = here.appending(path: "../..").standardizedFileURL
     static let compose = root.appending(path: "deploy/compose.yaml").path
     static let kubernetes = root.appending(path: "deploy/kubernetes")
+    /// This directory: KEDA's CRDs (keda/) and check_manifests.py.
+    static let here = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
 
     @Test("docker-compose accepts deploy/compose.yaml, refuses it without POSTGRES_PASSWORD, and it runs every role")
     func composeFile() throws {
-        let valid = try Self.run(["/usr/bin/docker-compose", "-f", Self.compose, "config", "-q"], environment: ["POSTGRES_PASSWORD": "test"])
+        let valid = try PythonTools.run(["/usr/bin/docker-compose", "-f", Self.compose, "config", "-q"], environment: ["POSTGRES_PASSWORD": "test"])
         #expect(valid.status == 0, "\(valid.output)")
-        let unset = try Self.run(["/usr/bin/docker-compose", "-f", Self.compose, "config", "-q"], environment: [:])
+        let unset = try PythonTools.run(["/usr/bin/docker-compose", "-f", Self.compose, "config", "-q"], environment: [:])
         #expect(unset.status != 0 && unset.output.contains("set POSTGRES_PASSWORD"), "\(unset.output)")
-        let services = try Self.run(["/usr/bin/docker-compose", "-f", Self.compose, "config", "--services"], environment: ["POSTGRES_PASSWORD": "test"])
+        let services = try PythonTools.run(["/usr/bin/docker-compose", "-f", Self.compose, "config", "--services"], environment: ["POSTGRES_PASSWORD": "test"])
         #expect(Set(services.output.split(separator: "\n").map(String.init))
                 == ["postgres", "migrate", "serve", "worker-ingest", "worker-routing", "worker-notify", "worker-surveys"])
     }
@@ -29,7 +31,7 @@ struct DeployFilesTests {
             .filter { $0.hasSuffix(".yaml") && $0 != "kustomization.yaml" }.sorted()
             .map { Self.kubernetes.appending(path: $0).path }
         let tools = try PythonTools.environment("kubernetes-validate", packages: ["kubernetes-validate==1.37.0"])
-        let core = try Self.run([tools.appending(path: "bin/kubernetes-validate").path, "--strict", "-k", "1.30.0"] + files, environment: [:])
+        let core = try PythonTools.run([tools.appending(path: "bin/kubernetes-validate").path, "--strict", "-k", "1.30.0"] + files, environment: [:])
         #expect(core.status == 0, "\(core.output)")
         #expect(!core.output.contains("ERROR"), "\(core.output)")
         // Namespace, ConfigMap, two example Secrets, the Job, serve's three, each worker's Deployment and budget.
@@ -37,9 +39,9 @@ struct DeployFilesTests {
         #expect(passed == 16, "\(core.output)")
 
         let crds = ["keda.sh_scaledobjects.yaml", "keda.sh_triggerauthentications.yaml"]
-            .map { URL(fileURLWithPath: #filePath).deletingLastPathComponent().appending(path: "keda/\($0)").path }
-        let checker = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appending(path: "check_manifests.py").path
-        let keda = try Self.run([tools.appending(path: "bin/python").path, checker, Self.kubernetes.path] + crds, environment: [:])
+            .map { Self.here.appending(path: "keda/\($0)").path }
+        let checker = Self.here.appending(path: "check_manifests.py").path
+        let keda = try PythonTools.run([tools.appending(path: "bin/python").path, checker, Self.kubernetes.path] + crds, environment: [:])
         #expect(keda.status == 0, "\(keda.output)")
         #expect(keda.output.contains("5 KEDA resources validated"), "\(keda.output)")
     }
@@ -90,10 +92,5 @@ struct DeployFilesTests {
             // Reported, not asserted: speed is the benchmarks' business.
             print("queue_available('ingest', 1000) over 1,000,000 jobs, median of 11: \(milliseconds.sorted()[5]) ms\n\(plan)")
         }
-    }
-
-    /// Runs `command` with exactly `environment` (plus PATH and HOME): its status, and its output and errors together.
-    static func run(_ command: [String], environment: [String: String]) throws -> (status: Int32, output: String) {
-        try PythonTools.run(command, environment: environment)
     }
 }

@@ -65,19 +65,6 @@ struct RunningWorker {
     }
 }
 
-/// Polls `condition` until it holds or `limit` passes. The limit is generous: the whole suite
-/// runs in parallel on two cores, with real worker processes and an SMTP server beside it, and
-/// a worker starting up there has taken over 20 s to run its first job.
-func eventually(_ what: String, within limit: Duration = .seconds(60),
-                _ condition: () async throws -> Bool) async throws {
-    let deadline = ContinuousClock.now + limit
-    while ContinuousClock.now < deadline {
-        if try await condition() { return }
-        try await Task.sleep(for: .milliseconds(50))
-    }
-    throw TimedOut(description: "\(what) did not happen within \(limit)")
-}
-
 /// What handlers saw, shared with the test.
 final class Recorder: Sendable {
     private let entries = Mutex<[(id: Int64, attempt: Int)]>([])

@@ -50,9 +50,11 @@ struct ConsoleTests {
         return String(html[start...].prefix { $0 != "\"" })
     }
 
-    static func withConsole(_ label: String, prefix: String = "/console", _ body: (ServerFixture) async throws -> Void) async throws {
+    static func withConsole(_ label: String, prefix: String = "/console", configure: (inout ServerConfiguration) -> Void = { _ in },
+                            _ body: (ServerFixture) async throws -> Void) async throws {
         try await ServerFixture.with(label, configure: {
             $0.console = try! ConsoleConfiguration(pathPrefix: prefix, adminToken: adminToken, readerToken: readerToken)
+            configure(&$0)
         }, body)
     }
 
@@ -204,8 +206,7 @@ struct ConsoleTests {
         try await cluster.simpleQuery(unsafeSQL: "CREATE ROLE \(login) LOGIN PASSWORD 'serve-role' IN ROLE switchboard_serve")
         var failure: (any Error)?
         do {
-            try await ServerFixture.with("serve-role", configure: {
-                $0.console = try! ConsoleConfiguration(pathPrefix: "/console", adminToken: Self.adminToken, readerToken: Self.readerToken)
+            try await Self.withConsole("serve-role", configure: {
                 $0.database = (try? $0.database.withCredentials(user: login, password: "serve-role")) ?? $0.database
             }) { f in
                 #expect(try await f.get("/readyz").status == 200)

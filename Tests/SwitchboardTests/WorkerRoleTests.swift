@@ -46,14 +46,4 @@ struct WorkerRoleTests {
         await connection.close()
         try await schema.drop()
     }
-
-    /// Polls `condition` every 50 ms until it holds or `limit` passes.
-    func eventually(_ what: String, within limit: Duration, _ condition: () async throws -> Bool) async throws {
-        let deadline = ContinuousClock.now + limit
-        while ContinuousClock.now < deadline {
-            if try await condition() { return }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        Issue.record("\(what): not within \(limit)")
-    }
 }

@@ -164,6 +164,21 @@ public func withTimeout<T: Sendable>(_ limit: Duration, _ what: String = "operat
     }
 }
 
+/// Polls `condition` every 50 ms until it holds, or fails with ``TimedOut`` once `limit` passed,
+/// saying what `diagnose` finds then. The limit is generous: the whole suite runs in parallel on
+/// two cores, with real worker processes and an SMTP server beside it, and a worker starting up
+/// there has taken over 20 s to run its first job.
+public func eventually(_ what: String, within limit: Duration = .seconds(60), diagnose: () async throws -> String = { "" },
+                       _ condition: () async throws -> Bool) async throws {
+    let deadline = ContinuousClock.now + limit
+    while ContinuousClock.now < deadline {
+        if try await condition() { return }
+        try await Task.sleep(for: .milliseconds(50))
+    }
+    let found = try await diagnose()
+    throw TimedOut(description: "\(what) did not happen within \(limit)" + (found.isEmpty ? "" : "; \(found)"))
+}
+
 /// Reads events from a listener one at a time, with a time limit on each.
 public final class EventReader: @unchecked Sendable {
     private var iterator: AsyncStream<PostgresListenerEvent>.AsyncIterator

@@ -240,7 +240,7 @@ END $$;
 -- to_address is null when the customer has no address on the channel. When the address is
 -- suppressed or the customer's consent refuses the row, it is 'suppressed' (no attempt made)
 -- and `suppressed` says why.
--- Its checks (and notify_sent's, notify_retry's) run on generic plans: they look rows up by key,
+-- Its checks (and notify_retry's) run on generic plans: they look rows up by key,
 -- and PostgreSQL would otherwise plan many of them afresh on every call — the row's values fold
 -- them into something cheaper to run but not to plan — which cost more than the checks themselves.
 CREATE OR REPLACE FUNCTION notify_begin(p_outbox_id bigint)
@@ -367,7 +367,8 @@ LANGUAGE sql AS $$
      WHERE h.provider_id IN (SELECT provider_id FROM sent) AND (h.consecutive_failures > 0 OR h.open_until IS NOT NULL)
 $$;
 
--- The provider accepted outbox row p_outbox_id (its id for it: p_provider_message_id).
+-- The provider accepted outbox row p_outbox_id (its id for it: p_provider_message_id). Kept for
+-- the previous release's workers, which call it until a rolling update has replaced them.
 CREATE OR REPLACE FUNCTION notify_sent(p_outbox_id bigint, p_provider_message_id text DEFAULT NULL) RETURNS void
 LANGUAGE sql AS $$
     SELECT notify_sent(ARRAY[p_outbox_id], ARRAY[p_provider_message_id])

@@ -141,7 +141,8 @@ CREATE OR REPLACE FUNCTION notify_rendered(p_outbox_ids bigint[], p_subjects tex
      WHERE o.id = t.id AND o.status IN ('pending', 'sending')
 $$;
 
--- What the worker rendered for outbox row p_outbox_id.
+-- What the worker rendered for outbox row p_outbox_id. Kept for the previous release's workers,
+-- which call it until a rolling update has replaced them.
 CREATE OR REPLACE FUNCTION notify_rendered(p_outbox_id bigint, p_subject text, p_body text) RETURNS void LANGUAGE sql AS $$
     SELECT notify_rendered(ARRAY[p_outbox_id], ARRAY[p_subject], ARRAY[p_body])
 $$;

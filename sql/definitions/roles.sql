@@ -69,8 +69,9 @@ BEGIN
     -- The metrics' functions, inlined into a reporting or admin query, read these with the caller's rights
     -- (a view's own reads use its owner's): the settings they need whole, and of personal tables
     -- only columns without names, addresses, subjects, texts or comments.
-    GRANT SELECT ON stores, teams, business_calendars, business_hours, business_holidays, sla_policies, sla_targets,
-                    service_facts, service_facts_stale TO switchboard_reporting, switchboard_admin;
+    GRANT SELECT ON stores, teams, business_calendars, business_hours, business_holidays, sla_policies, sla_targets
+       TO switchboard_reporting;
+    GRANT SELECT ON service_facts, service_facts_stale TO switchboard_reporting, switchboard_admin;
     FOREACH v_pair SLICE 1 IN ARRAY ARRAY[
         ARRAY['conversations', 'id, store_id, team_id, agent_id, channel, category, language, status, created_at, resolved_at'],
         ARRAY['surveys', 'id, store_id, conversation_id, kind, status, queued_at, rating, answered_at, outbox_id'],

@@ -16,9 +16,6 @@ SELECT d.id AS decision_id, d.conversation_id, d.decided_at, d.cause, d.rule_nam
   JOIN teams t ON t.id = d.team_id
   LEFT JOIN agents a ON a.id = d.agent_id;
 
--- Why an agent may not take a conversation now, or NULL when they may: the one definition of
--- eligibility, for route_conversation (through routing_candidates) and route_conversations alike.
--- A single expression, so PostgreSQL inlines it into the calling statement.
 -- The transaction lock under which a team's round-robin turns are read and taken: an advisory
 -- lock, not the team's row, so that taking turns needs no right to change teams (the worker role
 -- only reads them). Keyed by schema, as customer_lock_key.
@@ -26,6 +23,9 @@ CREATE OR REPLACE FUNCTION routing_team_lock_key(p_team_id bigint) RETURNS bigin
     SELECT hashtextextended('switchboard.team_turns:' || current_schema(), p_team_id)
 $$;
 
+-- Why an agent may not take a conversation now, or NULL when they may: the one definition of
+-- eligibility, for route_conversation (through routing_candidates) and route_conversations alike.
+-- A single expression, so PostgreSQL inlines it into the calling statement.
 CREATE OR REPLACE FUNCTION routing_ineligibility(p_status text, p_channel text, p_live integer, p_max_open integer,
                                                  p_language text, p_language_level smallint, p_require_language boolean,
                                                  p_category text, p_skill_level smallint, p_require_skill boolean)
