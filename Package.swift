@@ -321,7 +321,7 @@ let package = Package(
         ),
         .target(
             name: "TestSupport",
-            dependencies: ["Postgres", "EmbeddedPostgres", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Postgres", "EmbeddedPostgres", "Migrations", .product(name: "Logging", package: "swift-log")],
             path: "Tests/TestSupport",
             // The real SMTP server (aiosmtpd) and HTTP provider that SMTPPeer and HTTPPeer run.
             exclude: ["smtp_peer.py", "http_peer.py"],
@@ -403,7 +403,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PostgresTests",
-            dependencies: ["Postgres", "EmbeddedPostgres", "TestSupport"],
+            dependencies: ["Postgres", "EmbeddedPostgres", "Migrations", "TestSupport"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -234,12 +234,12 @@ enum BenchSchema {
         return (configuration, control)
     }
 
-    /// Starts `switchboard worker` (this very binary) on `schema`, already migrated, with
-    /// `arguments` added.
-    static func startWorker(conninfo: String, schema: String, _ arguments: [String], environment: [String: String] = [:]) throws -> Process {
+    /// Starts `switchboard worker` (this very binary) on `schema` (nil: the connection's own
+    /// search path), already migrated, with `arguments` added.
+    static func startWorker(conninfo: String, schema: String?, _ arguments: [String], environment: [String: String] = [:]) throws -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
-        process.arguments = ["worker", "--database-url", conninfo, "--schema", schema, "--no-migrate"] + arguments
+        process.arguments = ["worker", "--database-url", conninfo] + (schema.map { ["--schema", $0] } ?? []) + ["--no-migrate"] + arguments
         if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         process.standardOutput = FileHandle.nullDevice
         try process.run()

@@ -21,7 +21,11 @@ struct QueueBench: AsyncParsableCommand {
             connections. steady: a producer and the worker together. pickup (measured first, on a fresh table): enqueue commit to handler \
             start at --pickup-rate jobs/s (in-process worker). bloat: the drain figure again after \
             --bloat-jobs have passed through, divided by the first. --ceiling also runs \
-            ../shared/bench/queue-ceiling.sh and prints each figure's ratio to it.
+            ../shared/bench/queue-ceiling.sh and prints each figure's ratio to it. --pooler-url runs \
+            the worker, the producers and the pickup worker through a transaction pooler (PgBouncer \
+            with pool_mode = transaction), polling every --poll-interval since they cannot LISTEN; \
+            its database must put schema switchboard_bench first on the search path (connect_query). \
+            The schema's setup, the progress counts and the ceiling stay direct.
             """
     )
 
@@ -39,6 +43,8 @@ struct QueueBench: AsyncParsableCommand {
     @Option(name: .customLong("ceiling-script"), help: "Path of queue-ceiling.sh.") var ceilingScript = "../shared/bench/queue-ceiling.sh"
     @Option(name: .customLong("ceiling-seconds"), help: "Seconds per ceiling figure.") var ceilingSeconds = 10
     @Flag(help: "Print one JSON object instead of a table.") var json = false
+    @Option(name: .customLong("pooler-url"), help: ArgumentHelp("A transaction pooler's URL or conninfo for the worker and producers.", valueName: "url")) var poolerURL: String?
+    @Option(name: .customLong("poll-interval"), help: "Seconds between polls of a queue through --pooler-url.") var pollInterval = 0.05
 
     static let schema = "switchboard_bench"
     static let queue = "bench"
@@ -49,8 +55,10 @@ struct QueueBench: AsyncParsableCommand {
         var reference: (insert: Double, cycle: Double)?
         if ceiling { reference = try QueueCeiling.run(script: ceilingScript, conninfo: server.connectionString, seconds: ceilingSeconds) }
 
-        let (configuration, control) = try await BenchSchema.recreate(Self.schema, on: server)
+        let (direct, control) = try await BenchSchema.recreate(Self.schema, on: server)
         try await control.run { connection in _ = try JobAdmin.pause(queue: Self.queue, on: connection) }
+        var configuration = direct
+        if let poolerURL { configuration = try await Self.pooled(poolerURL) }
 
         let worker = try startWorker(server.connectionString)
         defer { if worker.isRunning { worker.interrupt() } }
@@ -89,14 +97,31 @@ struct QueueBench: AsyncParsableCommand {
         worker.interrupt()
         worker.waitUntilExit()
         await control.close()
-        BenchOutput.print(figures, json: json, title: "switchboard bench queue (\(server.target), schema \(Self.schema))")
+        let through = poolerURL == nil ? "" : ", worker and producers through the pooler at \(configuration.target)"
+        BenchOutput.print(figures, json: json, title: "switchboard bench queue (\(server.target), schema \(Self.schema)\(through))")
+    }
+
+    /// The pooler's configuration, once it is shown to reach the bench schema.
+    private static func pooled(_ url: String) async throws -> PostgresConfiguration {
+        let configuration = try PostgresConfiguration(url).pooled(.transaction)
+        let connection = try await PostgresConnection.connect(configuration)
+        let schema = try await connection.query("SELECT current_schema()").first?.decode(String?.self, at: 0) ?? nil
+        await connection.close()
+        guard schema == Self.schema else {
+            throw CommandFailure("the pooler's database has \(schema.map { "schema \($0)" } ?? "no schema") first on its search path, not \(Self.schema): give it connect_query='SET search_path = \(Self.schema)' in PgBouncer's [databases]")
+        }
+        return configuration
     }
 
     // MARK: Parts
 
     private func startWorker(_ conninfo: String) throws -> Process {
-        try BenchSchema.startWorker(conninfo: conninfo, schema: Self.schema,
-                                    ["--queue", "\(Self.queue)=\(concurrency)", "--batch", String(batch), "--log-level", "warning"])
+        let arguments = ["--queue", "\(Self.queue)=\(concurrency)", "--batch", String(batch), "--log-level", "warning"]
+        if let poolerURL {
+            return try BenchSchema.startWorker(conninfo: poolerURL, schema: nil,
+                                               arguments + ["--transaction-pooling", "--poll-interval", String(pollInterval)])
+        }
+        return try BenchSchema.startWorker(conninfo: conninfo, schema: Self.schema, arguments)
     }
 
     private func waitForWorker(_ control: PostgresConnection) async throws {
@@ -216,6 +241,7 @@ struct QueueBench: AsyncParsableCommand {
         }
         var settings = JobWorkerConfiguration(queues: ["pickup": 16])
         settings.participatesInLeadership = false
+        if configuration.pooling == .transaction { settings.pollInterval = .milliseconds(Int64(pollInterval * 1000)) }
         let worker = JobWorker(database: configuration, configuration: settings, registry: registry)
         let task = Task { try await worker.run() }
         let producer = try await PostgresConnection.connect(configuration)

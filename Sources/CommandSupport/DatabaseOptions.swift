@@ -18,7 +18,17 @@ public struct DatabaseOptions: ParsableArguments, Sendable {
     @Option(name: .customLong("schema"), help: ArgumentHelp("Schema to work in (default: $SWITCHBOARD_SCHEMA, else the server's search path).", valueName: "name"))
     public var schema: String?
 
+    @Flag(name: .customLong("transaction-pooling"), help: ArgumentHelp("The URL reaches PostgreSQL through a pooler in transaction mode, such as PgBouncer's pool_mode = transaction (default: $SWITCHBOARD_TRANSACTION_POOLING=1): no prepared statement, setting or LISTEN outlives a transaction, and nothing is migrated."))
+    public var transactionPooling = false
+
     public var environment: [String: String] { ProcessInfo.processInfo.environment }
+
+    /// How sessions reach the server: `--transaction-pooling` or `SWITCHBOARD_TRANSACTION_POOLING`.
+    public var pooling: PostgresPooling {
+        if transactionPooling { return .transaction }
+        let value = environment["SWITCHBOARD_TRANSACTION_POOLING"]?.lowercased() ?? ""
+        return ["1", "true", "yes", "on"].contains(value) ? .transaction : .session
+    }
 
     public var explicitURL: String? {
         if let databaseURL, !databaseURL.isEmpty { return databaseURL }
@@ -38,9 +48,11 @@ public struct DatabaseOptions: ParsableArguments, Sendable {
     }
 
     /// Connects and brings the schema up to date (creating the schema named by `--schema` if
-    /// missing). Concurrent callers wait for each other.
+    /// missing). Concurrent callers wait for each other. Through a transaction pooler it only
+    /// connects: migrations need a direct connection (`switchboard migrate`).
     public func connectMigrated(_ configuration: PostgresConfiguration) async throws -> PostgresConnection {
         let connection = try await PostgresConnection.connect(configuration)
+        guard configuration.pooling == .session else { return connection }
         do {
             if let schema = effectiveSchema { try await connection.execute("CREATE SCHEMA IF NOT EXISTS \(identifier: schema)") }
             try await Migrator().migrate(on: connection)
@@ -60,7 +72,10 @@ public struct DatabaseOptions: ParsableArguments, Sendable {
 
     /// The server to connect to, ignoring `--schema`.
     public func resolveServer(announce: Bool = false) throws -> PostgresConfiguration {
-        if let url = explicitURL { return try PostgresConfiguration(url) }
+        if let url = explicitURL { return try PostgresConfiguration(url).pooled(pooling) }
+        if pooling == .transaction {
+            throw CommandFailure("--transaction-pooling needs the pooler's URL in --database-url or DATABASE_URL; the embedded PostgreSQL has no pooler")
+        }
         let cluster = embedded
         let started = try cluster.start()
         if announce {

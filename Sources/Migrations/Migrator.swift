@@ -75,6 +75,8 @@ public struct MigrationError: Error, CustomStringConvertible, Sendable {
         case migrationFailed
         /// A definitions file failed; no definitions file of the run was applied.
         case definitionsFailed
+        /// The connection goes through a transaction pooler, which cannot keep the migration lock.
+        case needsOwnSession
     }
 
     public let code: Code
@@ -156,6 +158,9 @@ public struct Migrator: Sendable {
     @discardableResult
     public func migrate(on connection: PostgresConnection) async throws -> MigrationReport {
         try checkNamesAreUnique()
+        guard connection.configuration.pooling == .session else {
+            throw MigrationError(.needsOwnSession, "migrations hold a session advisory lock, which a transaction pooler does not keep: migrate over a direct connection to PostgreSQL (switchboard migrate with a DATABASE_URL that bypasses the pooler)")
+        }
         let migrator = self
         return try await connection.run { connection in
             try connection.execute("SELECT pg_advisory_lock(\(Self.lockKey), hashtext(coalesce(current_schema(), '')))")

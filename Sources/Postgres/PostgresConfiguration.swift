@@ -12,6 +12,9 @@ public struct PostgresConfiguration: Sendable {
     public var connectTimeoutSeconds: Int
     /// What the connection string points at, without any password: `host=… port=… dbname=… user=…`.
     public let target: String
+    /// Whether each session is the client's own (a direct connection, or a pooler in session mode)
+    /// or lent for one transaction at a time (PgBouncer's `pool_mode = transaction`).
+    public var pooling: PostgresPooling = .session
 
     /// Parses and validates the connection string; a malformed one is refused with libpq's reason.
     public init(_ connectionString: String, applicationName: String = "switchboard", connectTimeoutSeconds: Int = 10) throws {
@@ -23,8 +26,22 @@ public struct PostgresConfiguration: Sendable {
 
     /// The same target with `search_path` set to `schema` for every session (through the
     /// `options` connection parameter), e.g. to give each test or tenant a schema of its own.
+    ///
+    /// Refused through a transaction pooler, which refuses the `options` parameter (PgBouncer
+    /// 1.18: "unsupported startup parameter: options"): give the schema a pooler database of its
+    /// own with `connect_query`, or the role a search path with `ALTER ROLE … SET search_path`.
     public func withSearchPath(_ schema: String) throws -> PostgresConfiguration {
-        try appending(["options": "-csearch_path=" + PostgresQuery.quoteIdentifier(schema)])
+        guard pooling == .session else {
+            throw PostgresError(kind: .invalidParameter, message: "a schema cannot be chosen per connection through a transaction pooler (it refuses the options parameter): give the schema a pooler database of its own whose connect_query sets search_path, or the role a search path (ALTER ROLE … SET search_path)")
+        }
+        return try appending(["options": "-csearch_path=" + PostgresQuery.quoteIdentifier(schema)])
+    }
+
+    /// The same target, reached as `pooling` says.
+    public func pooled(_ pooling: PostgresPooling) -> PostgresConfiguration {
+        var copy = self
+        copy.pooling = pooling
+        return copy
     }
 
     /// The same target, logging in as `user` with `password` (they replace any the connection
@@ -48,6 +65,7 @@ public struct PostgresConfiguration: Sendable {
             extended = connectionString + " " + pairs.joined(separator: " ")
         }
         return try PostgresConfiguration(extended, applicationName: applicationName, connectTimeoutSeconds: connectTimeoutSeconds)
+            .pooled(pooling)
     }
 
     /// Parses with `PQconninfoParse` and keeps the parts worth showing.
@@ -69,6 +87,18 @@ public struct PostgresConfiguration: Sendable {
         let shown = ["host", "hostaddr", "port", "dbname", "user"].compactMap { key in values[key].map { "\(key)=\($0)" } }
         return shown.isEmpty ? "the libpq defaults (PGHOST, PGPORT, PGDATABASE, PGUSER)" : shown.joined(separator: " ")
     }
+}
+
+/// How sessions reach the server.
+public enum PostgresPooling: String, Sendable, CaseIterable {
+    /// The session is the client's for as long as it is open: named prepared statements, `SET`,
+    /// `LISTEN` and session advisory locks all work.
+    case session
+    /// A transaction pooler lends a server session for one transaction at a time, so nothing may
+    /// outlive a transaction: statements go unnamed (parsed and planned each time), settings are
+    /// made per transaction (``PostgresConnection/useSettings(_:)``), and `LISTEN` and session
+    /// advisory locks are refused.
+    case transaction
 }
 
 extension String {

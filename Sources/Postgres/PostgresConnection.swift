@@ -36,6 +36,9 @@ public actor PostgresConnection {
     }
     private let noticeSink: NoticeSink
     private var statements: [String: String] = [:]
+    private var settings: [(name: String, value: String)] = []
+    /// Through a transaction pooler: the settings were made in the transaction now open.
+    private var settingsInTransaction = false
     private var statementCounter = 0
     private var savepointDepth = 0
     private nonisolated let brokenFlag = Atomic<Bool>(false)
@@ -130,11 +133,28 @@ public actor PostgresConnection {
 
     // MARK: Queries
 
-    /// Runs one statement as a prepared statement (prepared once per connection, then reused) and
-    /// returns its complete result.
+    /// Runs one statement and returns its complete result. On a session of its own the statement
+    /// is prepared once per connection, then reused; through a transaction pooler it goes unnamed
+    /// (parsed and planned each time), since the next transaction may run on another session.
     @discardableResult
     public func query(_ query: PostgresQuery) throws -> PostgresResult {
         let handle = try liveHandle()
+        if configuration.pooling == .transaction {
+            if settingsDue(handle) {
+                // The settings go first in the statement's transaction, one round trip for both.
+                let results = try runPipeline([[settingsQuery(local: true), query]], on: handle)[0]
+                noteTransactionState(handle, applied: true)
+                _ = try results[0].get()
+                return try results[1].get()
+            }
+            defer { noteTransactionState(handle) }
+            let result = try Self.withParameters(query.binds) { count, values, lengths, formats in
+                query.binds.map { Oid($0.type.oid) }.withUnsafeBufferPointer { types in
+                    PQexecParams(handle, query.sql, count, types.baseAddress, values, lengths, formats, 0)
+                }
+            }
+            return try checked(result, on: handle)
+        }
         let name = try preparedStatement(for: query, on: handle)
         do {
             return try executePrepared(name, query, on: handle)
@@ -161,12 +181,42 @@ public actor PostgresConnection {
         guard !sql.utf8.contains(0) else {
             throw PostgresError(kind: .invalidParameter, message: "SQL text contains a NUL byte")
         }
+        defer { if configuration.pooling == .transaction { noteTransactionState(handle) } }
         return try checked(PQexec(handle, sql), on: handle)
     }
 
     /// Sends a notification through `pg_notify`, delivered when the current transaction commits.
     public func notify(channel: String, payload: String = "") throws {
         try execute("SELECT pg_notify(\(channel), \(payload))")
+    }
+
+    /// Sets run-time parameters (`enable_seqscan`, `jit`, `synchronous_commit`…) for everything
+    /// this connection runs from now on, replacing those set before. On a session of its own they
+    /// are set once; through a transaction pooler they are set again inside every transaction
+    /// (``query(_:)``, ``pipeline(_:)``, ``transaction(isolation:_:)``), so they never leak into
+    /// another client's transaction on the same server session. ``simpleQuery(unsafeSQL:)`` and
+    /// ``copyFrom(table:schema:columns:rows:)`` do not apply them there.
+    public func useSettings(_ settings: [(name: String, value: String)]) throws {
+        self.settings = settings
+        guard configuration.pooling == .session, !settings.isEmpty else { return }
+        try query(settingsQuery(local: false))
+    }
+
+    /// Through a transaction pooler: true when the settings are not yet made in the transaction the
+    /// next statement runs in (a new one outside a transaction block).
+    private func settingsDue(_ handle: OpaquePointer) -> Bool {
+        !settings.isEmpty && (!settingsInTransaction || PQtransactionStatus(handle) == PQTRANS_IDLE)
+    }
+
+    /// Records whether the settings hold in the transaction now open, `applied` saying whether
+    /// the statement just run made them.
+    private func noteTransactionState(_ handle: OpaquePointer, applied: Bool = false) {
+        settingsInTransaction = PQtransactionStatus(handle) != PQTRANS_IDLE && (settingsInTransaction || applied)
+    }
+
+    /// `set_config` for every setting, in one statement.
+    private func settingsQuery(local: Bool) -> PostgresQuery {
+        "SELECT count(set_config(name, value, \(local))) FROM unnest(\(settings.map(\.name)), \(settings.map(\.value))) AS s(name, value)"
     }
 
     /// Runs `body` isolated to this connection: every call inside is a direct call on the
@@ -206,6 +256,8 @@ public actor PostgresConnection {
             return value
         } catch {
             rollBackQuietly("ROLLBACK TO SAVEPOINT \(savepoint); RELEASE SAVEPOINT \(savepoint)")
+            // Settings made inside the savepoint were undone with it.
+            settingsInTransaction = false
             throw error
         }
     }
@@ -239,49 +291,88 @@ public actor PostgresConnection {
     /// statement commits on its own.
     public func pipeline(_ queries: [PostgresQuery]) throws -> [Result<PostgresResult, PostgresError>] {
         let handle = try liveHandle()
-        var outcomes = [Result<PostgresResult, PostgresError>?](repeating: nil, count: queries.count)
-        var names = [String?](repeating: nil, count: queries.count)
-        for (index, query) in queries.enumerated() {
-            do { names[index] = try preparedStatement(for: query, on: handle) } catch let error as PostgresError {
-                outcomes[index] = .failure(error)
+        // Through a transaction pooler, each statement outside a transaction is a transaction of
+        // its own and carries the settings with it; inside one, the first statement does.
+        if configuration.pooling == .transaction, settingsDue(handle) {
+            let settings = settingsQuery(local: true)
+            if PQtransactionStatus(handle) == PQTRANS_IDLE {
+                defer { noteTransactionState(handle, applied: true) }
+                return try runPipeline(queries.map { [settings, $0] }, on: handle).map { $0[1] }
             }
+            try self.query(settings)
+        }
+        defer { if configuration.pooling == .transaction { noteTransactionState(handle) } }
+        return try runPipeline(queries.map { [$0] }, on: handle).map { $0[0] }
+    }
+
+    /// Sends each group of statements followed by one sync point, then reads every result. The
+    /// statements of a group run in one implicit transaction: after a failure, the rest of its
+    /// group is not run. A group with a statement that cannot be sent (it fails to prepare, or
+    /// a parameter is text with a NUL byte) is not sent at all.
+    private func runPipeline(_ groups: [[PostgresQuery]], on handle: OpaquePointer) throws -> [[Result<PostgresResult, PostgresError>]] {
+        let notRun = PostgresError(kind: .client, message: "not run: another statement of its group could not be sent")
+        var outcomes = groups.map { [Result<PostgresResult, PostgresError>](repeating: .failure(notRun), count: $0.count) }
+        // Checked and (on a session of its own) prepared first, outside pipeline mode.
+        var names = groups.map { [String?](repeating: nil, count: $0.count) }
+        var sendable: [Int] = []
+        for (group, queries) in groups.enumerated() {
+            var ready = true
+            for (index, query) in queries.enumerated() {
+                do {
+                    try Self.checkParameters(query.binds)
+                    if configuration.pooling == .session { names[group][index] = try preparedStatement(for: query, on: handle) }
+                } catch let error as PostgresError {
+                    outcomes[group][index] = .failure(error)
+                    ready = false
+                }
+            }
+            if ready { sendable.append(group) }
         }
         guard PQenterPipelineMode(handle) == 1 else { throw connectionError(on: handle, "entering pipeline mode") }
         PQsetnonblocking(handle, 1)
         var sent: [Int] = []
         var sendFailure: PostgresError?
-        for (index, query) in queries.enumerated() {
-            guard let name = names[index] else { continue }
-            do {
+        sending: for group in sendable {
+            for (index, query) in groups[group].enumerated() {
                 let accepted = try Self.withParameters(query.binds) { count, values, lengths, formats in
-                    PQsendQueryPrepared(handle, name, count, values, lengths, formats, 0)
+                    if let name = names[group][index] {
+                        return PQsendQueryPrepared(handle, name, count, values, lengths, formats, 0)
+                    }
+                    return query.binds.map { Oid($0.type.oid) }.withUnsafeBufferPointer { types in
+                        PQsendQueryParams(handle, query.sql, count, types.baseAddress, values, lengths, formats, 0)
+                    }
                 }
-                guard accepted == 1, PQpipelineSync(handle) == 1 else {
+                guard accepted == 1 else {
                     sendFailure = connectionError(on: handle, "sending a pipeline")
-                    break
+                    break sending
                 }
-                sent.append(index)
-            } catch let error as PostgresError {
-                outcomes[index] = .failure(error)
             }
+            guard PQpipelineSync(handle) == 1 else {
+                sendFailure = connectionError(on: handle, "sending a pipeline")
+                break
+            }
+            sent.append(group)
         }
         if sendFailure == nil {
             sendFailure = flushPipeline(on: handle)
         }
         PQsetnonblocking(handle, 0)
-        for index in sent {
+        for group in sent {
             if let sendFailure {
-                outcomes[index] = .failure(sendFailure)
+                for index in outcomes[group].indices { outcomes[group][index] = .failure(sendFailure) }
                 continue
             }
-            let result = PQgetResult(handle)
-            do { outcomes[index] = .success(try checked(result, on: handle)) } catch let error as PostgresError {
-                outcomes[index] = .failure(error)
+            for index in groups[group].indices {
+                let result = PQgetResult(handle)
+                do { outcomes[group][index] = .success(try checked(result, on: handle)) } catch let error as PostgresError {
+                    outcomes[group][index] = .failure(error)
+                }
+                // Each statement's results end with NULL.
+                if result != nil {
+                    while let extra = PQgetResult(handle) { PQclear(extra) }
+                }
             }
-            // Each statement's results end with NULL; then comes its sync point's own result.
-            if result != nil {
-                while let extra = PQgetResult(handle) { PQclear(extra) }
-            }
+            // Then comes the sync point's own result.
             if let sync = PQgetResult(handle) {
                 if PQresultStatus(sync) != PGRES_PIPELINE_SYNC { sendFailure = PostgresError(kind: .client, message: "pipeline results out of step") }
                 PQclear(sync)
@@ -289,7 +380,7 @@ public actor PostgresConnection {
             if PQstatus(handle) != CONNECTION_OK { sendFailure = connectionError(on: handle, "reading pipeline results") }
         }
         if PQstatus(handle) == CONNECTION_OK { PQexitPipelineMode(handle) }
-        return outcomes.map { $0 ?? .failure(PostgresError(kind: .client, message: "statement was not sent")) }
+        return outcomes
     }
 
     /// Pushes the buffered pipeline to the server, reading its replies meanwhile so neither side
@@ -443,6 +534,18 @@ public actor PostgresConnection {
         return PostgresError(kind: lost ? .connection : .client, message: message, context: "\(action) on \(configuration.target)")
     }
 
+    /// Throws what ``withParameters(_:_:)`` would, without laying anything out.
+    static func checkParameters(_ binds: [PostgresBind]) throws {
+        for (index, bind) in binds.enumerated() {
+            if case .text(let text)? = bind.value, text.utf8.contains(0) { throw nulInText(parameter: index) }
+        }
+    }
+
+    private static func nulInText(parameter index: Int) -> PostgresError {
+        PostgresError(kind: .invalidParameter,
+                      message: "parameter $\(index + 1) is text containing a NUL byte (U+0000), which PostgreSQL cannot store in text; send binary data as Data (bytea)")
+    }
+
     /// Lays the parameters out as libpq wants them: one buffer of NUL-terminated text values
     /// (or raw bytes for binary ones), with pointer, length and format arrays.
     static func withParameters<R>(_ binds: [PostgresBind],
@@ -464,10 +567,7 @@ public actor PostgresConnection {
             case .text(let text)?:
                 let start = storage.count
                 storage.append(contentsOf: text.utf8)
-                if storage[start...].contains(0) {
-                    throw PostgresError(kind: .invalidParameter,
-                                        message: "parameter $\(index + 1) is text containing a NUL byte (U+0000), which PostgreSQL cannot store in text; send binary data as Data (bytea)")
-                }
+                if storage[start...].contains(0) { throw nulInText(parameter: index) }
                 storage.append(0)
                 offsets.append(start)
                 lengths.append(0)

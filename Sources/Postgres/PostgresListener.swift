@@ -56,9 +56,13 @@ public final class PostgresListener: Sendable {
     /// With `handler`, every event goes to it instead of ``events``: it is called on the
     /// listener's thread, the moment the event is read, and must return quickly without
     /// blocking. That saves a hop through a task for latency-critical wake-ups.
+    /// Refused for a configuration with transaction pooling.
     public init(configuration: PostgresConfiguration, backoff: PostgresReconnectBackoff = .init(),
                 pingInterval: Duration = .seconds(30), logger: Logger = Logger(label: "switchboard.postgres.listener"),
                 handler: (@Sendable (PostgresListenerEvent) -> Void)? = nil) throws {
+        guard configuration.pooling == .session else {
+            throw PostgresError(kind: .invalidParameter, message: "LISTEN needs a session of its own, which a transaction pooler does not keep: listen on a direct connection, or poll instead")
+        }
         let (events, continuation) = AsyncStream<PostgresListenerEvent>.makeStream()
         self.events = events
         let deliver: @Sendable (PostgresListenerEvent) -> Void = handler ?? { continuation.yield($0) }

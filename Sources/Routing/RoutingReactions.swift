@@ -10,7 +10,8 @@ import Synchronization
 ///
 /// Notifications are wake-ups only: every `sweepInterval`, and after the listener reconnects,
 /// waiting conversations are offered to every agent with room, so nothing waits on a lost
-/// notification. Work that piles up while a pass runs is merged into the next pass.
+/// notification. Work that piles up while a pass runs is merged into the next pass. Through a
+/// transaction pooler, which keeps no session to LISTEN on, the sweep is all there is.
 public final class RoutingReactions: Service, Sendable {
     public static let channel = "switchboard_routing"
 
@@ -39,7 +40,7 @@ public final class RoutingReactions: Service, Sendable {
 
     public func run() async throws {
         let (wakeups, wake) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
-        let listener = try PostgresListener(configuration: configuration, logger: logger) { [self] event in
+        let listener = configuration.pooling == .transaction ? nil : try PostgresListener(configuration: configuration, logger: logger) { [self] event in
             pending.withLock { pending in
                 switch event {
                 case .reconnected: pending.everyone = true
@@ -51,7 +52,7 @@ public final class RoutingReactions: Service, Sendable {
             }
             wake.yield()
         }
-        try await listener.listen(Self.channel)
+        try await listener?.listen(Self.channel)
         // What waited before this worker started.
         pending.withLock { $0.everyone = true }
         wake.yield()
@@ -68,7 +69,7 @@ public final class RoutingReactions: Service, Sendable {
             }
             group.cancelAll()
         }
-        listener.stop()
+        listener?.stop()
         wake.finish()
     }
 

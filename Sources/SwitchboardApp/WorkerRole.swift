@@ -47,7 +47,8 @@ public struct WorkerRoleConfiguration: Sendable {
     public var ingest = Ingest()
     public var routing = Routing()
     public var notify = Notify()
-    /// Apply pending migrations and changed definitions before starting.
+    /// Apply pending migrations and changed definitions before starting (never through a
+    /// transaction pooler, which cannot keep the migration lock).
     public var migrate = true
     /// Connections the handlers share at most: job slots can be many more than the server's connections.
     public var maximumPoolSize = 16
@@ -81,7 +82,11 @@ public struct WorkerRole: Sendable {
         try configuration.worker.validate()
         let connection = try await PostgresConnection.connect(configuration.database)
         do {
-            if configuration.migrate { try await Migrator().migrate(on: connection) }
+            if configuration.migrate, configuration.database.pooling == .transaction {
+                logger.notice("migrations are not applied through a transaction pooler: run switchboard migrate over a direct connection (the compose file's and Kubernetes' migrate step do)")
+            } else if configuration.migrate {
+                try await Migrator().migrate(on: connection)
+            }
             if configuration.runsRouting { try await connection.run { try RoutingWorker.installSLASchedule(on: $0) } }
             if configuration.runsNotify { try await connection.run { try NotifyWorker.installSweepSchedule(on: $0) } }
             if configuration.runsSurveys { try await connection.run { try SurveyWorker.installRefreshSchedule(on: $0) } }

@@ -75,7 +75,7 @@ struct WorkerOptions: ParsableArguments {
     @Option(name: .customLong("poll-interval"), help: "Seconds between polls of an idle queue.")
     var pollInterval = 1.0
 
-    @Flag(name: .customLong("poll-only"), help: "Never LISTEN; only poll (PgBouncer transaction pooling).")
+    @Flag(name: .customLong("poll-only"), help: "Never LISTEN; only poll (implied by --transaction-pooling).")
     var pollOnly = false
 
     @Option(help: "Seconds a claimed job stays leased without a heartbeat.")

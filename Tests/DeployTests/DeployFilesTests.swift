@@ -21,8 +21,34 @@ struct DeployFilesTests {
         let unset = try PythonTools.run(["/usr/bin/docker-compose", "-f", Self.compose, "config", "-q"], environment: [:])
         #expect(unset.status != 0 && unset.output.contains("set POSTGRES_PASSWORD"), "\(unset.output)")
         let services = try PythonTools.run(["/usr/bin/docker-compose", "-f", Self.compose, "config", "--services"], environment: ["POSTGRES_PASSWORD": "test"])
+        // `config --services` lists the services of every profile; `up` starts pgbouncer only with its profile.
         #expect(Set(services.output.split(separator: "\n").map(String.init))
-                == ["postgres", "migrate", "serve", "worker-ingest", "worker-routing", "worker-notify", "worker-surveys"])
+                == ["postgres", "migrate", "serve", "worker-ingest", "worker-routing", "worker-notify", "worker-surveys", "pgbouncer"])
+    }
+
+    @Test("compose's pgbouncer profile puts PgBouncer in transaction pooling before serve and the workers; migrate still connects directly")
+    func composePgBouncerProfile() throws {
+        let environment = ["POSTGRES_PASSWORD": "test", "SWITCHBOARD_DATABASE_HOST": "pgbouncer", "SWITCHBOARD_TRANSACTION_POOLING": "1"]
+        let arguments = ["/usr/bin/docker-compose", "-f", Self.compose, "--profile", "pgbouncer", "config"]
+        let services = try PythonTools.run(arguments + ["--services"], environment: environment)
+        #expect(services.output.split(separator: "\n").contains("pgbouncer"), "\(services.output)")
+        let config = try PythonTools.run(arguments, environment: environment)
+        #expect(config.status == 0, "\(config.output)")
+        // Each service's block of the resolved file, by its two-space-indented name.
+        var blocks: [String: String] = [:]
+        var current: String?
+        for line in config.output.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line.hasPrefix("  "), !line.hasPrefix("   "), line.hasSuffix(":") { current = String(line.dropFirst(2).dropLast()) }
+            else if !line.hasPrefix(" ") { current = nil }
+            if let current { blocks[current, default: ""] += line + "\n" }
+        }
+        #expect(blocks["pgbouncer"]?.contains("POOL_MODE: transaction") == true, "\(config.output)")
+        #expect(blocks["migrate"]?.contains("@postgres:5432/") == true && blocks["migrate"]?.contains("SWITCHBOARD_TRANSACTION_POOLING: '0'") == true,
+                "\(blocks["migrate"] ?? config.output)")
+        for service in ["serve", "worker-ingest", "worker-routing", "worker-notify", "worker-surveys"] {
+            #expect(blocks[service]?.contains("@pgbouncer:5432/") == true && blocks[service]?.contains("SWITCHBOARD_TRANSACTION_POOLING: '1'") == true,
+                    "\(service): \(blocks[service] ?? config.output)")
+        }
     }
 
     @Test("kubernetes-validate --strict passes every core manifest; KEDA's kinds pass KEDA's CRD schemas and scale each worker on its own queue")

@@ -19,7 +19,7 @@ struct IngestFixture {
         let connection = try await schema.connect()
         var failure: (any Error)?
         do {
-            try await Migrator().migrate(on: connection)
+            try await schema.migrate()
             try await body(IngestFixture(schema: schema, connection: connection))
         } catch { failure = error }
         await connection.close()

@@ -13,7 +13,7 @@ struct ClaimPlanTests {
     func statementsReadWhatTheyHandle() async throws {
         try await QueueFixture.with("claim_plan") { fixture in
             let reads = try await fixture.connection.run { connection in
-                try connection.simpleQuery(unsafeSQL: WorkerStatements.sessionSettings)
+                try connection.useSettings(WorkerStatements.sessionSettings)
                 let worker = try WorkerStatements.register(host: "test", pid: 1, queues: ["default": 64], reuse: nil, on: connection)
                 // What autovacuum records after a backlog drained: the table's pages, nearly
                 // all of their rows gone, so the statistics say a page holds almost no job.

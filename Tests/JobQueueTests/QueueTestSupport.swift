@@ -15,7 +15,7 @@ struct QueueFixture {
     static func make(_ label: String) async throws -> QueueFixture {
         let schema = try await TestDatabase.freshSchema(label)
         let connection = try await schema.connect()
-        try await Migrator().migrate(on: connection)
+        try await schema.migrate()
         return QueueFixture(schema: schema, connection: connection)
     }
 

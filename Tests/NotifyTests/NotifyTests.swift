@@ -25,7 +25,7 @@ struct NotifyFixture {
         var failure: (any Error)?
         var peer: SMTPPeer?
         do {
-            try await Migrator().migrate(on: connection)
+            try await schema.migrate()
             let started = try await SMTPPeer.start()
             peer = started
             try await connection.execute("UPDATE stores SET name = 'Чайна Крамниця', support_email = 'help@shop.example' WHERE is_default")
@@ -320,8 +320,8 @@ struct NotifyDocsTests {
     func examplesRun() async throws {
         let blocks = try sqlExamples(inDocs: "notify.md")
         #expect(blocks.count >= 5)
-        try await TestDatabase.withConnection("notify_docs") { connection, _ in
-            try await Migrator().migrate(on: connection)
+        try await TestDatabase.withConnection("notify_docs") { connection, schema in
+            try await schema.migrate()
             for block in blocks {
                 do {
                     try await connection.simpleQuery(unsafeSQL: block)

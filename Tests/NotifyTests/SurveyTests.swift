@@ -353,8 +353,8 @@ struct SurveyReplyTests {
 
     @Test("What counts as a bare rating")
     func ratings() async throws {
-        try await TestDatabase.withConnection("survey-ratings") { connection, _ in
-            try await Migrator().migrate(on: connection)
+        try await TestDatabase.withConnection("survey-ratings") { connection, schema in
+            try await schema.migrate()
             for (text, rating, of) in [("5", 5, nil), ("5.", 5, nil), ("4 / 5", 4, 5), ("١٠", 10, nil), ("۹/۱۰", 9, 10), ("３", 3, nil),
                                        ("10/10!", 10, 10)] as [(String, Int, Int?)] {
                 let row = try #require(try await connection.query("SELECT o_rating, o_of FROM survey_rating_in(\(text))").first)

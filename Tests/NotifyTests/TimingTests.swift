@@ -9,8 +9,8 @@ import TestSupport
 struct TimingTests {
     @Test("quiet hours end at the local end time, across midnight and the spring DST change; a daytime window too")
     func quietUntil() async throws {
-        try await TestDatabase.withConnection("quiet_until") { connection, _ in
-            try await Migrator().migrate(on: connection)
+        try await TestDatabase.withConnection("quiet_until") { connection, schema in
+            try await schema.migrate()
             let cases: [(zone: String, start: String, end: String, at: String, until: String?)] = [
                 ("Europe/Kyiv", "21:00", "08:00", "2026-12-03 23:30+02", "2026-12-04 08:00+02"),
                 ("Europe/Kyiv", "21:00", "08:00", "2026-12-04 03:30+02", "2026-12-04 08:00+02"),

@@ -18,7 +18,7 @@ struct RoutingFixture {
         let connection = try await schema.connect()
         var failure: (any Error)?
         do {
-            try await Migrator().migrate(on: connection)
+            try await schema.migrate()
             try await body(RoutingFixture(schema: schema, connection: connection))
         } catch { failure = error }
         await connection.close()

@@ -1,6 +1,7 @@
 public import Postgres
 public import EmbeddedPostgres
 import Foundation
+import Migrations
 import Logging
 
 /// The PostgreSQL server the tests run against: `TEST_DATABASE_URL` when set, otherwise a
@@ -12,15 +13,23 @@ public enum TestDatabase {
         try await shared.connectionString()
     }
 
-    /// A new, empty schema; the returned configuration puts it first on the search path.
+    /// A new, empty schema; the returned configuration puts it first on the search path. With
+    /// `SWITCHBOARD_TEST_PGBOUNCER=1` it goes through PgBouncer in transaction pooling.
     public static func freshSchema(_ label: String = "t") async throws -> TestSchema {
         let base = try PostgresConfiguration(try await connectionString())
         let name = "\(label.lowercased().filter { $0.isLetter || $0.isNumber }.prefix(20))_\(UInt32.random(in: .min ... .max))"
         let connection = try await PostgresConnection.connect(base)
         try await connection.execute("CREATE SCHEMA \(identifier: name)")
         await connection.close()
-        return TestSchema(name: name, configuration: try base.withSearchPath(name), base: base)
+        let direct = try base.withSearchPath(name)
+        if let bouncer = try await shared.pgBouncer() {
+            return TestSchema(name: name, configuration: try await bouncer.configuration(forSchema: name), base: base, direct: direct)
+        }
+        return TestSchema(name: name, configuration: direct, base: base, direct: direct)
     }
+
+    /// Whether this run reaches the server through PgBouncer in transaction pooling.
+    public static var throughPgBouncer: Bool { TestPgBouncer.isEnabled }
 
     /// Runs `body` with a connection to a fresh schema, then closes the connection and drops the
     /// schema, whether `body` returned or threw.
@@ -58,19 +67,31 @@ public enum TestDatabase {
 /// A schema owned by one test.
 public struct TestSchema: Sendable {
     public let name: String
-    /// Connects with `search_path` set to the schema.
+    /// Connects with `search_path` set to the schema (through PgBouncer when the run does).
     public let configuration: PostgresConfiguration
     /// Connects with the server's default search path.
     public let base: PostgresConfiguration
+    /// Connects to the server itself with `search_path` set to the schema: what migrations and
+    /// anything else that needs a session of its own use.
+    public let direct: PostgresConfiguration
 
-    public init(name: String, configuration: PostgresConfiguration, base: PostgresConfiguration) {
+    public init(name: String, configuration: PostgresConfiguration, base: PostgresConfiguration, direct: PostgresConfiguration? = nil) {
         self.name = name
         self.configuration = configuration
         self.base = base
+        self.direct = direct ?? configuration
     }
 
     public func connect() async throws -> PostgresConnection {
         try await PostgresConnection.connect(configuration)
+    }
+
+    /// Brings the schema up to date over a direct connection, as `switchboard migrate` does in a
+    /// deployment with a transaction pooler.
+    public func migrate() async throws {
+        let connection = try await PostgresConnection.connect(direct)
+        defer { Task { await connection.close() } }
+        try await Migrator().migrate(on: connection)
     }
 
     public func drop() async throws {
@@ -82,6 +103,22 @@ public struct TestSchema: Sendable {
 
 actor SharedServer {
     private var started: String?
+    private var cluster: EmbeddedPostgres?
+    private var bouncer: TestPgBouncer?
+
+    /// PgBouncer in front of the embedded cluster, when the run asks for it.
+    func pgBouncer() async throws -> TestPgBouncer? {
+        guard TestPgBouncer.isEnabled else { return nil }
+        if let bouncer { return bouncer }
+        _ = try await connectionString()
+        guard let cluster else {
+            throw TimedOut(description: "SWITCHBOARD_TEST_PGBOUNCER needs the embedded test cluster; unset TEST_DATABASE_URL")
+        }
+        let made = TestPgBouncer(directory: cluster.directory.appending(path: "pgbouncer"), serverHost: cluster.dataDirectory.path,
+                                 serverPort: cluster.port, user: EmbeddedPostgres.user)
+        bouncer = made
+        return made
+    }
 
     func connectionString() async throws -> String {
         if let started { return started }
@@ -99,6 +136,7 @@ actor SharedServer {
                                        settings: ["max_connections": "500", "max_locks_per_transaction": "512"])
         try await TestDatabase.blocking { try cluster.start() }
         Cleanup.register(cluster)
+        self.cluster = cluster
         started = cluster.connectionString
         return cluster.connectionString
     }
@@ -126,18 +164,31 @@ enum Cleanup {
         clusters.add(cluster)
         _ = exitHook
     }
+
+    /// A helper process (PgBouncer) ended before the clusters are.
+    static func register(_ process: Process) {
+        clusters.add(process)
+        _ = exitHook
+    }
 }
 
 final class LockedClusters: @unchecked Sendable {
     private let lock = NSLock()
     private var clusters: [EmbeddedPostgres] = []
+    private var processes: [Process] = []
 
     func add(_ cluster: EmbeddedPostgres) {
         lock.withLock { clusters.append(cluster) }
     }
 
+    func add(_ process: Process) {
+        lock.withLock { processes.append(process) }
+    }
+
     func destroyAll() {
-        let all = lock.withLock { clusters }
+        let (all, helpers) = lock.withLock { (clusters, processes) }
+        // runuser passes SIGTERM on to PgBouncer, which then closes its sessions.
+        for process in helpers where process.isRunning { kill(process.processIdentifier, SIGTERM) }
         // Keep the clusters when asked to, for a look at server.log after a failure.
         guard ProcessInfo.processInfo.environment["SWITCHBOARD_KEEP_TEST_CLUSTER"] == nil else { return }
         for cluster in all { try? cluster.destroy() }

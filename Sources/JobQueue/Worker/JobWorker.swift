@@ -57,10 +57,12 @@ public final class JobWorker: Service, Sendable {
         // last few, and each loss is safe (docs/queue.md, "Commits").
         let control = ManagedConnection(configuration: withName("worker"), logger: logger, asynchronousCommit: true)
         let id = try await registerWithRetry(control)
+        // A transaction pooler keeps no session to LISTEN on: such a worker polls.
+        let listens = configuration.listen && database.pooling == .session
         logger.info("worker started", metadata: ["worker.id": "\(id)", "queues": "\(configuration.queues)",
-                                                 "kinds": "\(registry.kinds)", "mode": "\(configuration.listen ? "listen" : "poll-only")"])
+                                                 "kinds": "\(registry.kinds)", "mode": "\(listens ? "listen" : "poll-only")"])
         // Notifications wake claim loops straight from the listener's thread: no task in between.
-        let listener = configuration.listen
+        let listener = listens
             ? try PostgresListener(configuration: withName("listener"), logger: logger) { [queueSignals] event in
                 switch event {
                 case .notification(let notification):

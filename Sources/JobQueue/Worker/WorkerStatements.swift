@@ -21,7 +21,10 @@ enum WorkerStatements {
     /// JIT goes off too: a plan that must still read a small table sequentially (the leader's
     /// lease row) carries the cost penalty that disabling sequential scans adds, far above JIT's
     /// threshold, and compiling it took 80–230 ms a run (measured).
-    static let sessionSettings = "SET enable_seqscan = off; SET jit = off"
+    ///
+    /// Through a transaction pooler they are made in every transaction instead
+    /// (``PostgresConnection/useSettings(_:)``).
+    static let sessionSettings: [(name: String, value: String)] = [("enable_seqscan", "off"), ("jit", "off")]
 
     static func register(host: String, pid: Int32, queues: [String: Int], reuse id: Int64?,
                          on connection: isolated PostgresConnection) throws -> Int64 {

@@ -88,8 +88,8 @@ final class ManagedConnection: Sendable {
             }
             let task = Task { [configuration, logger, asynchronousCommit] in
                 let connection = try await PostgresConnection.connect(configuration, logger: logger)
-                let settings = WorkerStatements.sessionSettings + (asynchronousCommit ? "; SET synchronous_commit = off" : "")
-                do { try await connection.simpleQuery(unsafeSQL: settings) } catch {
+                let settings = WorkerStatements.sessionSettings + (asynchronousCommit ? [("synchronous_commit", "off")] : [])
+                do { try await connection.useSettings(settings) } catch {
                     await connection.close()
                     throw error
                 }
