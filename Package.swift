@@ -68,6 +68,18 @@ let package = Package(
             dependencies: ["CCLD2"],
             swiftSettings: strict
         ),
+        // fastText's supervised classifier behind C functions (Debian: libfasttext-dev).
+        .target(
+            name: "CFastText",
+            path: "Sources/CFastText",
+            linkerSettings: [.linkedLibrary("fasttext")]
+        ),
+        // Conversation categories learnt from the shop's own messages (issue 20).
+        .target(
+            name: "Categories",
+            dependencies: ["CFastText", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict
+        ),
         // GMime 3 behind a few C functions (Debian: libgmime-3.0-dev), found through pkg-config.
         .systemLibrary(
             name: "CGMime",
@@ -399,6 +411,11 @@ let package = Package(
         .testTarget(
             name: "LanguageDetectionTests",
             dependencies: ["LanguageDetection"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "CategoriesTests",
+            dependencies: ["Categories"],
             swiftSettings: strict
         ),
         .testTarget(
