@@ -77,7 +77,7 @@ let package = Package(
         // Conversation categories learnt from the shop's own messages (issue 20).
         .target(
             name: "Categories",
-            dependencies: ["CFastText", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["CFastText", "Postgres", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict
         ),
         // GMime 3 behind a few C functions (Debian: libgmime-3.0-dev), found through pkg-config.
@@ -325,7 +325,7 @@ let package = Package(
             name: "switchboard",
             dependencies: [
                 "SwitchboardApp", "CommandSupport", "Demo", "Benchmarks", "Postgres", "EmbeddedPostgres", "Migrations", "JobQueue",
-                "Helpdesk", "Ingest", "Routing", "Notify", "InboundParsing", "Server", "Console", "Reports",
+                "Helpdesk", "Ingest", "Routing", "Notify", "InboundParsing", "Server", "Console", "Reports", "Categories",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -415,7 +415,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CategoriesTests",
-            dependencies: ["Categories"],
+            dependencies: ["Categories", "Postgres", "Migrations", "TestSupport"],
             swiftSettings: strict
         ),
         .testTarget(

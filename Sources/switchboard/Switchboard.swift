@@ -17,7 +17,7 @@ struct Switchboard: AsyncParsableCommand {
             With DATABASE_URL unset, commands use a private PostgreSQL cluster in SWITCHBOARD_DATA_DIR \
             (default ./.switchboard), started on demand.
             """,
-        subcommands: [MigrateCommand.self, WorkerCommand.self, ServeCommand.self, JobsCommand.self, InboundCommand.self, RouteCommand.self, NotifyCommand.self, ReportCommand.self, DatabaseCommand.self, DemoCommand.self, BenchCommand.self]
+        subcommands: [MigrateCommand.self, WorkerCommand.self, ServeCommand.self, JobsCommand.self, InboundCommand.self, RouteCommand.self, NotifyCommand.self, ReportCommand.self, CategoriesCommand.self, DatabaseCommand.self, DemoCommand.self, BenchCommand.self]
     )
 
     /// Parses, runs, and reports failures as one line on stderr with a non-zero exit status.

@@ -169,6 +169,9 @@ struct DefinitionsTests {
         "trigger CREATE TRIGGER surveys_follow_", "view survey_metrics_daily",
         // The queue depth KEDA scales the worker roles on (deploy/kubernetes), and the process kinds' roles (0029, roles.sql).
         "function queue_available(", "function switchboard_grant_roles(", "function switchboard_role_list",
+        // Categories that learn (0030, categories.sql): labelled examples and model versions.
+        "column category_examples", "constraint category_examples", "index CREATE INDEX category_examples", "index CREATE UNIQUE INDEX category_examples",
+        "column category_models", "constraint category_models", "index CREATE UNIQUE INDEX category_models", "function set_conversation_category(",
         // Round-robin turns under an advisory lock, not the team's row (the worker role only reads teams).
         "function routing_team_lock_key(",
         // Advisory lock keys name the schema, so schemas sharing a database never wait on each other.

@@ -22,7 +22,7 @@ CREATE OR REPLACE FUNCTION switchboard_role_lists() RETURNS TABLE (relation text
         'urgency_rules']) AS r
     UNION ALL SELECT r, 'intake' FROM unnest(ARRAY['intake_integrations']) AS r
     UNION ALL SELECT r, 'data' FROM unnest(ARRAY[
-        'audit_events', 'consent_confirmations', 'consent_events', 'conversations', 'customer_identities',
+        'audit_events', 'category_examples', 'category_models', 'consent_confirmations', 'consent_events', 'conversations', 'customer_identities',
         'customer_links', 'customers', 'inbound_messages', 'messages', 'notify_events', 'notify_provider_health',
         'notify_suppressions', 'order_events', 'order_items', 'orders', 'outbox', 'routing_decisions', 'service_facts',
         'service_facts_stale', 'surveys',

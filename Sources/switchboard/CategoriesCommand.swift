@@ -1,0 +1,63 @@
+import ArgumentParser
+import Categories
+import CommandSupport
+import Foundation
+import Postgres
+
+/// `switchboard categories …`: the category classifier learnt from labelled examples.
+struct CategoriesCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "categories",
+        abstract: "Train and evaluate the category classifier on the labelled examples (category_examples).",
+        subcommands: [Train.self, Evaluate.self]
+    )
+
+    struct TrainingOptions: ParsableArguments {
+        @Option(help: "A prediction less likely than this leaves the conversation uncategorised.") var threshold = 0.5
+        @Option(help: "Passes over the training examples.") var epochs = 25
+        @Flag(help: "Product-quantise the model: several times smaller, a little less accurate.") var quantize = false
+
+        var training: CategoryTraining {
+            var options = CategoryTrainingOptions()
+            options.epochs = epochs
+            options.quantize = quantize
+            return CategoryTraining(options: options, threshold: threshold)
+        }
+
+        func validate() throws {
+            guard (0...1).contains(threshold) else { throw ValidationError("--threshold is a probability, from 0 to 1; got \(threshold)") }
+            guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1; got \(epochs)") }
+        }
+    }
+
+    struct Train: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Train a model on four fifths of the examples, evaluate it on the rest, and store it as a new version.")
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var options: TrainingOptions
+
+        func run() async throws {
+            let training = options.training
+            let outcome = try await JobsCommand.withConnection(database) { connection in try training.run(store: true, on: connection) }
+            print("stored category model version \(outcome.version ?? 0): \(outcome.trainingExamples) examples, "
+                  + String(format: "%.1f s, %.1f MB", outcome.trainingSeconds, Double(outcome.model.data.count) / 1_048_576))
+            print(outcome.evaluation.report)
+        }
+    }
+
+    struct Evaluate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Train on four fifths of the examples and print how the model does on the rest, without storing it.",
+            discussion: "Prints accuracy overall and per language, precision and recall per category, and a confusion matrix per language.")
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var options: TrainingOptions
+
+        func run() async throws {
+            let training = options.training
+            let outcome = try await JobsCommand.withConnection(database) { connection in try training.run(store: false, on: connection) }
+            print("\(outcome.trainingExamples) training examples, " + String(format: "%.1f s, %.1f MB", outcome.trainingSeconds,
+                                                                                Double(outcome.model.data.count) / 1_048_576))
+            print(outcome.evaluation.report)
+        }
+    }
+}
