@@ -17,7 +17,7 @@ public struct CategoryExample: Sendable, Equatable {
 /// `maximumNgram`) let it recognise inflected forms of words it saw (Ukrainian, Russian, Polish)
 /// and pieces of unsegmented text (Chinese).
 public struct CategoryTrainingOptions: Sendable {
-    public var epochs = 25
+    public var epochs = 100
     public var learningRate = 0.5
     public var wordNgrams = 2
     public var minimumNgram = 2
@@ -25,7 +25,7 @@ public struct CategoryTrainingOptions: Sendable {
     public var dimensions = 50
     /// Hash buckets for n-grams: the model's size is about `buckets × dimensions × 4` bytes
     /// before quantisation.
-    public var buckets = 200_000
+    public var buckets = 50_000
     public var threads = 2
     public var seed = 1
     /// Product-quantise the model: several times smaller, a little less accurate.

@@ -14,7 +14,7 @@ struct CategoriesCommand: AsyncParsableCommand {
 
     struct TrainingOptions: ParsableArguments {
         @Option(help: "A prediction less likely than this leaves the conversation uncategorised.") var threshold = 0.5
-        @Option(help: "Passes over the training examples.") var epochs = 25
+        @Option(help: "Passes over the training examples.") var epochs = 100
         @Flag(help: "Product-quantise the model: several times smaller, a little less accurate.") var quantize = false
 
         var training: CategoryTraining {

@@ -39,7 +39,7 @@ struct CategoryTrainingTests {
                     #expect(error.hint?.contains("delivery") == true)
                 }
                 try connection.execute("SELECT set_conversation_category(\(id), NULL)")
-                #expect(try connection.query("SELECT count(*) FROM category_examples").scalar(Int.self) == 0)
+                #expect(try connection.query("SELECT count(*) FROM category_examples WHERE conversation_id = \(id)").scalar(Int.self) == 0)
             }
         }
     }
@@ -58,6 +58,8 @@ struct CategoryTrainingTests {
                        ("product", "zh", "这张桌子有什么尺寸")]
             let examples = corpus
             try await connection.run { connection in
+                // This test's own corpus instead of the starting one (0031).
+                try connection.execute("DELETE FROM category_examples WHERE source = 'corpus'")
                 for (category, language, text) in examples {
                     try connection.execute("INSERT INTO category_examples (category, language, text, source) VALUES (\(category), \(language), \(text), 'corpus')")
                 }
