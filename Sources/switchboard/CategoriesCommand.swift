@@ -30,6 +30,16 @@ struct CategoriesCommand: AsyncParsableCommand {
         }
     }
 
+    /// Trains and evaluates, stores the version when `store` is set, and prints what it did.
+    static func train(store: Bool, database: DatabaseOptions, options: TrainingOptions) async throws {
+        let training = options.training
+        let outcome = try await JobsCommand.withConnection(database) { connection in try training.run(store: store, on: connection) }
+        let made = String(format: "%d training examples, %.1f s, %.1f MB", outcome.trainingExamples, outcome.trainingSeconds,
+                          Double(outcome.model.data.count) / 1_048_576)
+        print(outcome.version.map { "stored category model version \($0): \(made)" } ?? made)
+        print(outcome.evaluation.report)
+    }
+
     struct Train: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Train a model on four fifths of the examples, evaluate it on the rest, and store it as a new version.")
@@ -37,11 +47,7 @@ struct CategoriesCommand: AsyncParsableCommand {
         @OptionGroup var options: TrainingOptions
 
         func run() async throws {
-            let training = options.training
-            let outcome = try await JobsCommand.withConnection(database) { connection in try training.run(store: true, on: connection) }
-            print("stored category model version \(outcome.version ?? 0): \(outcome.trainingExamples) examples, "
-                  + String(format: "%.1f s, %.1f MB", outcome.trainingSeconds, Double(outcome.model.data.count) / 1_048_576))
-            print(outcome.evaluation.report)
+            try await CategoriesCommand.train(store: true, database: database, options: options)
         }
     }
 
@@ -53,11 +59,7 @@ struct CategoriesCommand: AsyncParsableCommand {
         @OptionGroup var options: TrainingOptions
 
         func run() async throws {
-            let training = options.training
-            let outcome = try await JobsCommand.withConnection(database) { connection in try training.run(store: false, on: connection) }
-            print("\(outcome.trainingExamples) training examples, " + String(format: "%.1f s, %.1f MB", outcome.trainingSeconds,
-                                                                                Double(outcome.model.data.count) / 1_048_576))
-            print(outcome.evaluation.report)
+            try await CategoriesCommand.train(store: false, database: database, options: options)
         }
     }
 }

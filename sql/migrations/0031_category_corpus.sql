@@ -1,8 +1,10 @@
 -- The starting corpus of the category classifier (issue 20): customer messages for every
--- category in English, Ukrainian, Russian, Polish, Arabic and Chinese, eight per category and
--- language, written for Switchboard. Agents' corrections (set_conversation_category) add to it;
--- `switchboard categories train` learns from both. More examples come in later migrations.
--- A category an admin has removed (or renamed) since 0002 gets none of its examples.
+-- category in English, Ukrainian, Russian, Polish, Arabic and Chinese, twelve per category and
+-- language, written for Switchboard: eight short ones, then four harder ones (typos,
+-- transliteration, long emails with greetings and signatures). Agents' corrections
+-- (set_conversation_category) add to them; `switchboard categories train` learns from both. More
+-- examples come in later migrations. A category an admin has removed (or renamed) since 0002
+-- gets none of its examples.
 
 INSERT INTO category_examples (category, language, text, source)
 SELECT v.category, v.language, v.text, 'corpus'
@@ -342,7 +344,399 @@ SELECT v.category, v.language, v.text, 'corpus'
     ('consultation', 'zh', '小房间适合什么样的书桌，有什么建议'),
     ('consultation', 'zh', '帮我挑一台一千元以内的咖啡机'),
     ('consultation', 'zh', '冬天用羊毛毯还是棉毯好'),
-    ('consultation', 'zh', '绿色沙发配靠垫还是盖毯好看？')
+    ('consultation', 'zh', '绿色沙发配靠垫还是盖毯好看？'),
+    ('technical', 'en', 'helo i cant acces my acount since yesterday, the login buton does nothing'),
+    ('technical', 'en', 'Hi team,
+
+Since your update this morning the website logs me out every few minutes and I lose my basket.
+
+Kind regards,
+James Whitfield
+Sent from my iPad'),
+    ('technical', 'en', 'ur app keeps freezing on the payment screen, tried reinstalling, same thing'),
+    ('technical', 'en', 'verification code sms never arrives so i cant finish registering'),
+    ('product', 'en', 'hi is the oak table solid wood or veneer?? thx'),
+    ('product', 'en', 'Good afternoon,
+
+Could you tell me whether the linen curtains shrink after washing and what lengths they come in?
+
+Many thanks,
+Helen
+07700 900123'),
+    ('product', 'en', 'does the kettle have an auto shut off'),
+    ('product', 'en', 'wat colours does the backpack come in'),
+    ('ordering', 'en', 'pls cancel order 44120 i found it cheaper elsewhere sorry'),
+    ('ordering', 'en', 'Hello,
+
+I ordered the bedside lamp an hour ago but forgot to add the bulbs. Could you add two to the same order so they ship together?
+
+Thanks,
+Priya'),
+    ('ordering', 'en', 'can i still change the quantity from 2 to 4 on my order'),
+    ('ordering', 'en', 'i want to place a big order for my office, 20 chairs, how do i do that'),
+    ('delivery', 'en', 'parcel stil not here, tracking says in transit for a week now'),
+    ('delivery', 'en', 'Dear Sir or Madam,
+
+My order 30982 was due last Thursday. Nothing has arrived and the courier''s site says "awaiting collection". Please advise.
+
+Yours faithfully,
+R. Doyle'),
+    ('delivery', 'en', 'is express delivery available to scotland'),
+    ('delivery', 'en', 'the driver left my package with a neighbour i dont know, which house'),
+    ('returns', 'en', 'wanna send the jeans back they dont fit, how'),
+    ('returns', 'en', 'Hi,
+
+The vase arrived cracked. I''ve attached photos. I''d like a replacement or my money back, whichever is quicker.
+
+Best wishes,
+Sophie'),
+    ('returns', 'en', 'refund still hasnt reached my card after you got the return'),
+    ('returns', 'en', 'can i return an opened box of headphones'),
+    ('payment', 'en', 'got charged 2x for order 61200 plz fix'),
+    ('payment', 'en', 'Hello,
+
+Our accounts team needs a proper invoice showing VAT for last month''s purchases, addressed to Bright Ltd.
+
+Regards,
+Daniel Moss
+Finance
+Bright Ltd'),
+    ('payment', 'en', 'klarna says payment failed but the order went through?'),
+    ('payment', 'en', 'why was my card charged before the item shipped'),
+    ('consultation', 'en', 'hi which of your blenders is best for smoothies, dont want anything too loud'),
+    ('consultation', 'en', 'Hello,
+
+I''m furnishing a small flat and torn between the grey and the beige sofa. Which would you recommend for a room with little light?
+
+Thanks,
+Maria'),
+    ('consultation', 'en', 'need advice on a good beginner yoga mat'),
+    ('consultation', 'en', 'what pillow would you suggest for side sleepers'),
+    ('technical', 'uk', 'ne mozhu zaity v akaunt, parol ne pidhodyt'),
+    ('technical', 'uk', 'Вітаю!
+
+Після оновлення сайт постійно викидає мене з акаунту і кошик очищається.
+
+З повагою,
+Оксана Петренко
+Надіслано з iPhone'),
+    ('technical', 'uk', 'аплікація зависає на екрані оплати, перевстановлювала не допомогло'),
+    ('technical', 'uk', 'смс з кодом не приходить, не можу завершити реєстрацію'),
+    ('product', 'uk', 'стіл з масиву дубу чи шпон?? дякую'),
+    ('product', 'uk', 'Добрий день!
+
+Підкажіть, чи сідають лляні штори після прання і яка буває довжина?
+
+Дякую,
+Ірина'),
+    ('product', 'uk', 'у чайника є автовимкнення?'),
+    ('product', 'uk', 'яких кольорів бувае рюкзак'),
+    ('ordering', 'uk', 'скасуйте замовлення 44120 будь ласка, знайшла дешевше'),
+    ('ordering', 'uk', 'Доброго дня,
+
+Замовила годину тому нічник, але забула додати лампочки. Додайте дві до того ж замовлення, щоб прийшли разом.
+
+Дякую,
+Марта'),
+    ('ordering', 'uk', 'чи можна змінити кількість з 2 на 4 у замовленні'),
+    ('ordering', 'uk', 'хочу зробити велике замовлення для офісу, 20 стільців, як це зробити'),
+    ('delivery', 'uk', 'posylka dosi ne pryishla, trek pyshe v dorozi tyzhden'),
+    ('delivery', 'uk', 'Шановні,
+
+Моє замовлення 30982 мало бути в четвер. Нічого не надійшло, а на сайті перевізника "очікує відправлення". Прошу пояснити.
+
+З повагою,
+Р. Дорошенко'),
+    ('delivery', 'uk', 'чи є експрес доставка в одесу'),
+    ('delivery', 'uk', 'кур''єр залишив посилку сусідам яких я не знаю'),
+    ('returns', 'uk', 'хочу відправити джинси назад не підійшли як це зробити'),
+    ('returns', 'uk', 'Добрий день,
+
+Ваза прийшла тріснута, фото додаю. Хочу заміну або гроші назад.
+
+Гарного дня,
+Софія'),
+    ('returns', 'uk', 'гроші за повернення досі не прийшли на картку'),
+    ('returns', 'uk', 'чи можна повернути відкриту коробку з навушниками'),
+    ('payment', 'uk', 'зняли 2 рази за замовлення 61200 виправте'),
+    ('payment', 'uk', 'Добрий день,
+
+Бухгалтерії потрібен рахунок з ПДВ за покупки минулого місяця на ТОВ "Світло".
+
+З повагою,
+Дмитро Мороз
+Фінансовий відділ'),
+    ('payment', 'uk', 'оплата частинами не пройшла а замовлення оформилось?'),
+    ('payment', 'uk', 'чому з картки списали ще до відправки'),
+    ('consultation', 'uk', 'який блендер краще для смузі, щоб не дуже гучний'),
+    ('consultation', 'uk', 'Вітаю,
+
+Облаштовую маленьку квартиру і не можу вибрати між сірим і бежевим диваном. Що порадите для темної кімнати?
+
+Дякую,
+Марія'),
+    ('consultation', 'uk', 'порадьте хороший килимок для йоги для початківця'),
+    ('consultation', 'uk', 'яку подушку порадите якщо сплю на боці'),
+    ('technical', 'ru', 'ne mogu voiti v akkaunt, parol ne podhodit'),
+    ('technical', 'ru', 'Здравствуйте!
+
+После обновления сайт постоянно выкидывает меня из аккаунта и корзина очищается.
+
+С уважением,
+Оксана Петрова
+Отправлено с iPhone'),
+    ('technical', 'ru', 'прилодение зависает на экране оплаты, переустанавливала не помогло'),
+    ('technical', 'ru', 'смс с кодом не приходит, не могу закончить регистрацию'),
+    ('product', 'ru', 'стол из массива дуба или шпон?? спасибо'),
+    ('product', 'ru', 'Добрый день!
+
+Подскажите, садятся ли льняные шторы после стирки и какой бывает длины?
+
+Спасибо,
+Ирина'),
+    ('product', 'ru', 'у чайника есть автоотключение?'),
+    ('product', 'ru', 'каких цветов бывает рюкзак'),
+    ('ordering', 'ru', 'отмените заказ 44120 пожалуйста, нашла дешевле'),
+    ('ordering', 'ru', 'Добрый день,
+
+Заказала час назад ночник, но забыла добавить лампочки. Добавьте две в тот же заказ, чтобы пришли вместе.
+
+Спасибо,
+Марта'),
+    ('ordering', 'ru', 'можно изменить количество с 2 на 4 в заказе'),
+    ('ordering', 'ru', 'хочу сделать большой заказ для офиса, 20 стульев, как это сделать'),
+    ('delivery', 'ru', 'posylka do sih por ne prishla, trek pishet v puti nedelyu'),
+    ('delivery', 'ru', 'Уважаемые,
+
+Мой заказ 30982 должен был прийти в четверг. Ничего не пришло, а на сайте перевозчика "ожидает отправки". Прошу объяснить.
+
+С уважением,
+Р. Дорохов'),
+    ('delivery', 'ru', 'есть ли экспресс доставка в казань'),
+    ('delivery', 'ru', 'курьер оставил посылку соседям которых я не знаю'),
+    ('returns', 'ru', 'хочу отправить джинсы обратно не подошли как это сделать'),
+    ('returns', 'ru', 'Добрый день,
+
+Ваза пришла треснутая, фото прикладываю. Хочу замену или деньги обратно.
+
+Хорошего дня,
+Софья'),
+    ('returns', 'ru', 'деньги за возврат до сих пор не пришли на карту'),
+    ('returns', 'ru', 'можно ли вернуть вскрытую коробку с наушниками'),
+    ('payment', 'ru', 'сняли 2 раза за заказ 61200 исправьте'),
+    ('payment', 'ru', 'Добрый день,
+
+Бухгалтерии нужен счет с НДС за покупки прошлого месяца на ООО "Свет".
+
+С уважением,
+Дмитрий Морозов
+Финансовый отдел'),
+    ('payment', 'ru', 'рассрочка не прошла а заказ оформился?'),
+    ('payment', 'ru', 'почему с карты списали еще до отправки'),
+    ('consultation', 'ru', 'какой блендер лучше для смузи, чтобы не очень громкий'),
+    ('consultation', 'ru', 'Здравствуйте,
+
+Обставляю маленькую квартиру и не могу выбрать между серым и бежевым диваном. Что посоветуете для темной комнаты?
+
+Спасибо,
+Мария'),
+    ('consultation', 'ru', 'посоветуйте хороший коврик для йоги для начинающих'),
+    ('consultation', 'ru', 'какую подушку посоветуете если сплю на боку'),
+    ('technical', 'pl', 'nie moge sie zalogowac od wczoraj, przycisk nic nie robi'),
+    ('technical', 'pl', 'Dzień dobry,
+
+Od porannej aktualizacji strona co chwilę mnie wylogowuje i koszyk się czyści.
+
+Pozdrawiam serdecznie,
+Agnieszka Nowak
+Wysłane z iPhone''a'),
+    ('technical', 'pl', 'apka sie zawiesza na ekranie platnosci, reinstalacja nie pomogla'),
+    ('technical', 'pl', 'kod sms nie przychodzi i nie mogę dokończyć rejestracji'),
+    ('product', 'pl', 'czy stol jest z litego drewna czy okleina?? dzieki'),
+    ('product', 'pl', 'Dzień dobry,
+
+czy lniane zasłony kurczą się po praniu i w jakich długościach są dostępne?
+
+Dziękuję,
+Helena'),
+    ('product', 'pl', 'czy czajnik ma automatyczne wyłączanie'),
+    ('product', 'pl', 'w jakich kolorach jest plecak'),
+    ('ordering', 'pl', 'prosze anulowac zamowienie 44120 znalazlam taniej'),
+    ('ordering', 'pl', 'Dzień dobry,
+
+Godzinę temu zamówiłam lampkę nocną, ale zapomniałam o żarówkach. Proszę dodać dwie do tego samego zamówienia.
+
+Dziękuję,
+Marta'),
+    ('ordering', 'pl', 'czy mogę zmienić ilość z 2 na 4 w zamówieniu'),
+    ('ordering', 'pl', 'chcę złożyć duże zamówienie do biura, 20 krzeseł, jak to zrobić'),
+    ('delivery', 'pl', 'paczka dalej nie doszla, sledzenie pokazuje w drodze od tygodnia'),
+    ('delivery', 'pl', 'Szanowni Państwo,
+
+Moje zamówienie 30982 miało dotrzeć w czwartek. Nic nie przyszło, a na stronie przewoźnika widnieje "oczekuje na nadanie". Proszę o wyjaśnienie.
+
+Z poważaniem,
+R. Dorota'),
+    ('delivery', 'pl', 'czy jest dostawa ekspresowa do Gdańska'),
+    ('delivery', 'pl', 'kurier zostawił paczkę u sąsiada którego nie znam'),
+    ('returns', 'pl', 'chce odeslac jeansy nie pasuja jak to zrobic'),
+    ('returns', 'pl', 'Dzień dobry,
+
+Wazon przyszedł pęknięty, zdjęcia w załączniku. Proszę o wymianę albo zwrot pieniędzy.
+
+Miłego dnia,
+Zofia'),
+    ('returns', 'pl', 'pieniądze za zwrot nadal nie wróciły na kartę'),
+    ('returns', 'pl', 'czy mogę zwrócić otwarte pudełko ze słuchawkami'),
+    ('payment', 'pl', 'pobraliscie 2 razy za zamowienie 61200 prosze poprawic'),
+    ('payment', 'pl', 'Dzień dobry,
+
+Księgowość potrzebuje faktury z VAT za zakupy z zeszłego miesiąca na firmę Jasno sp. z o.o.
+
+Pozdrawiam,
+Daniel Mróz
+Dział finansowy'),
+    ('payment', 'pl', 'płatność ratalna nie przeszła a zamówienie się złożyło?'),
+    ('payment', 'pl', 'dlaczego pobraliście pieniądze przed wysyłką'),
+    ('consultation', 'pl', 'ktory blender najlepszy do smoothie, zeby nie byl za glosny'),
+    ('consultation', 'pl', 'Dzień dobry,
+
+Urządzam małe mieszkanie i nie mogę się zdecydować między szarą a beżową kanapą. Co polecacie do ciemnego pokoju?
+
+Dzięki,
+Maria'),
+    ('consultation', 'pl', 'polećcie dobrą matę do jogi dla początkujących'),
+    ('consultation', 'pl', 'jaką poduszkę polecacie dla osób śpiących na boku'),
+    ('technical', 'ar', 'ma agdar asajel dokhool lel hesab, kalimat al sir ghalat'),
+    ('technical', 'ar', 'مرحبا،
+
+منذ تحديث الصباح والموقع يخرجني من حسابي كل بضع دقائق وتفرغ السلة.
+
+مع التحية،
+أحمد الشمري
+أرسلت من جهاز آيفون'),
+    ('technical', 'ar', 'التطبيق يعلق في صفحة الدفع، أعدت التثبيت بدون فائدة'),
+    ('technical', 'ar', 'رمز التحقق لا يصل برسالة نصية ولا أستطيع إكمال التسجيل'),
+    ('product', 'ar', 'هل الطاولة من خشب البلوط الصلب ام قشرة؟؟ شكرا'),
+    ('product', 'ar', 'مساء الخير،
+
+هل تنكمش ستائر الكتان بعد الغسيل وما الأطوال المتوفرة؟
+
+شكرا جزيلا،
+هالة'),
+    ('product', 'ar', 'هل للغلاية إيقاف تلقائي'),
+    ('product', 'ar', 'ما الالوان المتوفرة للحقيبة'),
+    ('ordering', 'ar', 'الغو الطلب 44120 لو سمحتم لقيته ارخص'),
+    ('ordering', 'ar', 'مرحبا،
+
+طلبت مصباح السرير قبل ساعة ونسيت إضافة اللمبات. أضيفوا اثنتين لنفس الطلب لتصل معا.
+
+شكرا،
+مريم'),
+    ('ordering', 'ar', 'هل يمكن تغيير الكمية من 2 إلى 4 في الطلب'),
+    ('ordering', 'ar', 'أريد طلبا كبيرا للمكتب، 20 كرسيا، كيف أفعل ذلك'),
+    ('delivery', 'ar', 'el shohna lesa ma wasalat, el tatabo3 yqool fi el tareeq mn osboo3'),
+    ('delivery', 'ar', 'السادة المحترمون،
+
+كان من المفترض أن يصل طلبي 30982 يوم الخميس. لم يصل شيء وموقع شركة الشحن يقول "بانتظار الاستلام". أرجو التوضيح.
+
+مع الاحترام،
+ر. الدوسري'),
+    ('delivery', 'ar', 'هل يوجد توصيل سريع إلى جدة'),
+    ('delivery', 'ar', 'المندوب ترك الطرد عند جار لا أعرفه'),
+    ('returns', 'ar', 'ابغى ارجع الجينز ما ناسبني كيف'),
+    ('returns', 'ar', 'مرحبا،
+
+وصلت المزهرية مكسورة، أرفقت الصور. أريد بديلا أو استرداد المبلغ.
+
+يوم سعيد،
+صفية'),
+    ('returns', 'ar', 'المبلغ المسترد لم يصل إلى بطاقتي حتى الآن'),
+    ('returns', 'ar', 'هل يمكن إرجاع علبة سماعات مفتوحة'),
+    ('payment', 'ar', 'انخصم مني مرتين للطلب 61200 صلحوها'),
+    ('payment', 'ar', 'مرحبا،
+
+قسم المحاسبة يحتاج فاتورة ضريبية لمشتريات الشهر الماضي باسم شركة النور.
+
+مع التحية،
+دانيال
+القسم المالي'),
+    ('payment', 'ar', 'الدفع بالتقسيط فشل لكن الطلب تم؟'),
+    ('payment', 'ar', 'لماذا خصمتم من بطاقتي قبل الشحن'),
+    ('consultation', 'ar', 'اي خلاط افضل للعصائر بدون ازعاج'),
+    ('consultation', 'ar', 'مرحبا،
+
+أؤثث شقة صغيرة ومحتارة بين الكنبة الرمادية والبيج. بماذا تنصحون لغرفة قليلة الإضاءة؟
+
+شكرا،
+ماريا'),
+    ('consultation', 'ar', 'انصحوني بسجادة يوغا جيدة للمبتدئين'),
+    ('consultation', 'ar', 'ما الوسادة التي تنصحون بها لمن ينام على جنبه'),
+    ('technical', 'zh', '登陆不了账号，点登录按钮没反应'),
+    ('technical', 'zh', '你好，
+
+今天早上更新以后网站每隔几分钟就把我登出，购物车也清空了。
+
+谢谢，
+王芳
+发自我的iPhone'),
+    ('technical', 'zh', 'app在付款页面卡住了，重装也没用'),
+    ('technical', 'zh', '短信验证码一直收不到，注册不了'),
+    ('product', 'zh', '桌子是实木的还是贴皮的？？谢谢'),
+    ('product', 'zh', '你好，
+
+请问亚麻窗帘洗了会缩水吗，有哪些长度？
+
+谢谢，
+海伦'),
+    ('product', 'zh', '这个水壶有自动断电吗'),
+    ('product', 'zh', '背包有哪些颜色'),
+    ('ordering', 'zh', '麻烦取消订单44120，别家更便宜'),
+    ('ordering', 'zh', '你好，
+
+我一小时前买了床头灯，忘了加灯泡。请在同一个订单里加两个，一起发货。
+
+谢谢，
+玛塔'),
+    ('ordering', 'zh', '订单里的数量能从2改成4吗'),
+    ('ordering', 'zh', '我想给办公室下个大订单，20把椅子，怎么下'),
+    ('delivery', 'zh', '包裹还没到，物流显示运输中一个星期了'),
+    ('delivery', 'zh', '您好，
+
+我的订单30982本应上周四送达，但什么都没收到，快递网站显示"等待揽收"。请解释一下。
+
+此致，
+刘先生'),
+    ('delivery', 'zh', '可以加急送到广州吗'),
+    ('delivery', 'zh', '快递员把包裹放在我不认识的邻居家了'),
+    ('returns', 'zh', '牛仔裤不合适想寄回去，怎么弄'),
+    ('returns', 'zh', '你好，
+
+花瓶到的时候裂了，照片附上。想换一个或者退款。
+
+祝好，
+索菲'),
+    ('returns', 'zh', '退货的退款还没到我的卡上'),
+    ('returns', 'zh', '拆封的耳机盒子可以退吗'),
+    ('payment', 'zh', '订单61200扣了我两次款，请处理'),
+    ('payment', 'zh', '你好，
+
+财务部需要上个月采购的增值税专用发票，抬头是光明有限公司。
+
+此致，
+莫先生
+财务部'),
+    ('payment', 'zh', '分期付款失败了但是订单下成功了？'),
+    ('payment', 'zh', '为什么还没发货就扣款了'),
+    ('consultation', 'zh', '哪款搅拌机做奶昔最好，声音别太大'),
+    ('consultation', 'zh', '你好，
+
+我在布置一个小公寓，灰色和米色沙发拿不定主意，光线暗的房间推荐哪个？
+
+谢谢，
+玛丽亚'),
+    ('consultation', 'zh', '推荐一款适合新手的瑜伽垫'),
+    ('consultation', 'zh', '侧睡的人适合用什么枕头')
        ) AS v(category, language, text)
  WHERE EXISTS (SELECT 1 FROM categories c WHERE c.name = v.category)
  ORDER BY v.language, v.category;
