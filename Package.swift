@@ -77,7 +77,7 @@ let package = Package(
         // Conversation categories learnt from the shop's own messages (issue 20).
         .target(
             name: "Categories",
-            dependencies: ["CFastText", "Postgres", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["CFastText", "Postgres", .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
         // GMime 3 behind a few C functions (Debian: libgmime-3.0-dev), found through pkg-config.
@@ -159,7 +159,7 @@ let package = Package(
             name: "Ingest",
             dependencies: [
                 "Helpdesk", "JobQueue", "Postgres", "InboundParsing", "EmailParsing", "LanguageDetection", "Identity", "TextTemplates",
-                .product(name: "Logging", package: "swift-log"),
+                "Categories", .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),
@@ -360,7 +360,7 @@ let package = Package(
         ),
         .testTarget(
             name: "IngestTests",
-            dependencies: ["Ingest", "Helpdesk", "InboundParsing", "JobQueue", "Postgres", "Migrations", "TestSupport"],
+            dependencies: ["Ingest", "Helpdesk", "InboundParsing", "JobQueue", "Postgres", "Migrations", "TestSupport", "Categories", "Routing"],
             swiftSettings: strict
         ),
         .testTarget(

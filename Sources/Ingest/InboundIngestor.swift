@@ -1,3 +1,4 @@
+public import Categories
 public import Helpdesk
 public import Postgres
 public import Logging
@@ -40,9 +41,13 @@ public struct ConversationOutcome: Sendable, Equatable {
 /// threading, order links, category, priority, the automatic answer, the route job).
 public struct InboundIngestor: Sendable {
     public let logger: Logger
+    /// Where the category model comes from; nil: the rules alone decide categories.
+    public let categories: CategoryModelCache?
 
-    public init(logger: Logger = Logger(label: "switchboard.ingest")) {
+    public init(logger: Logger = Logger(label: "switchboard.ingest"),
+                categories: CategoryModelCache? = CategoryModelCache()) {
         self.logger = logger
+        self.categories = categories
     }
 
     /// Ingests row `id`. Safe to run again for the same row (jobs are at-least-once): a handled
@@ -61,6 +66,7 @@ public struct InboundIngestor: Sendable {
         var outcomes: [Int64: Result<IngestOutcome, IngestError>] = [:]
         var rejections: (ids: [Int64], codes: [String], reasons: [String]) = ([], [], [])
         var parsed: (ids: [Int64], inputs: [String]) = ([], [])
+        let model = await categories?.current(on: connection)
         for row in try connection.query("""
             SELECT i.id, i.status, coalesce(i.channel, ''), octet_length(i.payload), s.max_payload_bytes, s.default_region,
                    CASE WHEN octet_length(i.payload) <= s.max_payload_bytes THEN i.payload END
@@ -74,8 +80,12 @@ public struct InboundIngestor: Sendable {
             do {
                 let message = try Self.parse(channel: try row.decode(String.self, at: 2), size: try row.decode(Int?.self, at: 3),
                                              payload: try row.decode(Data?.self, at: 6), parser: parser)
+                var input = IngestInput(message)
+                if let model, let guess = model.model.predict([message.subject, message.text].compactMap { $0 }.joined(separator: "\n")).first {
+                    input.categoryModel = .init(category: guess.category, probability: guess.probability, version: model.version)
+                }
                 parsed.ids.append(id)
-                parsed.inputs.append(String(decoding: try Self.encoder.encode(IngestInput(message)), as: UTF8.self))
+                parsed.inputs.append(String(decoding: try Self.encoder.encode(input), as: UTF8.self))
             } catch let rejection as InboundRejection {
                 rejections.ids.append(id)
                 rejections.codes.append(rejection.code.rawValue)

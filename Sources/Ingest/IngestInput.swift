@@ -47,13 +47,21 @@ struct IngestInput: Codable, Sendable {
     /// Subject and text lower-cased here, where case folding is Unicode-correct whatever the
     /// database's locale; the rule tables' patterns are matched against it.
     var matchText: String
+    /// The category model's guess, when the worker has a model; used where no rule matches.
+    var categoryModel: CategoryGuess?
+
+    struct CategoryGuess: Codable, Sendable {
+        var category: String
+        var probability: Double
+        var version: Int64
+    }
 
     enum CodingKeys: String, CodingKey {
         case channel, email, phone, platform, handle, chatSession = "chat_session", name, subject, text
         case fullText = "full_text", html, attachments, messageID = "message_id", inReplyTo = "in_reply_to", references, recipients
         case threadID = "thread_id", orderNumber = "order_number", topic, details, automaticReason = "automatic_reason"
         case deliveryFailures = "delivery_failures"
-        case language, matchText = "match_text"
+        case language, matchText = "match_text", categoryModel = "category_model"
     }
 
     init(_ message: InboundMessage) {

@@ -40,12 +40,19 @@ public struct RoutingExplanation: Sendable {
     public var firstResponseDue: Date?
     public var resolutionDue: Date?
     public var decisions: [Decision]
+    /// What decided the category: "rules 3, 7", "model version 2, probability 0.84", "topic" or "agent".
+    public var categoryDecidedBy: String? = nil
 
     /// Loads conversation `id`'s explanation; nil when there is no such conversation.
     public static func load(_ id: Int64, on connection: isolated PostgresConnection) throws -> RoutingExplanation? {
         guard let row = try connection.query("""
             SELECT c.status, c.channel, c.language, c.category, c.priority, t.name AS team, a.name AS agent,
-                   c.first_response_due_at, c.resolution_due_at
+                   c.first_response_due_at, c.resolution_due_at,
+                   CASE c.category_decided_by
+                        WHEN 'rules' THEN 'rules ' || array_to_string(c.category_rule_ids, ', ')
+                        WHEN 'model' THEN format('model version %s, probability %s', c.category_model_version,
+                                                 round(c.category_probability::numeric, 2))
+                        ELSE c.category_decided_by END AS category_by
               FROM conversations c LEFT JOIN teams t ON t.id = c.team_id LEFT JOIN agents a ON a.id = c.agent_id
              WHERE c.id = \(id)
             """).first else { return nil }
@@ -54,7 +61,8 @@ public struct RoutingExplanation: Sendable {
             language: try row.decode(String.self, "language"), category: try row.decode(String?.self, "category"),
             priority: try row.decode(Int.self, "priority"), team: try row.decode(String?.self, "team"),
             agent: try row.decode(String?.self, "agent"), firstResponseDue: try row.decode(Date?.self, "first_response_due_at"),
-            resolutionDue: try row.decode(Date?.self, "resolution_due_at"), decisions: [])
+            resolutionDue: try row.decode(Date?.self, "resolution_due_at"), decisions: [],
+            categoryDecidedBy: try row.decode(String?.self, "category_by"))
         for row in try connection.query("""
             SELECT decided_at, cause, rule_name, team, strategy, priority, outcome, agent, reason, candidates::text AS candidates
               FROM routing_explanations WHERE conversation_id = \(id) ORDER BY decision_id
@@ -81,7 +89,8 @@ public struct RoutingExplanation: Sendable {
     /// The explanation as text for a terminal.
     public var text: String {
         let stamp = Date.ISO8601FormatStyle(includingFractionalSeconds: false)
-        var lines = ["conversation \(conversationID): \(status), \(channel), language \(language), category \(category ?? "-"), priority \(priority)",
+        let categoryText = (category ?? "-") + (categoryDecidedBy.map { " (by \($0))" } ?? "")
+        var lines = ["conversation \(conversationID): \(status), \(channel), language \(language), category \(categoryText), priority \(priority)",
                      "team \(team ?? "-"), agent \(agent ?? "-")"
                         + (firstResponseDue.map { ", first response due \($0.formatted(stamp))" } ?? "")
                         + (resolutionDue.map { ", resolution due \($0.formatted(stamp))" } ?? "")]

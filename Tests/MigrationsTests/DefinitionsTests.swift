@@ -172,6 +172,9 @@ struct DefinitionsTests {
         // Categories that learn (0030, categories.sql): labelled examples and model versions.
         "column category_examples", "constraint category_examples", "index CREATE INDEX category_examples", "index CREATE UNIQUE INDEX category_examples",
         "column category_models", "constraint category_models", "index CREATE UNIQUE INDEX category_models", "function set_conversation_category(",
+        // What decided a conversation's category, and each store's threshold for the model (0032).
+        "column conversations category_", "constraint conversations conversations_category_decided_by_check",
+        "column stores category_model_threshold ", "constraint stores stores_category_model_threshold_range ",
         // Round-robin turns under an advisory lock, not the team's row (the worker role only reads teams).
         "function routing_team_lock_key(",
         // Advisory lock keys name the schema, so schemas sharing a database never wait on each other.

@@ -16,7 +16,10 @@ BEGIN
         RAISE EXCEPTION 'no category %', p_category USING ERRCODE = 'invalid_parameter_value',
             HINT = format('the categories are: %s', (SELECT string_agg(name, ', ' ORDER BY name) FROM categories));
     END IF;
-    UPDATE conversations SET category = p_category, category_score = NULL, updated_at = now() WHERE id = v_conv.id;
+    UPDATE conversations
+       SET category = p_category, category_score = NULL, category_decided_by = CASE WHEN p_category IS NOT NULL THEN 'agent' END,
+           category_rule_ids = NULL, category_model_version = NULL, category_probability = NULL, updated_at = now()
+     WHERE id = v_conv.id;
     INSERT INTO audit_events (kind, actor_kind, actor_id, customer_id, conversation_id, detail)
     VALUES ('category_set', CASE WHEN p_agent_id IS NULL THEN 'system' ELSE 'agent' END, p_agent_id, v_conv.customer_id, v_conv.id,
             jsonb_build_object('from', v_conv.category, 'to', p_category));

@@ -10,6 +10,11 @@
 -- Creates the scratch table in this session if it is not there yet (no WAL; emptied at commit).
 CREATE OR REPLACE FUNCTION ingest_items_ready() RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
+    -- A session that made the table before a release added columns makes it again.
+    IF to_regclass('pg_temp.ingest_items') IS NOT NULL
+       AND NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass('pg_temp.ingest_items') AND attname = 'model_version') THEN
+        DROP TABLE pg_temp.ingest_items;
+    END IF;
     IF to_regclass('pg_temp.ingest_items') IS NULL THEN
         CREATE TEMP TABLE ingest_items (
             ord int, inbound_id bigint, m jsonb, store_id bigint, external_id text, customer_id bigint,
@@ -17,6 +22,7 @@ BEGIN
             fast boolean, deferred boolean NOT NULL DEFAULT false, current boolean NOT NULL DEFAULT false,
             conversation_id bigint, placement text, placed_by text, message_id bigint,
             needs_category boolean, linked_order_id bigint, category text, category_score numeric,
+            category_by text, category_rule_ids bigint[], model_category text, model_probability double precision, model_version bigint,
             intent text, intent_score numeric, runner_up numeric, urgent boolean NOT NULL DEFAULT false,
             answer_order_id bigint, answer_locale text, answer_template text, answer_context jsonb, skip_reason text,
             hints text[]
@@ -31,12 +37,15 @@ END $$;
 CREATE OR REPLACE FUNCTION ingest_items_add(p_ids bigint[], p_messages jsonb[]) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
     INSERT INTO ingest_items (ord, inbound_id, m, store_id, external_id, customer_id, channel, thread_key, language,
-                              match_text, subject, order_candidates, fast)
+                              match_text, subject, order_candidates, model_category, model_probability, model_version, fast)
     SELECT (SELECT coalesce(max(ord), 0) FROM ingest_items) + u.ord, u.id, u.m, s.id, i.external_id, idn.owner,
            u.m->>'channel', nullif(u.m->>'thread_id', ''), coalesce(nullif(u.m->>'language', ''), 'unknown'),
            -- Rules see the text lower-cased by the worker (Unicode-correct whatever the database locale).
            coalesce(u.m->>'match_text', lower(coalesce(nullif(u.m->>'subject', '') || E'\n', '') || coalesce(u.m->>'text', ''))),
            nullif(u.m->>'subject', ''), ARRAY(SELECT n FROM order_numbers_in(u.m) AS n),
+           -- The worker's category model's guess, when it has a model (docs/ingest.md, "Categories").
+           u.m->'category_model'->>'category', (u.m->'category_model'->>'probability')::double precision,
+           (u.m->'category_model'->>'version')::bigint,
            i.status = 'received' AND s.id IS NOT NULL AND u.m->>'automatic_reason' IS NULL
              AND nullif(u.m->>'in_reply_to', '') IS NULL AND coalesce(jsonb_array_length(u.m->'references'), 0) = 0
              AND coalesce(u.m->>'subject', '') !~ '\[#[0-9]{1,18}\]'
@@ -195,7 +204,9 @@ BEGIN
                                        ORDER BY o.placed_at DESC LIMIT 1) END,
                needs_category = c.category IS NULL,
                category = CASE WHEN c.category IS NULL AND EXISTS (SELECT 1 FROM categories WHERE name = lower(nullif(w.m->>'topic', '')))
-                               THEN lower(w.m->>'topic') END
+                               THEN lower(w.m->>'topic') END,
+               category_by = CASE WHEN c.category IS NULL AND EXISTS (SELECT 1 FROM categories WHERE name = lower(nullif(w.m->>'topic', '')))
+                                  THEN 'topic' END
           FROM conversations c
          WHERE w.current AND c.id = w.conversation_id
         RETURNING w.ord, w.conversation_id, w.customer_id, w.linked_order_id, c.order_id AS previous_order_id)
@@ -226,16 +237,25 @@ BEGIN
     WITH candidates AS MATERIALIZED (
         SELECT ord, store_id, language, match_text FROM ingest_items WHERE current AND needs_category AND category IS NULL),
     best AS MATERIALIZED (
-        SELECT DISTINCT ON (ord) ord, category, score
-          FROM (SELECT hit.ord, r.category, sum(r.weight) AS score
+        SELECT DISTINCT ON (ord) ord, category, score, rule_ids
+          FROM (SELECT hit.ord, r.category, sum(r.weight) AS score, array_agg(r.id ORDER BY r.id) AS rule_ids
                   FROM category_rules r
                   CROSS JOIN LATERAL (SELECT c.ord FROM candidates c
                                        WHERE ingest_rule_matches(r.store_id, r.language, r.pattern, c.store_id, c.language, c.match_text)) AS hit
                  WHERE r.enabled
                  GROUP BY hit.ord, r.category) AS scored
          ORDER BY ord, score DESC, category)
-    UPDATE ingest_items w SET (category, category_score) = (SELECT b.category, b.score FROM best b WHERE b.ord = w.ord)
+    UPDATE ingest_items w SET (category, category_score, category_by, category_rule_ids)
+                            = (SELECT b.category, b.score, 'rules', b.rule_ids FROM best b WHERE b.ord = w.ord)
      WHERE w.current AND w.ord IN (SELECT ord FROM best);
+
+    -- Where no rule matched: the category model's guess, when it clears the store's threshold
+    -- and names a category that exists. Otherwise the conversation stays uncategorised.
+    UPDATE ingest_items w SET category = w.model_category, category_by = 'model'
+      FROM stores s
+     WHERE w.current AND w.needs_category AND w.category IS NULL AND w.model_category IS NOT NULL
+       AND s.id = w.store_id AND w.model_probability >= s.category_model_threshold
+       AND EXISTS (SELECT 1 FROM categories k WHERE k.name = w.model_category);
 
     WITH candidates AS MATERIALIZED (SELECT ord, store_id, language, match_text FROM ingest_items WHERE current)
     UPDATE ingest_items w SET urgent = true
@@ -342,6 +362,12 @@ BEGIN
            subject = coalesce(c.subject, w.subject),
            category = coalesce(c.category, w.category),
            category_score = CASE WHEN c.category IS NULL THEN w.category_score ELSE c.category_score END,
+           category_decided_by = CASE WHEN c.category IS NULL THEN w.category_by ELSE c.category_decided_by END,
+           category_rule_ids = CASE WHEN c.category IS NULL THEN w.category_rule_ids ELSE c.category_rule_ids END,
+           category_model_version = CASE WHEN c.category IS NULL AND w.category_by = 'model' THEN w.model_version
+                                         WHEN c.category IS NULL THEN NULL ELSE c.category_model_version END,
+           category_probability = CASE WHEN c.category IS NULL AND w.category_by = 'model' THEN w.model_probability
+                                       WHEN c.category IS NULL THEN NULL ELSE c.category_probability END,
            priority = least(c.priority, 3 - least(2, cardinality(w.hints))),
            priority_hints = w.hints,
            order_id = coalesce(w.linked_order_id, w.answer_order_id, c.order_id),
