@@ -17,7 +17,10 @@ public struct CategoryExample: Sendable, Equatable {
 /// `maximumNgram`) let it recognise inflected forms of words it saw (Ukrainian, Russian, Polish)
 /// and pieces of unsegmented text (Chinese).
 public struct CategoryTrainingOptions: Sendable {
-    public var epochs = 100
+    /// Passes over the examples; nil: from 100 for a few hundred examples down to 25 for ten
+    /// thousand or more (a small corpus needs many passes, a large one few, and training time
+    /// grows with both).
+    public var epochs: Int?
     public var learningRate = 0.5
     public var wordNgrams = 2
     public var minimumNgram = 2
@@ -118,8 +121,9 @@ public final class CategoryModel: @unchecked Sendable {
             lines += "__label__\(example.category) \(text)\n"
         }
         try lines.write(to: input, atomically: false, encoding: .utf8)
+        let epochs = options.epochs ?? max(25, min(100, 100_000 / max(1, examples.count)))
         var settings = switchboard_fasttext_options(
-            epoch: Int32(options.epochs), lr: options.learningRate, word_ngrams: Int32(options.wordNgrams),
+            epoch: Int32(epochs), lr: options.learningRate, word_ngrams: Int32(options.wordNgrams),
             minn: Int32(options.minimumNgram), maxn: Int32(options.maximumNgram), dim: Int32(options.dimensions),
             bucket: Int32(options.buckets), threads: Int32(options.threads), seed: Int32(options.seed),
             quantize: options.quantize ? 1 : 0)

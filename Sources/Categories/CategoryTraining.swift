@@ -19,6 +19,8 @@ public struct CategoryTraining: Sendable {
         public var evaluation: CategoryEvaluation
         public var trainingExamples: Int
         public var trainingSeconds: Double
+        /// The median time one prediction took over the held-out examples, in microseconds.
+        public var medianPredictionMicroseconds: Double
         /// The version stored, when it was.
         public var version: Int64?
     }
@@ -40,8 +42,17 @@ public struct CategoryTraining: Sendable {
         let started = ContinuousClock.now
         let model = try CategoryModel.train(training, options: options)
         let seconds = (ContinuousClock.now - started).seconds
-        let evaluation = CategoryEvaluation(threshold: threshold, examples: heldOut) { model.predict($0).first }
-        var outcome = Outcome(model: model, evaluation: evaluation, trainingExamples: training.count, trainingSeconds: seconds)
+        var timings: [Double] = []
+        timings.reserveCapacity(heldOut.count)
+        let evaluation = CategoryEvaluation(threshold: threshold, examples: heldOut) { text in
+            let start = ContinuousClock.now
+            let guess = model.predict(text).first
+            timings.append((ContinuousClock.now - start).seconds * 1_000_000)
+            return guess
+        }
+        let median = timings.isEmpty ? 0 : timings.sorted()[timings.count / 2]
+        var outcome = Outcome(model: model, evaluation: evaluation, trainingExamples: training.count, trainingSeconds: seconds,
+                              medianPredictionMicroseconds: median)
         guard store else { return outcome }
         let json = String(decoding: try JSONEncoder().encode(evaluation), as: UTF8.self)
         outcome.version = try connection.query("""

@@ -14,7 +14,7 @@ struct CategoriesCommand: AsyncParsableCommand {
 
     struct TrainingOptions: ParsableArguments {
         @Option(help: "A prediction less likely than this leaves the conversation uncategorised.") var threshold = 0.5
-        @Option(help: "Passes over the training examples.") var epochs = 100
+        @Option(help: "Passes over the training examples (default: 100 for a few hundred examples, down to 25 for ten thousand).") var epochs: Int?
         @Flag(help: "Product-quantise the model: several times smaller, a little less accurate.") var quantize = false
 
         var training: CategoryTraining {
@@ -26,7 +26,7 @@ struct CategoriesCommand: AsyncParsableCommand {
 
         func validate() throws {
             guard (0...1).contains(threshold) else { throw ValidationError("--threshold is a probability, from 0 to 1; got \(threshold)") }
-            guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1; got \(epochs)") }
+            if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1; got \(epochs)") }
         }
     }
 
@@ -34,8 +34,9 @@ struct CategoriesCommand: AsyncParsableCommand {
     static func train(store: Bool, database: DatabaseOptions, options: TrainingOptions) async throws {
         let training = options.training
         let outcome = try await JobsCommand.withConnection(database) { connection in try training.run(store: store, on: connection) }
-        let made = String(format: "%d training examples, %.1f s, %.1f MB", outcome.trainingExamples, outcome.trainingSeconds,
-                          Double(outcome.model.data.count) / 1_048_576)
+        let made = String(format: "%d training examples, trained in %.1f s, %.1f MB; a prediction takes %.0f µs (median)",
+                          outcome.trainingExamples, outcome.trainingSeconds, Double(outcome.model.data.count) / 1_048_576,
+                          outcome.medianPredictionMicroseconds)
         print(outcome.version.map { "stored category model version \($0): \(made)" } ?? made)
         print(outcome.evaluation.report)
     }
