@@ -37,13 +37,11 @@ public struct CategoryEvaluation: Sendable, Codable, Equatable {
             let guess = predict(example.text)
             let predicted = guess.flatMap { $0.probability >= threshold ? $0.category : nil }
             let right = predicted == example.category
-            for key in [language] {
-                byLanguage[key, default: Tally()].total += 1
-                if right { byLanguage[key, default: Tally()].correct += 1 }
-            }
             overall.total += 1
-            if right { overall.correct += 1 }
+            byLanguage[language, default: Tally()].total += 1
             if right {
+                overall.correct += 1
+                byLanguage[language, default: Tally()].correct += 1
                 byCategory[example.category, default: CategoryScores()].truePositives += 1
             } else {
                 byCategory[example.category, default: CategoryScores()].falseNegatives += 1

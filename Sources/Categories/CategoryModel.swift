@@ -73,7 +73,7 @@ public final class CategoryModel: @unchecked Sendable {
         var error = [CChar](repeating: 0, count: 512)
         let loaded = switchboard_fasttext_load(file.path, &error, Int32(error.count))
         guard let loaded else {
-            throw CategoryModelError(String(decoding: error.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+            throw CategoryModelError(Self.text(ofCString: error))
         }
         self.data = data
         self.handle = loaded
@@ -93,11 +93,16 @@ public final class CategoryModel: @unchecked Sendable {
         var start = 0
         for index in 0..<count {
             let end = labels[start...].firstIndex(of: 0) ?? labels.count
-            let name = String(decoding: labels[start..<end].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            let name = Self.text(ofCString: labels[start..<end])
             results.append((name, Double(probabilities[index])))
             start = end + 1
         }
         return results
+    }
+
+    /// The UTF-8 text of a C buffer, up to its first NUL.
+    private static func text<Buffer: Collection<CChar>>(ofCString buffer: Buffer) -> String {
+        String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     /// Trains a model on `examples`. Categories are names of letters, digits, `_` and `-`;
@@ -129,7 +134,7 @@ public final class CategoryModel: @unchecked Sendable {
             quantize: options.quantize ? 1 : 0)
         var error = [CChar](repeating: 0, count: 512)
         guard switchboard_fasttext_train(input.path, output.path, &settings, &error, Int32(error.count)) == 0 else {
-            throw CategoryModelError("training failed: " + String(decoding: error.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+            throw CategoryModelError("training failed: " + Self.text(ofCString: error))
         }
         let model = try Data(contentsOf: output)
         return try CategoryModel(data: magic + Data(SHA256.hash(data: model)) + model)

@@ -81,7 +81,7 @@ public struct InboundIngestor: Sendable {
                 let message = try Self.parse(channel: try row.decode(String.self, at: 2), size: try row.decode(Int?.self, at: 3),
                                              payload: try row.decode(Data?.self, at: 6), parser: parser)
                 var input = IngestInput(message)
-                if let model, let guess = model.model.predict([message.subject, message.text].compactMap { $0 }.joined(separator: "\n")).first {
+                if let model, let guess = model.model.predict(input.matchText).first {
                     input.categoryModel = .init(category: guess.category, probability: guess.probability, version: model.version)
                 }
                 parsed.ids.append(id)

@@ -45,7 +45,8 @@ struct IngestInput: Codable, Sendable {
     /// ISO 639 code, or "unknown".
     var language: String
     /// Subject and text lower-cased here, where case folding is Unicode-correct whatever the
-    /// database's locale; the rule tables' patterns are matched against it.
+    /// database's locale; the rule tables' patterns are matched against it, and the category
+    /// model reads it.
     var matchText: String
     /// The category model's guess, when the worker has a model; used where no rule matches.
     var categoryModel: CategoryGuess?

@@ -149,7 +149,7 @@ public actor PostgresConnection {
             }
             defer { noteTransactionState(handle) }
             let result = try Self.withParameters(query.binds) { count, values, lengths, formats in
-                query.binds.map { Oid($0.type.oid) }.withUnsafeBufferPointer { types in
+                query.parameterTypes.withUnsafeBufferPointer { types in
                     PQexecParams(handle, query.sql, count, types.baseAddress, values, lengths, formats, 0)
                 }
             }
@@ -338,7 +338,7 @@ public actor PostgresConnection {
                     if let name = names[group][index] {
                         return PQsendQueryPrepared(handle, name, count, values, lengths, formats, 0)
                     }
-                    return query.binds.map { Oid($0.type.oid) }.withUnsafeBufferPointer { types in
+                    return query.parameterTypes.withUnsafeBufferPointer { types in
                         PQsendQueryParams(handle, query.sql, count, types.baseAddress, values, lengths, formats, 0)
                     }
                 }
@@ -467,7 +467,7 @@ public actor PostgresConnection {
         }
         statementCounter += 1
         let name = "switchboard_\(statementCounter)"
-        let types = query.binds.map { Oid($0.type.oid) }
+        let types = query.parameterTypes
         let result = types.withUnsafeBufferPointer { PQprepare(handle, name, query.sql, Int32(types.count), $0.baseAddress) }
         _ = try checked(result, on: handle)
         statements[key] = name

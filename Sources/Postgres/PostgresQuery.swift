@@ -1,4 +1,5 @@
 import Foundation
+import CLibPQ
 
 /// A SQL statement whose interpolated values travel as parameters, never as SQL text.
 ///
@@ -28,6 +29,9 @@ public struct PostgresQuery: Sendable, ExpressibleByStringInterpolation, CustomS
 
     /// The SQL with placeholders and the parameter count, never the values.
     public var description: String { "\(sql) [\(binds.count) parameter\(binds.count == 1 ? "" : "s")]" }
+
+    /// The parameters' type OIDs, as libpq takes them.
+    var parameterTypes: [Oid] { binds.map { Oid($0.type.oid) } }
 
     /// The key prepared statements are cached under: text and parameter types.
     var statementKey: String {

@@ -112,7 +112,7 @@ actor SharedServer {
         if let bouncer { return bouncer }
         _ = try await connectionString()
         guard let cluster else {
-            throw TimedOut(description: "SWITCHBOARD_TEST_PGBOUNCER needs the embedded test cluster; unset TEST_DATABASE_URL")
+            throw PgBouncerUnavailable(description: "SWITCHBOARD_TEST_PGBOUNCER needs the embedded test cluster; unset TEST_DATABASE_URL")
         }
         let made = TestPgBouncer(directory: cluster.directory.appending(path: "pgbouncer"), serverHost: cluster.dataDirectory.path,
                                  serverPort: cluster.port, user: EmbeddedPostgres.user)

@@ -82,14 +82,14 @@ actor TestPgBouncer {
         // PgBouncer refuses to run as root, as PostgreSQL does.
         let asRoot = geteuid() == 0
         if asRoot {
-            guard let entry = getpwnam("postgres") else { throw TimedOut(description: "PgBouncer refuses to run as root and there is no postgres user") }
+            guard let entry = getpwnam("postgres") else { throw PgBouncerUnavailable(description: "PgBouncer refuses to run as root and there is no postgres user") }
             for item in [directory] + ((try? files.contentsOfDirectory(at: directory, includingPropertiesForKeys: nil)) ?? []) {
                 chown(item.path, entry.pointee.pw_uid, entry.pointee.pw_gid)
             }
         }
         let executable = "/usr/sbin/pgbouncer"
         guard files.isExecutableFile(atPath: executable) else {
-            throw TimedOut(description: "SWITCHBOARD_TEST_PGBOUNCER is set but \(executable) is missing (apt-get install -y pgbouncer)")
+            throw PgBouncerUnavailable(description: "SWITCHBOARD_TEST_PGBOUNCER is set but \(executable) is missing (apt-get install -y pgbouncer)")
         }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: asRoot ? "/usr/sbin/runuser" : executable)
@@ -112,7 +112,7 @@ actor TestPgBouncer {
                 guard process.isRunning, ContinuousClock.now < deadline else {
                     let said = [(try? String(contentsOf: output, encoding: .utf8)) ?? "",
                                 (try? String(contentsOf: directory.appending(path: "pgbouncer.log"), encoding: .utf8)) ?? ""].joined(separator: "\n")
-                    throw TimedOut(description: "PgBouncer did not start (\(error)): \(said)")
+                    throw PgBouncerUnavailable(description: "PgBouncer did not start (\(error)): \(said)")
                 }
             }
             try await Task.sleep(for: .milliseconds(20))
@@ -136,4 +136,9 @@ actor TestPgBouncer {
         try handle.seekToEnd()
         try handle.write(contentsOf: Data(text.utf8))
     }
+}
+
+/// PgBouncer could not be started for the run, and why.
+struct PgBouncerUnavailable: Error, CustomStringConvertible {
+    let description: String
 }
