@@ -17,9 +17,10 @@ public struct CategoryExample: Sendable, Equatable {
 /// `maximumNgram`) let it recognise inflected forms of words it saw (Ukrainian, Russian, Polish)
 /// and pieces of unsegmented text (Chinese).
 public struct CategoryTrainingOptions: Sendable {
-    /// Passes over the examples; nil: from 100 for a few hundred examples down to 25 for ten
-    /// thousand or more (a small corpus needs many passes, a large one few, and training time
-    /// grows with both).
+    /// Passes over the examples; nil: 100 up to 4,000 examples, then fewer (400,000 ÷ examples),
+    /// never under 25: a small corpus needs many passes, a large one fewer, and training time
+    /// grows with both. (On the 3,000 examples of the starting corpus, 100 passes were 1–3
+    /// points more accurate than 44.)
     public var epochs: Int?
     public var learningRate = 0.5
     public var wordNgrams = 2
@@ -126,7 +127,7 @@ public final class CategoryModel: @unchecked Sendable {
             lines += "__label__\(example.category) \(text)\n"
         }
         try lines.write(to: input, atomically: false, encoding: .utf8)
-        let epochs = options.epochs ?? max(25, min(100, 100_000 / max(1, examples.count)))
+        let epochs = options.epochs ?? max(25, min(100, 400_000 / max(1, examples.count)))
         var settings = switchboard_fasttext_options(
             epoch: Int32(epochs), lr: options.learningRate, word_ngrams: Int32(options.wordNgrams),
             minn: Int32(options.minimumNgram), maxn: Int32(options.maximumNgram), dim: Int32(options.dimensions),
