@@ -219,7 +219,7 @@ let package = Package(
         .target(
             name: "SwitchboardApp",
             dependencies: [
-                "Postgres", "Migrations", "JobQueue", "Helpdesk", "Ingest", "Routing", "Notify", "Surveys",
+                "Postgres", "Migrations", "JobQueue", "Helpdesk", "Ingest", "Routing", "Notify", "Surveys", "Categories",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -310,7 +310,7 @@ let package = Package(
             name: "Benchmarks",
             dependencies: [
                 "SwitchboardApp", "CommandSupport", "SampleData", "Postgres", "EmbeddedPostgres", "Migrations", "JobQueue", "Helpdesk",
-                "Ingest", "Routing", "Reports",
+                "Ingest", "Routing", "Reports", "Categories",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 // The HTTP sink that wrk and the notify worker post to.

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// How a model did on labelled examples it never saw: overall and per language, precision and
 /// recall per category, and a confusion matrix per language. A prediction below the threshold
@@ -29,12 +29,16 @@ public struct CategoryEvaluation: Sendable, Codable, Equatable {
     /// language → expected category → predicted category (or ``none``) → count.
     public var confusion: [String: [String: [String: Int]]] = [:]
 
-    /// Scores `predict` (category and probability, or nil) on `examples` of known language.
+    /// How the rules, the model and the two together did on the same examples, when the
+    /// rules were asked too.
+    public var comparison: CategoryComparison?
+
+    /// Scores `guesses` (category and probability, or nil; one per example, in order) on
+    /// `examples` of known language.
     public init(threshold: Double, examples: [(language: String, example: CategoryExample)],
-                predict: (String) -> (category: String, probability: Double)?) {
+                guesses: [(category: String, probability: Double)?]) {
         self.threshold = threshold
-        for (language, example) in examples {
-            let guess = predict(example.text)
+        for ((language, example), guess) in zip(examples, guesses) {
             let predicted = guess.flatMap { $0.probability >= threshold ? $0.category : nil }
             let right = predicted == example.category
             overall.total += 1
@@ -68,6 +72,10 @@ public struct CategoryEvaluation: Sendable, Codable, Equatable {
             lines.append(category.padding(toLength: 14, withPad: " ", startingAt: 0)
                          + "  " + percent(scores.precision) + "  " + percent(scores.recall))
         }
+        if let comparison {
+            lines.append("")
+            lines.append(contentsOf: comparison.report)
+        }
         let categories = Set(confusion.values.flatMap { $0.keys }).sorted()
         let columns = categories + [Self.none]
         for (language, rows) in confusion.sorted(by: { $0.key < $1.key }) {
@@ -81,6 +89,59 @@ public struct CategoryEvaluation: Sendable, Codable, Equatable {
             }
         }
         return lines.joined(separator: "\n")
+    }
+}
+
+/// Accuracy overall and per language of the three ways a category can be decided: the rules
+/// alone (every enabled rule, as without a model), the model alone (its guess when it reaches
+/// the threshold), and the rules that do not yield to the model first, then the model where
+/// none matches (what ingest does beside a model). Uncategorised counts as wrong.
+public struct CategoryComparison: Sendable, Codable, Equatable {
+    public struct Accuracy: Sendable, Codable, Equatable {
+        public var overall = CategoryEvaluation.Tally()
+        public var byLanguage: [String: CategoryEvaluation.Tally] = [:]
+
+        mutating func count(_ right: Bool, language: String) {
+            overall.total += 1
+            byLanguage[language, default: .init()].total += 1
+            if right {
+                overall.correct += 1
+                byLanguage[language, default: .init()].correct += 1
+            }
+        }
+    }
+
+    public var rules = Accuracy()
+    public var model = Accuracy()
+    public var rulesThenModel = Accuracy()
+
+    /// `guesses` are the model's verdicts, `rulesWithoutModel` and `rulesBesideModel` the rules'
+    /// without a model and beside one; one per example each, in order.
+    public init(threshold: Double, examples: [(language: String, example: CategoryExample)],
+                guesses: [(category: String, probability: Double)?], rulesWithoutModel: [String?], rulesBesideModel: [String?]) {
+        for (index, (language, example)) in examples.enumerated()
+        where index < guesses.count && index < rulesWithoutModel.count && index < rulesBesideModel.count {
+            let modelSays = guesses[index].flatMap { $0.probability >= threshold ? $0.category : nil }
+            rules.count(rulesWithoutModel[index] == example.category, language: language)
+            model.count(modelSays == example.category, language: language)
+            rulesThenModel.count((rulesBesideModel[index] ?? modelSays) == example.category, language: language)
+        }
+    }
+
+    /// A table: one line per way of deciding, a column per language.
+    public var report: [String] {
+        func percent(_ tally: CategoryEvaluation.Tally?) -> String {
+            guard let tally, tally.total > 0 else { return "      -" }
+            return String(format: "%5.1f %%", tally.accuracy * 100).leftPadded(8)
+        }
+        let languages = model.byLanguage.keys.sorted()
+        var lines = ["decided by".padding(toLength: 18, withPad: " ", startingAt: 0) + "overall".leftPadded(8)
+                     + languages.map { $0.leftPadded(8) }.joined()]
+        for (name, accuracy) in [("rules alone", rules), ("model alone", model), ("rules, then model", rulesThenModel)] {
+            lines.append(name.padding(toLength: 18, withPad: " ", startingAt: 0) + percent(accuracy.overall)
+                         + languages.map { percent(accuracy.byLanguage[$0]) }.joined())
+        }
+        return lines
     }
 }
 

@@ -3,11 +3,13 @@ public import Logging
 import Foundation
 import Synchronization
 
-/// The newest category model (`category_models`) for a worker: looked up at most every
-/// `checkInterval` on a connection the worker already holds, and read again only when a newer
-/// version exists. Polling rather than LISTEN, so that it works the same through a transaction
-/// pooler. A version that cannot be read is skipped with a warning, once: the worker keeps the
-/// model it had (or the rules alone) and never fails a message over it.
+/// The newest category model (`category_models`) for a worker: looked up on a connection the
+/// worker already holds, at most every `checkInterval` and at once after ``announce()`` (a
+/// listener on ``channel`` calls it when a version is stored), and read again only when a newer
+/// version exists. Through a transaction pooler, which keeps no session to LISTEN on, the looks
+/// every `checkInterval` are all there is. A version that cannot be read is skipped with a
+/// warning, once: the worker keeps the model it had (or the rules alone) and never fails a
+/// message over it.
 public final class CategoryModelCache: Sendable {
     /// A model and the version it was stored as.
     public struct Current: Sendable {
@@ -21,6 +23,9 @@ public final class CategoryModelCache: Sendable {
         var refused: Set<Int64> = []
     }
 
+    /// Where a stored version is announced (a trigger on `category_models`), its version as payload.
+    public static let channel = "switchboard_category_models"
+
     public let checkInterval: Duration
     private let logger: Logger
     private let state = Mutex(State())
@@ -28,6 +33,11 @@ public final class CategoryModelCache: Sendable {
     public init(checkInterval: Duration = .seconds(5), logger: Logger = Logger(label: "switchboard.categories")) {
         self.checkInterval = checkInterval
         self.logger = logger
+    }
+
+    /// A newer version may exist: the next ``current(on:)`` looks, whenever it last did.
+    public func announce() {
+        state.withLock { $0.checkedAt = nil }
     }
 
     /// The model to use now; nil when there is none (or none that could be read).

@@ -50,6 +50,10 @@ public struct ServiceFactsRefreshJobArguments: Codable, Sendable, Equatable {
     public init() {}
 }
 
+public struct CategoriesTrainJobArguments: Codable, Sendable, Equatable {
+    public init() {}
+}
+
 /// The job kinds the workers exchange. Arguments carry ids only: personal data stays in the
 /// domain tables, so erasing a customer never has to touch the queue's history.
 ///
@@ -81,6 +85,10 @@ public enum HelpdeskJobs {
     /// surveys queue: the kept facts of the service metrics brought up to date.
     public static let serviceFactsRefresh = JobKind<ServiceFactsRefreshJobArguments>("service_facts_refresh", timeout: .seconds(120),
                                                                                      maxAttempts: 3)
+    /// Enqueued hourly by the leader (`job_schedules` row `categories_train`, migration 0034,
+    /// admins may change its cron), on the ingest queue: the category model retrained when its
+    /// labelled examples changed.
+    public static let categoriesTrain = JobKind<CategoriesTrainJobArguments>("categories_train", timeout: .seconds(600), maxAttempts: 3)
     /// Enqueued every minute by the leader (`job_schedules` row `sla_check`), on the route queue.
     public static let slaCheck = JobKind<SLACheckJobArguments>("sla_check", timeout: .seconds(120), maxAttempts: 3)
 }

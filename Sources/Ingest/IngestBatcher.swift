@@ -1,6 +1,7 @@
 public import Postgres
 public import Logging
 import JobQueue
+public import Categories
 
 /// Gathers the inbound rows of concurrently running `ingest` jobs into batches (a
 /// ``JobBatcher``), so one transaction (and one pass of each rule) serves many messages. A
@@ -8,9 +9,11 @@ import JobQueue
 public struct IngestBatcher: Sendable {
     private let batcher: JobBatcher<IngestOutcome>
 
-    /// `lanes` batches run at once, each on a connection of `pool`.
-    public init(pool: PostgresPool, maximumBatch: Int = IngestWorker.defaultBatchSize, lanes: Int = IngestWorker.defaultLanes, logger: Logger = Logger(label: "switchboard.ingest")) {
-        let ingestor = InboundIngestor(logger: logger)
+    /// `lanes` batches run at once, each on a connection of `pool`; categories the rules leave
+    /// open come from `categories`' newest model.
+    public init(pool: PostgresPool, maximumBatch: Int = IngestWorker.defaultBatchSize, lanes: Int = IngestWorker.defaultLanes,
+                categories: CategoryModelCache? = CategoryModelCache(), logger: Logger = Logger(label: "switchboard.ingest")) {
+        let ingestor = InboundIngestor(logger: logger, categories: categories)
         batcher = JobBatcher(maximumBatch: maximumBatch, lanes: lanes, runBatch: { ids, insist in
             let results = try await pool.withConnection { connection in
                 try await ingestor.ingest(ids, waitForBusyCustomers: insist, on: connection)

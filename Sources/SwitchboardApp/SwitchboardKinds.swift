@@ -1,3 +1,4 @@
+public import Categories
 import Ingest
 import Notify
 public import JobQueue
@@ -16,13 +17,15 @@ public enum SwitchboardKinds {
     /// Does nothing: for benchmarks and for checking that a deployment's workers run jobs.
     public static let noop = JobKind<Empty>("switchboard.noop", timeout: .seconds(10))
 
-    /// Every handler; those that need the database take connections from `pool`.
+    /// Every handler; those that need the database take connections from `pool`. Ingest takes
+    /// its category model from `categories`.
     public static func registry(pool: PostgresPool, ingest: WorkerRoleConfiguration.Ingest = .init(),
                                 routing: WorkerRoleConfiguration.Routing = .init(),
-                                notify: WorkerRoleConfiguration.Notify = .init()) -> JobRegistry {
+                                notify: WorkerRoleConfiguration.Notify = .init(),
+                                categories: CategoryModelCache = CategoryModelCache()) -> JobRegistry {
         var registry = JobRegistry()
         registry.register(noop) { _, _ in }
-        IngestWorker.register(into: &registry, pool: pool, batchSize: ingest.batchSize, lanes: ingest.lanes,
+        IngestWorker.register(into: &registry, pool: pool, batchSize: ingest.batchSize, lanes: ingest.lanes, categories: categories,
                               logger: Logger(label: "switchboard.ingest"))
         RoutingWorker.register(into: &registry, pool: pool, batchSize: routing.batchSize, lanes: routing.lanes,
                                logger: Logger(label: "switchboard.routing"))

@@ -1,5 +1,6 @@
 public import JobQueue
 public import Logging
+import Categories
 import Helpdesk
 import Migrations
 public import Postgres
@@ -19,6 +20,9 @@ public struct WorkerRoleConfiguration: Sendable {
         public var batchSize = IngestWorker.defaultBatchSize
         /// Ingest batches at once (one connection each).
         public var lanes = IngestWorker.defaultLanes
+        /// How often ingest looks for a newer category model; nil: every minute beside LISTEN
+        /// (which announces each version at once), every 5 s through a transaction pooler.
+        public var categoryModelLookInterval: Duration?
         public init() {}
     }
 
@@ -61,6 +65,8 @@ public struct WorkerRoleConfiguration: Sendable {
     /// Whether this process runs the route queue, and with it routing's live reactions.
     public var runsRouting: Bool { worker.queues[HelpdeskJobs.routeQueue] != nil }
     public var runsNotify: Bool { worker.queues[HelpdeskJobs.notifyQueue] != nil }
+    /// Whether this process runs the ingest queue, and with it the category model's announcements.
+    public var runsIngest: Bool { worker.queues[HelpdeskJobs.ingestQueue] != nil }
     public var runsSurveys: Bool { worker.queues[HelpdeskJobs.surveysQueue] != nil }
 }
 
@@ -98,10 +104,17 @@ public struct WorkerRole: Sendable {
         let slots = configuration.worker.queues.values.reduce(0, +)
         let pool = PostgresPool(configuration: configuration.database,
                                 options: PostgresPoolOptions(maxConnections: min(max(1, slots), configuration.maximumPoolSize)))
+        // With LISTEN a new model is announced; the periodic look only catches a lost announcement.
+        let listens = configuration.runsIngest && configuration.database.pooling == .session
+        let categories = CategoryModelCache(checkInterval: configuration.ingest.categoryModelLookInterval ?? (listens ? .seconds(60) : .seconds(5)))
         let registry = SwitchboardKinds.registry(pool: pool, ingest: configuration.ingest, routing: configuration.routing,
-                                                 notify: configuration.notify)
+                                                 notify: configuration.notify, categories: categories)
         let worker = JobWorker(database: configuration.database, configuration: configuration.worker, registry: registry, logger: logger)
         var services: [any Service] = [PoolService(pool), worker]
+        if listens {
+            services.append(CategoryModelAnnouncements(configuration: configuration.database, cache: categories,
+                                                       logger: Logger(label: "switchboard.categories")))
+        }
         if configuration.runsRouting {
             services.append(RoutingReactions(configuration: configuration.database, pool: pool,
                                              sweepInterval: configuration.routing.sweepInterval, logger: Logger(label: "switchboard.routing")))

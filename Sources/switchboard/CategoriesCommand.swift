@@ -14,7 +14,7 @@ struct CategoriesCommand: AsyncParsableCommand {
 
     struct TrainingOptions: ParsableArguments {
         @Option(help: "A prediction less likely than this leaves the conversation uncategorised.") var threshold = 0.5
-        @Option(help: "Passes over the training examples (default: 100 for a few hundred examples, down to 25 for ten thousand).") var epochs: Int?
+        @Option(help: "Passes over the training examples (default: 100 up to 4,000 examples, fewer above, at least 25).") var epochs: Int?
         @Flag(help: "Product-quantise the model: several times smaller, a little less accurate.") var quantize = false
 
         var training: CategoryTraining {
@@ -31,8 +31,10 @@ struct CategoriesCommand: AsyncParsableCommand {
     }
 
     /// Trains and evaluates, stores the version when `store` is set, and prints what it did.
-    static func train(store: Bool, database: DatabaseOptions, options: TrainingOptions) async throws {
-        let training = options.training
+    static func train(store: Bool, database: DatabaseOptions, options: TrainingOptions, perLanguage: Bool = false) async throws {
+        var configured = options.training
+        configured.perLanguage = perLanguage
+        let training = configured
         let outcome = try await JobsCommand.withConnection(database) { connection in try training.run(store: store, on: connection) }
         let made = String(format: "%d training examples, trained in %.1f s, %.1f MB; a prediction takes %.0f µs (median)",
                           outcome.trainingExamples, outcome.trainingSeconds, Double(outcome.model.data.count) / 1_048_576,
@@ -55,12 +57,17 @@ struct CategoriesCommand: AsyncParsableCommand {
     struct Evaluate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Train on four fifths of the examples and print how the model does on the rest, without storing it.",
-            discussion: "Prints accuracy overall and per language, precision and recall per category, and a confusion matrix per language.")
+            discussion: """
+                Prints accuracy overall and per language, precision and recall per category, how the rules alone, the model \
+                alone and the rules then the model (what ingest does) compare, and a confusion matrix per language.
+                """)
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var options: TrainingOptions
+        @Flag(help: "Train one model per language instead of one for all, to compare the two (the worker uses one).")
+        var perLanguage = false
 
         func run() async throws {
-            try await CategoriesCommand.train(store: false, database: database, options: options)
+            try await CategoriesCommand.train(store: false, database: database, options: options, perLanguage: perLanguage)
         }
     }
 }

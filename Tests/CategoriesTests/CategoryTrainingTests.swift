@@ -101,7 +101,7 @@ struct CategoryTrainingTests {
         ]
         let guesses: [String: (category: String, probability: Double)] = [
             "right": ("a", 0.9), "wrong": ("b", 0.8), "unsure": ("b", 0.2), "right-b": ("b", 0.7)]
-        let evaluation = CategoryEvaluation(threshold: 0.5, examples: examples) { guesses[$0] }
+        let evaluation = CategoryEvaluation(threshold: 0.5, examples: examples, guesses: examples.map { guesses[$0.example.text] })
         #expect(evaluation.overall.correct == 2 && evaluation.overall.total == 4)
         #expect(evaluation.byLanguage["en"]?.accuracy == 0.5 && evaluation.byLanguage["uk"]?.accuracy == 0.5)
         #expect(evaluation.byCategory["a"]?.recall == 0.5 && evaluation.byCategory["a"]?.precision == 1)
@@ -109,5 +109,26 @@ struct CategoryTrainingTests {
         #expect(evaluation.confusion["uk"]?["b"]?[CategoryEvaluation.none] == 1)
         #expect(evaluation.report.contains("accuracy  50.0 %"))
         #expect(evaluation.report.contains("confusion, uk"))
+    }
+}
+
+@Suite("Categories: rules, model, and the two together")
+struct CategoryComparisonTests {
+    @Test("the comparison scores rules alone, the model alone (under the threshold: uncategorised) and the rules beside the model, then the model")
+    func comparison() {
+        let examples: [(language: String, example: CategoryExample)] = [
+            ("en", CategoryExample(category: "a", text: "1")),
+            ("en", CategoryExample(category: "b", text: "2")),
+            ("uk", CategoryExample(category: "a", text: "3")),
+            ("uk", CategoryExample(category: "b", text: "4")),
+        ]
+        let guesses: [(category: String, probability: Double)?] = [("a", 0.9), ("a", 0.9), ("a", 0.4), ("b", 0.8)]
+        // Without a model a yielding rule says "b" for the first example; beside the model it is silent.
+        let comparison = CategoryComparison(threshold: 0.5, examples: examples, guesses: guesses,
+                                            rulesWithoutModel: ["b", "b", "a", nil], rulesBesideModel: [nil, "b", "a", nil])
+        #expect(comparison.rules.overall.correct == 2 && comparison.rules.byLanguage["en"]?.correct == 1)
+        #expect(comparison.model.overall.correct == 2 && comparison.model.byLanguage["uk"]?.correct == 1)
+        #expect(comparison.rulesThenModel.overall.correct == 4)
+        #expect(comparison.report.count == 4 && comparison.report[3].contains("100.0 %"))
     }
 }

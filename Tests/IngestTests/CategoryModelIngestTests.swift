@@ -120,3 +120,33 @@ struct CategoryModelIngestTests {
         }
     }
 }
+
+@Suite("Categories: rules that yield to the model")
+struct CategoryRulesYieldTests {
+    @Test("a rule that yields to the model decides while no model exists, and steps aside once one does; a rule that does not yield still wins")
+    func yieldingRules() async throws {
+        try await IngestFixture.with("category_yield") { fixture in
+            let invoice = try await CategoryModelIngestTests.prepare(fixture)
+            let parcel = try await fixture.connection.query("""
+                INSERT INTO category_rules (category, language, pattern, weight, yields_to_model) VALUES ('returns', '*', 'parcel', 1, true) RETURNING id
+                """).scalar(Int64.self)
+            try await fixture.connection.execute("UPDATE stores SET category_model_threshold = 0.3")
+            let ingestor = InboundIngestor(categories: CategoryModelCache(checkInterval: .zero))
+            var phone = 380_674_440_000
+            func receive(_ text: String) async throws -> CategoryModelIngestTests.Decision {
+                phone += 1
+                let id = try await fixture.insert("sms", json: ["from": "+\(phone)", "text": text])
+                let conversation = try await fixture.connection.run { connection in try await ingestor.ingest(id, on: connection) }.placed.conversationID
+                return try await CategoryModelIngestTests.decision(conversation, fixture)
+            }
+            let withoutModel = try await receive("My parcel has not arrived yet, where is it?")
+            #expect(withoutModel == .init(category: "returns", by: "rules", rules: "{\(parcel)}", version: nil, probability: nil))
+
+            let version = try await CategoryModelIngestTests.train(fixture)
+            let besideModel = try await receive("My parcel has not arrived yet, where is it?")
+            #expect(besideModel.category == "delivery" && besideModel.by == "model" && besideModel.version == version, "\(besideModel)")
+            let overridden = try await receive("Please send the invoice, my parcel has not arrived")
+            #expect(overridden == .init(category: "payment", by: "rules", rules: "{\(invoice)}", version: nil, probability: nil))
+        }
+    }
+}

@@ -175,6 +175,10 @@ struct DefinitionsTests {
         // What decided a conversation's category, and each store's threshold for the model (0032).
         "column conversations category_", "constraint conversations conversations_category_decided_by_check",
         "column stores category_model_threshold ", "constraint stores stores_category_model_threshold_range ",
+        // The rules' verdict defined once (ingest and the evaluation), rules that yield to the model (0035), and
+        // retraining: the examples' fingerprint and the announcement of a new version (0034).
+        "function category_rules_best(", "column category_rules yields_to_model ", "function category_examples_digest(",
+        "function category_models_announce(", "trigger CREATE TRIGGER category_models_announce ",
         // Round-robin turns under an advisory lock, not the team's row (the worker role only reads teams).
         "function routing_team_lock_key(",
         // Advisory lock keys name the schema, so schemas sharing a database never wait on each other.

@@ -40,3 +40,21 @@ BEGIN
        SET category = excluded.category, language = excluded.language, text = excluded.text,
            agent_id = excluded.agent_id, updated_at = now();
 END $$;
+
+-- A fingerprint of the labelled examples (ids, categories, languages and texts). A model version
+-- records the one it was trained on; the scheduled retraining skips while it is unchanged.
+CREATE OR REPLACE FUNCTION category_examples_digest() RETURNS text LANGUAGE sql STABLE AS $$
+    SELECT md5(coalesce(string_agg(concat_ws(':', e.id, e.category, e.language, md5(e.text)), ',' ORDER BY e.id), ''))
+      FROM category_examples e
+$$;
+
+-- A new model version is announced on switchboard_category_models (its version as payload):
+-- ingest workers listening there load it with their next message instead of at their next look.
+CREATE OR REPLACE FUNCTION category_models_announce() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('switchboard_category_models', NEW.version::text);
+    RETURN NULL;
+END $$;
+
+CREATE OR REPLACE TRIGGER category_models_announce AFTER INSERT ON category_models
+    FOR EACH ROW EXECUTE FUNCTION category_models_announce();

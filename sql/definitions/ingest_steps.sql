@@ -228,6 +228,25 @@ RETURNS boolean LANGUAGE sql IMMUTABLE AS $$
                     THEN p_text ~* p_pattern ELSE false END
 $$;
 
+-- The category the enabled rules give each of a set of texts (p_ords, with the store, language
+-- and text to match of each): the category whose matching rules weigh most (ties: the first by
+-- name), its score and those rules. Texts no rule matches are absent. When a category model
+-- exists (p_with_model), the rules that yield to it (yields_to_model) have no say. The one
+-- definition of the rules' verdict, for ingest (ingest_match_rules) and for the evaluation of
+-- rules against the model (switchboard categories evaluate).
+CREATE OR REPLACE FUNCTION category_rules_best(p_ords integer[], p_store_ids bigint[], p_languages text[], p_texts text[],
+                                               p_with_model boolean)
+RETURNS TABLE (ord integer, category text, score numeric, rule_ids bigint[]) LANGUAGE sql STABLE AS $$
+    SELECT DISTINCT ON (scored.ord) scored.ord, scored.category, scored.score, scored.rule_ids
+      FROM (SELECT hit.ord, r.category, sum(r.weight) AS score, array_agg(r.id ORDER BY r.id) AS rule_ids
+              FROM category_rules r
+              CROSS JOIN LATERAL (SELECT c.ord FROM unnest(p_ords, p_store_ids, p_languages, p_texts) AS c(ord, store_id, language, text)
+                                   WHERE ingest_rule_matches(r.store_id, r.language, r.pattern, c.store_id, c.language, c.text)) AS hit
+             WHERE r.enabled AND NOT (p_with_model AND r.yields_to_model)
+             GROUP BY hit.ord, r.category) AS scored
+     ORDER BY scored.ord, scored.score DESC, scored.category
+$$;
+
 -- Runs the admins' text rules over the current messages, rule by rule (each pattern is compiled
 -- once per call, not per message): the category, for conversations that have none, from the
 -- first message that scores; urgency; and the intent of a new conversation's first message, on
@@ -235,16 +254,12 @@ $$;
 CREATE OR REPLACE FUNCTION ingest_match_rules() RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
     WITH candidates AS MATERIALIZED (
-        SELECT ord, store_id, language, match_text FROM ingest_items WHERE current AND needs_category AND category IS NULL),
+        SELECT array_agg(ord) AS ords, array_agg(store_id) AS store_ids, array_agg(language) AS languages, array_agg(match_text) AS texts,
+               bool_or(model_version IS NOT NULL) AS with_model
+          FROM ingest_items WHERE current AND needs_category AND category IS NULL),
     best AS MATERIALIZED (
-        SELECT DISTINCT ON (ord) ord, category, score, rule_ids
-          FROM (SELECT hit.ord, r.category, sum(r.weight) AS score, array_agg(r.id ORDER BY r.id) AS rule_ids
-                  FROM category_rules r
-                  CROSS JOIN LATERAL (SELECT c.ord FROM candidates c
-                                       WHERE ingest_rule_matches(r.store_id, r.language, r.pattern, c.store_id, c.language, c.match_text)) AS hit
-                 WHERE r.enabled
-                 GROUP BY hit.ord, r.category) AS scored
-         ORDER BY ord, score DESC, category)
+        SELECT b.* FROM candidates c CROSS JOIN LATERAL category_rules_best(c.ords, c.store_ids, c.languages, c.texts, c.with_model) AS b
+         WHERE c.ords IS NOT NULL)
     UPDATE ingest_items w SET (category, category_score, category_by, category_rule_ids)
                             = (SELECT b.category, b.score, 'rules', b.rule_ids FROM best b WHERE b.ord = w.ord)
      WHERE w.current AND w.ord IN (SELECT ord FROM best);
