@@ -4,6 +4,7 @@ import SwitchboardApp
 import ArgumentParser
 import Foundation
 import Ingest
+import Categories
 import Postgres
 
 /// `bench ingest`: sustained inbound messages per second through ingest worker processes, and
@@ -24,6 +25,11 @@ struct IngestBench: AsyncParsableCommand {
             --light-rate messages/s. Each latency phase starts on freshly vacuumed and analyzed tables, \
             as pgbench's runs do. --ceiling also runs \
             ../shared/bench/queue-ceiling.sh as the reference for this machine at this moment.
+
+            --model-comparison measures instead what the category model costs: the throughput of one \
+            worker process without a model and with one (trained on the starting corpus, stored in the \
+            schema), in --pairs interleaved pairs in alternating order after an uncounted warm-up phase; \
+            each phase starts a fresh worker on freshly vacuumed tables, with customers of its own.
             """
     )
 
@@ -39,6 +45,9 @@ struct IngestBench: AsyncParsableCommand {
     @Flag(help: "Also run the pgbench ceiling script and print ratios.") var ceiling = false
     @Option(name: .customLong("ceiling-script"), help: "Path of queue-ceiling.sh.") var ceilingScript = "../shared/bench/queue-ceiling.sh"
     @Flag(help: "Print one JSON object instead of a table.") var json = false
+    @Flag(name: .customLong("model-comparison"), help: "Only compare one worker's throughput without and with a category model.")
+    var modelComparison = false
+    @Option(help: "Interleaved pairs (without, with) for --model-comparison.") var pairs = 3
 
     static let schema = "switchboard_bench_ingest"
 
@@ -51,6 +60,12 @@ struct IngestBench: AsyncParsableCommand {
         try await seedOrders(control)
 
         let traffic = Traffic(customers: customers)
+        if modelComparison {
+            figures = try await compareModel(server, configuration, control, traffic)
+            await control.close()
+            BenchOutput.print(figures, json: json, title: "switchboard bench ingest --model-comparison (\(server.target), schema \(Self.schema))")
+            return
+        }
         var latencies: [Int: BenchLoad.Percentiles] = [:]
         var light: BenchLoad.Percentiles?
         for processes in [1, 2] {
@@ -94,16 +109,64 @@ struct IngestBench: AsyncParsableCommand {
         BenchOutput.print(figures, json: json, title: "switchboard bench ingest (\(server.target), schema \(Self.schema))")
     }
 
+    /// One worker's throughput without a category model and with one, in interleaved pairs; the
+    /// model is trained once on the starting corpus and stored again before each phase with it.
+    private func compareModel(_ server: PostgresConfiguration, _ configuration: PostgresConfiguration, _ control: PostgresConnection,
+                              _ traffic: Traffic) async throws -> [(String, Double)] {
+        let trained = try await control.run { connection in try CategoryTraining().run(store: false, on: connection) }
+        var without: [Double] = [], with: [Double] = []
+        // A first phase warms the tables and caches up and is not counted; then the pairs, in
+        // alternating order (without-with, with-without, …), so that a drift of the machine's
+        // speed during the run favours neither side.
+        let phases = [false] + (0..<pairs).flatMap { $0 % 2 == 0 ? [false, true] : [true, false] }
+        for (phase, useModel) in phases.enumerated() {
+            do {
+                try await control.execute("DELETE FROM category_models")
+                // Each phase starts on freshly vacuumed tables, as the latency phases do.
+                try await vacuum(control)
+                if useModel { _ = try await control.run { connection in try CategoryTraining.store(trained, on: connection) } }
+                let worker = try startWorker(server.connectionString)
+                defer { if worker.isRunning { worker.interrupt() } }
+                try await waitForWorkers(control, count: 1)
+                // New customers each phase: conversations an earlier phase categorised (or left
+                // uncategorised) would otherwise change the work this one does.
+                var customers = traffic
+                customers.firstCustomer = phase * traffic.customers
+                let throughput = try await measureThroughput(configuration, control, customers)
+                worker.interrupt()
+                worker.waitUntilExit()
+                if phase == 0 { continue }
+                if useModel { with.append(throughput) } else { without.append(throughput) }
+            }
+        }
+        let ratios = zip(with, without).map { $0 / $1 }
+        var figures: [(String, Double)] = []
+        for (index, (a, b)) in zip(without, with).enumerated() {
+            figures.append(("ingest_msgs_per_s_no_model_\(index + 1)", a))
+            figures.append(("ingest_msgs_per_s_model_\(index + 1)", b))
+        }
+        figures.append(("model_to_no_model_ratio_mean", ratios.reduce(0, +) / Double(max(ratios.count, 1))))
+        figures.append(("model_to_no_model_ratio_min", ratios.min() ?? 0))
+        figures.append(("prediction_median_us", trained.medianPredictionMicroseconds))
+        figures.append(("decided_by_model_share", try await control.query("""
+            SELECT count(*) FILTER (WHERE category_decided_by = 'model')::float8 / greatest(count(*), 1) FROM conversations
+            """).scalar(Double.self)))
+        return figures
+    }
+
     /// Simulated shoppers and what they write.
     struct Traffic: Sendable {
         let customers: Int
+        /// The number of the first simulated customer: phases that must not share conversations
+        /// (one phase's categories would spare the next the work) take customers of their own.
+        var firstCustomer = 0
 
         /// `count` rows as (channel, external id, payload text).
         func batch(_ count: Int, startingAt sequence: Int) -> (channels: [String], ids: [String], payloads: [String]) {
             var channels: [String] = [], ids: [String] = [], payloads: [String] = []
             for offset in 0..<count {
                 let n = sequence + offset
-                let customer = Int.random(in: 0..<customers)
+                let customer = firstCustomer + Int.random(in: 0..<customers)
                 // People mostly write the way they wrote before: 80 % of a customer's messages use
                 // their own channel (drawn once from the mix), the rest any channel of the mix.
                 let home = InboundSamples.channel(for: Double(customer &* 2_654_435_761 % 1_000_003) / 1_000_003)
