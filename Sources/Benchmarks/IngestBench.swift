@@ -119,24 +119,33 @@ struct IngestBench: AsyncParsableCommand {
         // alternating order (without-with, with-without, …), so that a drift of the machine's
         // speed during the run favours neither side.
         let phases = [false] + (0..<pairs).flatMap { $0 % 2 == 0 ? [false, true] : [true, false] }
+        var byModel = (decided: 0, conversations: 0)
         for (phase, useModel) in phases.enumerated() {
-            do {
-                try await control.execute("DELETE FROM category_models")
-                // Each phase starts on freshly vacuumed tables, as the latency phases do.
-                try await vacuum(control)
-                if useModel { _ = try await control.run { connection in try CategoryTraining.store(trained, on: connection) } }
-                let worker = try startWorker(server.connectionString)
-                defer { if worker.isRunning { worker.interrupt() } }
-                try await waitForWorkers(control, count: 1)
-                // New customers each phase: conversations an earlier phase categorised (or left
-                // uncategorised) would otherwise change the work this one does.
-                var customers = traffic
-                customers.firstCustomer = phase * traffic.customers
-                let throughput = try await measureThroughput(configuration, control, customers)
-                worker.interrupt()
-                worker.waitUntilExit()
-                if phase == 0 { continue }
-                if useModel { with.append(throughput) } else { without.append(throughput) }
+            try await control.execute("DELETE FROM category_models")
+            // Each phase starts on freshly vacuumed tables, as the latency phases do.
+            try await vacuum(control)
+            if useModel { _ = try await control.run { connection in try CategoryTraining.store(trained, on: connection) } }
+            let worker = try startWorker(server.connectionString)
+            defer { if worker.isRunning { worker.interrupt() } }
+            try await waitForWorkers(control, count: 1)
+            let before = try await control.query("SELECT coalesce(max(id), 0) FROM conversations").scalar(Int64.self)
+            // New customers each phase: conversations an earlier phase categorised (or left
+            // uncategorised) would otherwise change the work this one does.
+            var customers = traffic
+            customers.firstCustomer = phase * traffic.customers
+            let throughput = try await measureThroughput(configuration, control, customers)
+            worker.interrupt()
+            worker.waitUntilExit()
+            if phase == 0 { continue }
+            if useModel {
+                with.append(throughput)
+                let row = try await control.query("""
+                    SELECT count(*) FILTER (WHERE category_decided_by = 'model'), count(*) FROM conversations WHERE id > \(before)
+                    """)
+                byModel.decided += try row[0].decode(Int.self, at: 0)
+                byModel.conversations += try row[0].decode(Int.self, at: 1)
+            } else {
+                without.append(throughput)
             }
         }
         let ratios = zip(with, without).map { $0 / $1 }
@@ -148,9 +157,8 @@ struct IngestBench: AsyncParsableCommand {
         figures.append(("model_to_no_model_ratio_mean", ratios.reduce(0, +) / Double(max(ratios.count, 1))))
         figures.append(("model_to_no_model_ratio_min", ratios.min() ?? 0))
         figures.append(("prediction_median_us", trained.medianPredictionMicroseconds))
-        figures.append(("decided_by_model_share", try await control.query("""
-            SELECT count(*) FILTER (WHERE category_decided_by = 'model')::float8 / greatest(count(*), 1) FROM conversations
-            """).scalar(Double.self)))
+        // Of the conversations the phases with a model created.
+        figures.append(("decided_by_model_share", Double(byModel.decided) / Double(max(byModel.conversations, 1))))
         return figures
     }
 

@@ -58,10 +58,12 @@ public struct CategoryTraining: Sendable {
     /// cooperative pool, so the worker's other jobs go on meanwhile.
     public func retrainIfChanged(pool: PostgresPool) async throws -> Outcome? {
         let examples = try await pool.withConnection { connection -> Examples? in
-            let newest = try connection.query("SELECT examples_digest FROM category_models ORDER BY version DESC LIMIT 1").first
-            let digest = try connection.query("SELECT category_examples_digest()").scalar(String.self)
-            if let newest, try newest.decode(String?.self, at: 0) == digest { return nil }
-            return try Self.examples(on: connection)
+            let row = try connection.query("""
+                SELECT category_examples_digest(), (SELECT examples_digest FROM category_models ORDER BY version DESC LIMIT 1)
+                """).first
+            let digest = try row?.decode(String.self, at: 0) ?? ""
+            if try row?.decode(String?.self, at: 1) == digest { return nil }
+            return try Self.examples(on: connection, digest: digest)
         }
         guard let examples else { return nil }
         var outcome = try await Self.offCooperativePool { try self.train(examples) }
@@ -70,10 +72,11 @@ public struct CategoryTraining: Sendable {
         return outcome
     }
 
-    /// Reads and splits the examples, and asks the rules about the held-out ones.
-    public static func examples(on connection: isolated PostgresConnection) throws -> Examples {
+    /// Reads and splits the examples, and asks the rules about the held-out ones. `digest`:
+    /// `category_examples_digest()` when the caller has just read it.
+    public static func examples(on connection: isolated PostgresConnection, digest: String? = nil) throws -> Examples {
         var examples = Examples()
-        examples.digest = try connection.query("SELECT category_examples_digest()").scalar(String.self)
+        examples.digest = try digest ?? connection.query("SELECT category_examples_digest()").scalar(String.self)
         for row in try connection.query("SELECT id, category, language, text FROM category_examples ORDER BY id") {
             let id = try row.decode(Int64.self, at: 0)
             let example = (try row.decode(String.self, at: 2),
