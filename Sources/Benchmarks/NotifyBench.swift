@@ -22,7 +22,9 @@ struct NotifyBench: AsyncParsableCommand {
             in-process sink answers every POST with 200; wrk posts a body of the same size at the same \
             concurrency for --seconds, then the worker sends outbox rows through a signed-webhook provider, \
             at most --connections requests in flight. \
-            Latency: with an ingest and a notify worker running, order events arrive at --rate a second for \
+            Latency: --history past orders of a thousand customers are written first (each with its applied \
+            event and its sent confirmation, then the tables are analyzed), as a running shop has them; then, \
+            with an ingest and a notify worker running, order events arrive at --rate a second for \
             --seconds; each is a new order whose confirmation goes by email, and the figure is the time \
             from the event's insert to the sink's acceptance (outbox.sent_at − order_events.received_at). \
             Installs postfix and wrk when missing (apt-get).
@@ -36,6 +38,8 @@ struct NotifyBench: AsyncParsableCommand {
     @Option(help: "Bytes of each message body.") var size = 2_048
     @Option(help: "Seconds of wrk, and of the latency phase.") var seconds = 10.0
     @Option(help: "Order events per second in the latency phase.") var rate = 500.0
+    @Option(help: "Past orders of the latency phase's thousand customers, each with its applied event and its sent confirmation.")
+    var history = 50_000
     @Option(name: .customLong("phase"), help: "Run only this phase: email, http or latency (repeatable; default: all three).")
     var phases: [Phase] = Phase.allCases
     @Flag(help: "Print one JSON object instead of a table.") var json = false
@@ -142,12 +146,51 @@ struct NotifyBench: AsyncParsableCommand {
         return Double(sent - 1) / max(span, 0.001)
     }
 
+    /// The latency phase's shop before it opens: a thousand customers with email addresses and
+    /// `orders` past orders among them, each with its applied event and its sent confirmation.
+    /// A shop taking hundreds of orders a second has such a past, and its tables' statistics say
+    /// so; on empty, freshly analyzed tables PostgreSQL plans every lookup as a scan of the whole
+    /// table, which grows with each event (O(n²) over a phase) until autovacuum's next analyze.
+    static func writeShopHistory(orders: Int, on control: PostgresConnection) async throws {
+        try await control.execute("""
+            WITH c AS (INSERT INTO customers (store_id, name) SELECT 1, 'Shopper ' || k FROM generate_series(1, 1000) AS k RETURNING id),
+                 n AS (SELECT id, row_number() OVER (ORDER BY id) AS k FROM c)
+            INSERT INTO customer_identities (store_id, customer_id, kind, value) SELECT 1, id, 'email', 'shopper' || k || '@bench.example' FROM n
+            """)
+        guard orders > 0 else { return }
+        try await control.execute("""
+            WITH shoppers AS (SELECT i.customer_id, row_number() OVER (ORDER BY i.customer_id) - 1 AS k
+                                FROM customer_identities i WHERE i.value LIKE 'shopper%@bench.example'),
+                 placed AS (
+                     INSERT INTO orders (store_id, customer_id, number, status, currency, total, placed_at, status_at)
+                     SELECT 1, s.customer_id, 'H' || n, 'paid', 'EUR', 40 + n % 300, now() - n * interval '10 seconds', now() - n * interval '10 seconds'
+                       FROM generate_series(1, \(orders)) AS n JOIN shoppers s ON s.k = n % 1000
+                     RETURNING id, customer_id, number, placed_at),
+                 events AS (
+                     INSERT INTO order_events (order_number, kind, payload, occurred_at, received_at, status, order_id, processed_at)
+                     SELECT number, 'created', '{}', placed_at, placed_at, 'applied', id, placed_at FROM placed),
+                 sent AS (
+                     INSERT INTO outbox (store_id, customer_id, order_id, kind, purpose, channel, locale, subject, body_text, template_kind,
+                                         idempotency_key, status, attempts, created_at, send_after, sending_at, sent_at, provider_id)
+                     SELECT 1, customer_id, id, 'order_notice', 'transactional', 'email', 'en', 'Your order ' || number, 'Thank you for your order.',
+                            'order_confirmation', 'bench-history:' || id, 'sent', 1, placed_at, placed_at, placed_at, placed_at + interval '1 second',
+                            (SELECT min(p.id) FROM notify_providers p WHERE p.channel = 'email')
+                       FROM placed
+                     RETURNING id, provider_id, sending_at, sent_at)
+            INSERT INTO notify_events (outbox_id, occurred_at, event, provider_id, attempt)
+            SELECT id, sending_at, 'sending', provider_id, 1 FROM sent UNION ALL SELECT id, sent_at, 'sent', provider_id, 1 FROM sent
+            """)
+        // The history's events were applied long ago: not jobs for the ingest worker.
+        try await control.execute("DELETE FROM jobs WHERE kind = 'order_event'")
+    }
+
     /// Order events arrive at `rate` a second, each a new order of a known customer whose
     /// confirmation goes by email: percentiles of event insert → the sink's acceptance.
     private func orderNoticeLatency(_ configuration: PostgresConfiguration, _ control: PostgresConnection,
                                     _ server: PostgresConfiguration) async throws -> BenchLoad.Percentiles {
         try await control.execute("UPDATE notification_rules SET channels = '{email}' WHERE name = 'order confirmation'")
-        _ = try await control.simpleQuery(unsafeSQL: "VACUUM (ANALYZE) outbox, jobs, order_events, orders, customers, customer_identities")
+        try await Self.writeShopHistory(orders: history, on: control)
+        _ = try await control.simpleQuery(unsafeSQL: "VACUUM (ANALYZE) outbox, notify_events, jobs, order_events, orders, customers, customer_identities")
         let workers = [
             try BenchSchema.startWorker(conninfo: server.connectionString, schema: Self.schema,
                                         ["--queue", "ingest=32", "--log-level", "error"]),
@@ -164,7 +207,7 @@ struct NotifyBench: AsyncParsableCommand {
             sequence += count
             try await producer.execute("""
                 INSERT INTO order_events (order_number, kind, payload)
-                SELECT 'B' || n, 'created', jsonb_build_object('customer', jsonb_build_object('email', 'c' || (1 + n % 1000) || '@bench.example'),
+                SELECT 'B' || n, 'created', jsonb_build_object('customer', jsonb_build_object('email', 'shopper' || (1 + n % 1000) || '@bench.example'),
                                                                'total', 40 + n % 300, 'currency', 'EUR',
                                                                'items', jsonb_build_array(jsonb_build_object('name', 'Mug', 'quantity', 1)))
                   FROM generate_series(\(start), \(start + count - 1)) AS n
