@@ -175,14 +175,18 @@ struct FaultTests {
     func listenerKilled() async throws {
         try await Self.withFixture("listenkill") { fixture, workers in
             let worker = try workers.start(["SB_POLL_MS": "60000"])
+            // The listener's session once it has run LISTEN: connected is not enough, since a job
+            // enqueued before its LISTEN would wait for the 60 s poll (seen on a loaded machine).
             func listenerPID() async throws -> Int? {
                 try await fixture.connection.query("""
-                    SELECT pid FROM pg_stat_activity WHERE application_name = \("\(worker.label)-listener")
+                    SELECT pid FROM pg_stat_activity
+                     WHERE application_name = \("\(worker.label)-listener") AND state = 'idle' AND query LIKE 'LISTEN %'
                     """).first?.decode(Int.self, at: 0)
             }
             func runOne(_ n: Int) async throws {
                 try await Self.enqueue(fixture, count: 1, RecordArgs())
-                try await eventually("job \(n) picked up through NOTIFY", within: .seconds(5)) {
+                // Well under the 60 s poll, with room for a machine busy with the other suites.
+                try await eventually("job \(n) picked up through NOTIFY", within: .seconds(15)) {
                     try await fixture.count("SELECT count(*) FROM test_runs") == n
                 }
             }
