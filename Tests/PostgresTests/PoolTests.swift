@@ -75,8 +75,17 @@ struct PoolTests {
     func acquireTimeout() async throws {
         let schema = try await TestDatabase.freshSchema("pooltimeout")
         let pool = PostgresPool(configuration: schema.configuration, options: PostgresPoolOptions(maxConnections: 1, acquireTimeout: .milliseconds(300)))
-        let holding = Task { try await pool.withConnection { try $0.execute("SELECT pg_sleep(2)") } }
-        try await Task.sleep(for: .milliseconds(200))
+        // The query below must find the only connection taken: it waits for the holder to hold
+        // it, not for a fixed time (opening the connection took longer on a loaded machine).
+        let (held, holds) = AsyncStream<Void>.makeStream()
+        let holding = Task {
+            try await pool.withConnection { connection in
+                holds.yield()
+                try connection.execute("SELECT pg_sleep(3)")
+            }
+        }
+        var holder = held.makeAsyncIterator()
+        _ = await holder.next()
         let error = await #expect(throws: PostgresError.self) { try await pool.query("SELECT 1") }
         #expect(error?.kind == .pool)
         #expect(error?.description.contains("no connection became free") == true)
