@@ -53,11 +53,21 @@ public struct CategoryTraining: Sendable {
     }
 
     /// Trains and stores a new version unless the newest one was trained on the examples as
-    /// they are now (the scheduled retraining); returns nil when it skipped. Holds a connection
+    /// they are now (the scheduled retraining); returns nil when it skipped, before training or
+    /// after, when another training stored a version of the same examples first. Holds a connection
     /// only to read and to store; the training itself runs on a thread of its own, off Swift's
     /// cooperative pool, so the worker's other jobs go on meanwhile.
     public func retrainIfChanged(pool: PostgresPool) async throws -> Outcome? {
-        let examples = try await pool.withConnection { connection -> Examples? in
+        guard let examples = try await Self.examplesIfChanged(pool: pool) else { return nil }
+        var outcome = try await Self.offCooperativePool { try self.train(examples) }
+        guard let version = try await Self.storeUnlessCurrent(outcome, pool: pool) else { return nil }
+        outcome.version = version
+        return outcome
+    }
+
+    /// The examples, unless the newest model was trained on them as they are now.
+    static func examplesIfChanged(pool: PostgresPool) async throws -> Examples? {
+        try await pool.withConnection { connection -> Examples? in
             let row = try connection.query("""
                 SELECT category_examples_digest(), (SELECT examples_digest FROM category_models ORDER BY version DESC LIMIT 1)
                 """).first
@@ -65,11 +75,20 @@ public struct CategoryTraining: Sendable {
             if try row?.decode(String?.self, at: 1) == digest { return nil }
             return try Self.examples(on: connection, digest: digest)
         }
-        guard let examples else { return nil }
-        var outcome = try await Self.offCooperativePool { try self.train(examples) }
-        let trained = outcome
-        outcome.version = try await pool.withConnection { connection in try Self.store(trained, on: connection) }
-        return outcome
+    }
+
+    /// Stores the outcome as a new version unless the newest one was trained on the same
+    /// examples: another worker may have trained on them meanwhile (a scheduled tick beside
+    /// `categories train`, or two ticks), and one version per set of examples is enough.
+    static func storeUnlessCurrent(_ outcome: Outcome, pool: PostgresPool) async throws -> Int64? {
+        try await pool.withConnection { connection in
+            try await connection.transaction { connection -> Int64? in
+                try connection.execute("SELECT pg_advisory_xact_lock(hashtextextended('switchboard.category_models:' || current_schema(), 0))")
+                let newest = try connection.query("SELECT examples_digest FROM category_models ORDER BY version DESC LIMIT 1").first
+                if try newest?.decode(String?.self, at: 0) == outcome.digest { return nil }
+                return try Self.store(outcome, on: connection)
+            }
+        }
     }
 
     /// Reads and splits the examples, and asks the rules about the held-out ones. `digest`:

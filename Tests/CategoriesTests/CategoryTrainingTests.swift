@@ -91,6 +91,37 @@ struct CategoryTrainingTests {
         }
     }
 
+    @Test("two retrainings that read the same examples at once store one version: the second finds it current and stores nothing")
+    func concurrentRetrainingsStoreOnce() async throws {
+        try await TestDatabase.withConnection("category_retrain_race") { connection, schema in
+            try await schema.migrate()
+            try await connection.execute("DELETE FROM category_examples")
+            let categories = ["shipping": "delivery", "billing": "payment"]
+            for example in CategoryModelTests.examples {
+                let category = categories[example.category] ?? example.category
+                try await connection.execute("INSERT INTO category_examples (category, language, text, source) VALUES (\(category), 'en', \(example.text), 'corpus')")
+            }
+            let pool = PostgresPool(configuration: schema.configuration, options: PostgresPoolOptions(maxConnections: 2))
+            var options = CategoryTrainingOptions()
+            options.threads = 1
+            options.buckets = 20_000
+            let training = CategoryTraining(options: options)
+            // Both read before either stores, as two workers' jobs do when their ticks overlap.
+            let first = try #require(try await CategoryTraining.examplesIfChanged(pool: pool))
+            let second = try #require(try await CategoryTraining.examplesIfChanged(pool: pool))
+            let stored = try await CategoryTraining.storeUnlessCurrent(try training.train(first), pool: pool)
+            #expect(stored != nil)
+            #expect(try await CategoryTraining.storeUnlessCurrent(try training.train(second), pool: pool) == nil)
+            #expect(try await connection.query("SELECT count(*) FROM category_models").scalar(Int.self) == 1)
+            #expect(try await CategoryTraining.examplesIfChanged(pool: pool) == nil, "nothing changed since: the next tick skips before training")
+            // A changed example set is a new version.
+            try await connection.execute("INSERT INTO category_examples (category, language, text, source) VALUES ('delivery', 'en', 'my parcel is late', 'agent')")
+            let changed = try #require(try await training.retrainIfChanged(pool: pool))
+            #expect(changed.version.map { $0 > stored! } == true)
+            await pool.shutdown()
+        }
+    }
+
     @Test("the evaluation counts a guess under the threshold as uncategorised, and reports per language and category")
     func evaluation() {
         let examples: [(language: String, example: CategoryExample)] = [
