@@ -15,17 +15,20 @@ public struct CategoryExample: Sendable, Equatable {
 
 /// How a model is trained (fastText's supervised mode). Character n-grams (`minimumNgram` to
 /// `maximumNgram`) let it recognise inflected forms of words it saw (Ukrainian, Russian, Polish)
-/// and pieces of unsegmented text (Chinese).
+/// and pieces of unsegmented text (Chinese). The defaults were chosen by 5-fold cross-validation
+/// on the training four fifths of the starting corpus (6,563 examples, 0039): n-grams of 3 to 6
+/// characters at learning rate 0.3 were right in 89.9 % of the folds' examples against 88.7 %
+/// for 2 to 5 at 0.5; more dimensions, more buckets, word trigrams or other epochs did not help.
 public struct CategoryTrainingOptions: Sendable {
     /// Passes over the examples; nil: 100 up to 4,000 examples, then fewer (400,000 ÷ examples),
     /// never under 25: a small corpus needs many passes, a large one fewer, and training time
     /// grows with both. (On the 3,000 examples of the starting corpus, 100 passes were 1–3
     /// points more accurate than 44.)
     public var epochs: Int?
-    public var learningRate = 0.5
+    public var learningRate = 0.3
     public var wordNgrams = 2
-    public var minimumNgram = 2
-    public var maximumNgram = 5
+    public var minimumNgram = 3
+    public var maximumNgram = 6
     public var dimensions = 50
     /// Hash buckets for n-grams: the model's size is about `buckets × dimensions × 4` bytes
     /// before quantisation.

@@ -16,11 +16,13 @@ struct CategoriesCommand: AsyncParsableCommand {
         @Option(help: "A prediction less likely than this leaves the conversation uncategorised.") var threshold = 0.5
         @Option(help: "Passes over the training examples (default: 100 up to 4,000 examples, fewer above, at least 25).") var epochs: Int?
         @Flag(help: "Product-quantise the model: several times smaller, a little less accurate.") var quantize = false
+        @Option(help: "The training's random seed: another one shows how far the figures move by chance alone.") var seed = 1
 
         var training: CategoryTraining {
             var options = CategoryTrainingOptions()
             options.epochs = epochs
             options.quantize = quantize
+            options.seed = seed
             return CategoryTraining(options: options, threshold: threshold)
         }
 
