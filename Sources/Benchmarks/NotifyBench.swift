@@ -2,6 +2,7 @@ import CommandSupport
 import EmbeddedPostgres
 import ArgumentParser
 import Foundation
+import Helpdesk
 import LoopbackSinks
 import Postgres
 
@@ -181,7 +182,7 @@ struct NotifyBench: AsyncParsableCommand {
             SELECT id, sending_at, 'sending', provider_id, 1 FROM sent UNION ALL SELECT id, sent_at, 'sent', provider_id, 1 FROM sent
             """)
         // The history's events were applied long ago: not jobs for the ingest worker.
-        try await control.execute("DELETE FROM jobs WHERE kind = 'order_event'")
+        try await control.execute("DELETE FROM jobs WHERE kind = \(HelpdeskJobs.orderEvent.name)")
     }
 
     /// Order events arrive at `rate` a second, each a new order of a known customer whose
