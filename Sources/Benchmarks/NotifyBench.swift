@@ -4,6 +4,7 @@ import ArgumentParser
 import Foundation
 import Helpdesk
 import LoopbackSinks
+import Notify
 import Postgres
 
 /// `bench notify`: what one notification worker process sends, against the tools of the field
@@ -35,6 +36,8 @@ struct NotifyBench: AsyncParsableCommand {
     @OptionGroup var database: DatabaseOptions
     @Option(help: "Connections (smtp-source -s, wrk -c, and the worker's to the sink: its providers' settings.connections).") var connections = 8
     @Option(help: "The worker's job slots (notify=N): the rows its batches are made of.") var slots = 64
+    @Option(help: "The worker's --notify-batch: outbox rows begun and recorded together at most.") var batch = NotifyWorker.defaultBatchSize
+    @Option(help: "The worker's --notify-lanes: batches at once.") var lanes = NotifyWorker.defaultLanes
     @Option(help: "Outbox rows (and smtp-source messages) per email and HTTP phase.") var messages = 20_000
     @Option(help: "Bytes of each message body.") var size = 2_048
     @Option(help: "Seconds of wrk, and of the latency phase.") var seconds = 10.0
@@ -123,7 +126,7 @@ struct NotifyBench: AsyncParsableCommand {
             """)
         _ = try await control.simpleQuery(unsafeSQL: "VACUUM (ANALYZE) outbox, jobs, customers, customer_identities")
         let worker = try BenchSchema.startWorker(conninfo: server.connectionString, schema: Self.schema,
-                                                 ["--queue", "notify=\(slots)", "--log-level", "error"],
+                                                 ["--queue", "notify=\(slots)", "--notify-batch", "\(batch)", "--notify-lanes", "\(lanes)", "--log-level", "error"],
                                                  environment: ["SWITCHBOARD_BENCH_HOOK": "bench-secret"])
         defer { if worker.isRunning { worker.interrupt(); worker.waitUntilExit() } }
         let deadline = ContinuousClock.now + .seconds(600)
@@ -196,7 +199,7 @@ struct NotifyBench: AsyncParsableCommand {
             try BenchSchema.startWorker(conninfo: server.connectionString, schema: Self.schema,
                                         ["--queue", "ingest=32", "--log-level", "error"]),
             try BenchSchema.startWorker(conninfo: server.connectionString, schema: Self.schema,
-                                        ["--queue", "notify=\(slots)", "--log-level", "error"]),
+                                        ["--queue", "notify=\(slots)", "--notify-batch", "\(batch)", "--notify-lanes", "\(lanes)", "--log-level", "error"]),
         ]
         defer { for worker in workers where worker.isRunning { worker.interrupt(); worker.waitUntilExit() } }
         try await BenchLoad.waitForWorkers(control, count: 2)

@@ -336,13 +336,10 @@ public final class Notifier: Sendable {
         try connection.query("SELECT * FROM notify_begin(\(outboxID))").first.map(pending)
     }
 
-    /// `notify_begin` for each of `ids` in one statement, in the order of their customers (so
-    /// that batches running at once take the customers' contact-budget locks in one order).
+    /// `notify_begin` for `ids` in one statement: the rows on the common path begun together,
+    /// the others one by one (see `notify_begin(bigint[])`).
     static func begin(batch ids: [Int64], on connection: isolated PostgresConnection) throws -> [PendingSend] {
-        try connection.query("""
-            SELECT b.* FROM (SELECT o.id FROM outbox o WHERE o.id = ANY(\(ids)::int8[]) ORDER BY o.customer_id, o.id) u
-             CROSS JOIN LATERAL notify_begin(u.id) b
-            """).map(pending)
+        try connection.query("SELECT * FROM notify_begin(\(ids)::int8[])").map(pending)
     }
 
     private static func pending(_ row: PostgresRow) throws -> PendingSend {

@@ -134,12 +134,15 @@ BEGIN
 END $$;
 
 -- What the worker rendered for outbox rows p_outbox_ids (subject null or '' for none), kept on
--- the rows before they are sent, in one statement for the batch.
-CREATE OR REPLACE FUNCTION notify_rendered(p_outbox_ids bigint[], p_subjects text[], p_bodies text[]) RETURNS void LANGUAGE sql AS $$
+-- the rows before they are sent, in one statement for the batch. (PL/pgSQL, so that its plan is
+-- kept.)
+CREATE OR REPLACE FUNCTION notify_rendered(p_outbox_ids bigint[], p_subjects text[], p_bodies text[]) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
     UPDATE outbox o SET subject = nullif(t.subject, ''), body_text = t.body
       FROM unnest(p_outbox_ids, p_subjects, p_bodies) AS t(id, subject, body)
-     WHERE o.id = t.id AND o.status IN ('pending', 'sending')
-$$;
+     WHERE o.id = t.id AND o.status IN ('pending', 'sending');
+END $$;
 
 -- What the worker rendered for outbox row p_outbox_id. Kept for the previous release's workers,
 -- which call it until a rolling update has replaced them.
