@@ -6,12 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct sb_smtp {
-    CURL *curl;
-    char error[CURL_ERROR_SIZE];
-    char reply[512];  // the server's last 4xx or 5xx reply line
-};
-
 typedef struct {
     const char *bytes;
     size_t length;
@@ -31,66 +25,168 @@ static size_t read_upload(char *buffer, size_t size, size_t count, void *data) {
     return chunk;
 }
 
+// One message on its way: the easy handle and everything it reads while it runs.
+typedef struct transfer {
+    CURL *curl;
+    struct curl_slist *recipients;
+    upload source;
+    char error[CURL_ERROR_SIZE];
+    char reply[512];  // the server's last 4xx or 5xx reply line
+    sb_smtp_done done;
+    void *context;
+    struct transfer *next;
+} transfer;
+
+struct sb_smtp_loop {
+    CURLM *multi;
+    pthread_t thread;
+    pthread_mutex_t lock;
+    transfer *pending;  // submitted, not yet handed to the multi handle, oldest first (under lock)
+    transfer *last;     // the newest of them
+    int stopping;       // under lock
+};
+
 // The debug callback sees the server's replies (CURLINFO_HEADER_IN), a line at a time; the
 // last refusal is kept, to report it in the server's words.
 static int keep_reply(CURL *curl, curl_infotype type, char *buffer, size_t length, void *data) {
     (void)curl;
     // Only refusals: the QUIT that follows one must not replace it with "221 Bye".
     if (type != CURLINFO_HEADER_IN || length == 0 || (buffer[0] != '4' && buffer[0] != '5')) return 0;
-    sb_smtp *smtp = data;
+    transfer *t = data;
     while (length > 0 && (buffer[length - 1] == '\n' || buffer[length - 1] == '\r')) length--;
-    if (length >= sizeof smtp->reply) length = sizeof smtp->reply - 1;
-    memcpy(smtp->reply, buffer, length);
-    smtp->reply[length] = 0;
+    if (length >= sizeof t->reply) length = sizeof t->reply - 1;
+    memcpy(t->reply, buffer, length);
+    t->reply[length] = 0;
     return 0;
 }
 
-sb_smtp *sb_smtp_new(void) {
+static void transfer_free(transfer *t) {
+    if (!t) return;
+    if (t->curl) curl_easy_cleanup(t->curl);
+    curl_slist_free_all(t->recipients);
+    free((void *)t->source.bytes);
+    free(t);
+}
+
+// Tells the submitter how the transfer ended, and frees it.
+static void finish(transfer *t, CURLcode code) {
+    sb_smtp_result result;
+    memset(&result, 0, sizeof result);
+    result.curl_code = (int)code;
+    curl_easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &result.response_code);
+    if (code != CURLE_OK) {
+        const char *what = t->error[0] ? t->error : curl_easy_strerror(code);
+        if (result.response_code >= 400 && t->reply[0])
+            snprintf(result.message, sizeof result.message, "%s (the server said: %s)", what, t->reply);
+        else
+            snprintf(result.message, sizeof result.message, "%s", what);
+    }
+    t->done(t->context, code == CURLE_OK ? 0 : -1, &result);
+    transfer_free(t);
+}
+
+static void *run(void *data) {
+    sb_smtp_loop *loop = data;
+    int running = 0;
+    for (;;) {
+        pthread_mutex_lock(&loop->lock);
+        transfer *added = loop->pending;
+        loop->pending = loop->last = NULL;
+        int stopping = loop->stopping;
+        pthread_mutex_unlock(&loop->lock);
+        while (added) {
+            transfer *next = added->next;
+            if (curl_multi_add_handle(loop->multi, added->curl) != CURLM_OK) finish(added, CURLE_FAILED_INIT);
+            else running++;
+            added = next;
+        }
+        if (stopping && running == 0) break;
+        curl_multi_perform(loop->multi, &running);
+        CURLMsg *message;
+        int queued;
+        while ((message = curl_multi_info_read(loop->multi, &queued))) {
+            if (message->msg != CURLMSG_DONE) continue;
+            CURL *curl = message->easy_handle;
+            CURLcode code = message->data.result;
+            transfer *t = NULL;
+            curl_easy_getinfo(curl, CURLINFO_PRIVATE, (char **)&t);
+            curl_multi_remove_handle(loop->multi, curl);
+            finish(t, code);
+        }
+        // Woken early by curl_multi_wakeup when a message is submitted.
+        curl_multi_poll(loop->multi, NULL, 0, 1000, NULL);
+    }
+    return NULL;
+}
+
+sb_smtp_loop *sb_smtp_loop_new(void) {
     pthread_once(&initialised, initialise);
-    sb_smtp *smtp = calloc(1, sizeof(sb_smtp));
-    if (!smtp) return NULL;
-    smtp->curl = curl_easy_init();
-    if (!smtp->curl) {
-        free(smtp);
+    sb_smtp_loop *loop = calloc(1, sizeof(sb_smtp_loop));
+    if (!loop) return NULL;
+    loop->multi = curl_multi_init();
+    if (!loop->multi) {
+        free(loop);
         return NULL;
     }
-    return smtp;
+    // Idle connections kept for the next messages, across every server.
+    curl_multi_setopt(loop->multi, CURLMOPT_MAXCONNECTS, 256L);
+    pthread_mutex_init(&loop->lock, NULL);
+    if (pthread_create(&loop->thread, NULL, run, loop) != 0) {
+        curl_multi_cleanup(loop->multi);
+        pthread_mutex_destroy(&loop->lock);
+        free(loop);
+        return NULL;
+    }
+    return loop;
 }
 
-void sb_smtp_free(sb_smtp *smtp) {
-    if (!smtp) return;
-    curl_easy_cleanup(smtp->curl);
-    free(smtp);
+void sb_smtp_loop_free(sb_smtp_loop *loop) {
+    if (!loop) return;
+    pthread_mutex_lock(&loop->lock);
+    loop->stopping = 1;
+    pthread_mutex_unlock(&loop->lock);
+    curl_multi_wakeup(loop->multi);
+    pthread_join(loop->thread, NULL);
+    curl_multi_cleanup(loop->multi);
+    pthread_mutex_destroy(&loop->lock);
+    free(loop);
 }
 
-int sb_smtp_send(sb_smtp *smtp, const sb_smtp_server *server, const char *mail_from,
-                 const char *const *recipients, int recipient_count,
-                 const char *bytes, size_t length, sb_smtp_result *result) {
-    memset(result, 0, sizeof(*result));
-    CURL *curl = smtp->curl;
-    // Options persist on the handle between transfers; reset them but keep the connection cache.
-    curl_easy_reset(curl);
+int sb_smtp_loop_submit(sb_smtp_loop *loop, const sb_smtp_server *server, const char *mail_from,
+                        const char *const *recipients, int recipient_count, const char *bytes, size_t length,
+                        sb_smtp_done done, void *context) {
+    transfer *t = calloc(1, sizeof(transfer));
+    if (!t) return -1;
+    t->curl = curl_easy_init();
+    char *copy = malloc(length ? length : 1);
+    if (!t->curl || !copy) {
+        free(copy);
+        transfer_free(t);
+        return -1;
+    }
+    memcpy(copy, bytes, length);
+    t->source = (upload){copy, length, 0};
+    t->done = done;
+    t->context = context;
+    for (int i = 0; i < recipient_count; i++) t->recipients = curl_slist_append(t->recipients, recipients[i]);
 
+    // String options are copied by libcurl; the recipients list and the bytes live in t.
+    CURL *curl = t->curl;
     char url[600];
     snprintf(url, sizeof url, "%s://%s:%d/%s", server->tls == SB_SMTP_TLS_IMPLICIT ? "smtps" : "smtp",
              server->host, server->port, server->helo_domain ? server->helo_domain : "localhost");
-    struct curl_slist *rcpt = NULL;
-    for (int i = 0; i < recipient_count; i++) rcpt = curl_slist_append(rcpt, recipients[i]);
-    upload source = {bytes, length, 0};
-
-    smtp->error[0] = 0;
-    smtp->reply[0] = 0;
     curl_easy_setopt(curl, CURLOPT_URL, url);
+    curl_easy_setopt(curl, CURLOPT_PRIVATE, t);
     curl_easy_setopt(curl, CURLOPT_DEBUGFUNCTION, keep_reply);
-    curl_easy_setopt(curl, CURLOPT_DEBUGDATA, smtp);
+    curl_easy_setopt(curl, CURLOPT_DEBUGDATA, t);
     curl_easy_setopt(curl, CURLOPT_VERBOSE, 1L);
-    curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, smtp->error);
+    curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, t->error);
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(curl, CURLOPT_MAIL_FROM, mail_from);
-    curl_easy_setopt(curl, CURLOPT_MAIL_RCPT, rcpt);
+    curl_easy_setopt(curl, CURLOPT_MAIL_RCPT, t->recipients);
     curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
     curl_easy_setopt(curl, CURLOPT_READFUNCTION, read_upload);
-    curl_easy_setopt(curl, CURLOPT_READDATA, &source);
+    curl_easy_setopt(curl, CURLOPT_READDATA, &t->source);
     curl_easy_setopt(curl, CURLOPT_INFILESIZE_LARGE, (curl_off_t)length);
     curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, server->connect_timeout_ms);
     curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, server->timeout_ms);
@@ -104,15 +200,11 @@ int sb_smtp_send(sb_smtp *smtp, const sb_smtp_server *server, const char *mail_f
         curl_easy_setopt(curl, CURLOPT_PASSWORD, server->password ? server->password : "");
     }
 
-    CURLcode code = curl_easy_perform(curl);
-    curl_slist_free_all(rcpt);
-    result->curl_code = (int)code;
-    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &result->response_code);
-    if (code == CURLE_OK) return 0;
-    const char *what = smtp->error[0] ? smtp->error : curl_easy_strerror(code);
-    if (result->response_code >= 400 && smtp->reply[0])
-        snprintf(result->message, sizeof result->message, "%s (the server said: %s)", what, smtp->reply);
-    else
-        snprintf(result->message, sizeof result->message, "%s", what);
-    return -1;
+    pthread_mutex_lock(&loop->lock);
+    if (loop->last) loop->last->next = t;
+    else loop->pending = t;
+    loop->last = t;
+    pthread_mutex_unlock(&loop->lock);
+    curl_multi_wakeup(loop->multi);
+    return 0;
 }

@@ -44,9 +44,12 @@ public struct NotifyRetryPolicy: Sendable {
 public final class Notifier: Sendable {
     public let retry: NotifyRetryPolicy
     public let logger: Logger
-    private let mailers = MailerPool()
+    private let smtp = SMTPClient()
+    /// Sends in flight per SMTP server: at most its `maximumConnections`, so libcurl opens no
+    /// more connections than that; the rest wait their turn.
+    private let smtpLimits = PerKeyLimit<SMTPServer>()
     private let http = HTTPSender()
-    /// HTTP requests in flight per provider, as the mailer pool bounds SMTP connections.
+    /// HTTP requests in flight per provider, as `smtpLimits` bounds SMTP connections.
     private let httpLimits = PerKeyLimit<Int64>()
     private let environment: [String: String]
 
@@ -238,8 +241,9 @@ public final class Notifier: Sendable {
                 text: send.body ?? "", locale: send.locale,
                 headers: Self.headers(send))
             do {
-                try await mailers.withMailer(for: server) { mailer in
-                    try await mailer.send(MailComposer.compose(mail), from: send.fromAddress, to: [to], through: server)
+                let bytes = MailComposer.compose(mail)
+                try await smtpLimits.run(server, maximum: server.maximumConnections) {
+                    try await smtp.send(bytes, from: send.fromAddress, to: [to], through: server)
                 }
             } catch let error as SMTPError {
                 throw DeliveryError(error)
@@ -408,32 +412,6 @@ actor PerKeyLimit<Key: Hashable & Sendable> {
         } else {
             running[key, default: 1] -= 1
         }
-    }
-}
-
-/// SMTP mailers by server, so that consecutive sends reuse a connection, and no more than the
-/// server's `maximumConnections` are open at once (the rest wait their turn).
-actor MailerPool {
-    private var idle: [SMTPServer: [SMTPMailer]] = [:]
-    private let limit = PerKeyLimit<SMTPServer>()
-
-    func withMailer<T: Sendable>(for server: SMTPServer, _ body: (SMTPMailer) async throws -> T) async throws -> T {
-        // Within the limit, so the idle mailers of a server never number more than it either.
-        await limit.acquire(server, maximum: server.maximumConnections)
-        let mailer = idle[server]?.popLast() ?? SMTPMailer()
-        do {
-            let result = try await body(mailer)
-            await giveBack(mailer, server)
-            return result
-        } catch {
-            await giveBack(mailer, server)
-            throw error
-        }
-    }
-
-    private func giveBack(_ mailer: SMTPMailer, _ server: SMTPServer) async {
-        idle[server, default: []].append(mailer)
-        await limit.release(server)
     }
 }
 

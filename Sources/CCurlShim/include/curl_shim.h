@@ -2,9 +2,11 @@
 #define SWITCHBOARD_CURL_SHIM_H
 
 // A small C face for libcurl's SMTP client (Debian's libcurl4-openssl-dev). curl_easy_setopt
-// is variadic, which Swift cannot call, so one function here sets a transfer up and runs it.
-// One sb_smtp keeps one easy handle: libcurl keeps its connection open between sends, so
-// consecutive messages to the same server reuse it (no new TCP, TLS or AUTH).
+// is variadic, which Swift cannot call, so one function here sets a transfer up and submits it.
+// One sb_smtp_loop is one thread driving every transfer on one libcurl multi handle, whose
+// connection cache keeps connections open between messages: consecutive messages to the same
+// server reuse them (no new TCP, TLS or AUTH), and many connections cost one thread, woken once
+// for whatever their servers answered meanwhile.
 
 #include <stddef.h>
 
@@ -12,7 +14,7 @@
 extern "C" {
 #endif
 
-typedef struct sb_smtp sb_smtp;
+typedef struct sb_smtp_loop sb_smtp_loop;
 
 typedef enum {
     SB_SMTP_TLS_NONE = 0,      // plain SMTP (loopback relays, test servers)
@@ -38,14 +40,22 @@ typedef struct {
     char message[512];             // what went wrong, in libcurl's and the server's words
 } sb_smtp_result;
 
-sb_smtp *sb_smtp_new(void);
-void sb_smtp_free(sb_smtp *smtp);
+/// How a transfer ended: `status` 0 when the server accepted the message, else -1 with
+/// `result` saying why. Called on the loop's thread; `result` lives only during the call.
+typedef void (*sb_smtp_done)(void *context, int status, const sb_smtp_result *result);
+
+/// Starts a loop (its thread). NULL when libcurl or the thread could not be started.
+sb_smtp_loop *sb_smtp_loop_new(void);
+/// Waits for the transfers in flight, then stops the thread and frees the loop.
+void sb_smtp_loop_free(sb_smtp_loop *loop);
 
 /// Sends `length` bytes of an RFC 5322 message (CRLF line ends) from `mail_from` to the
-/// `recipient_count` addresses. Returns 0 when accepted; otherwise fills `result`.
-int sb_smtp_send(sb_smtp *smtp, const sb_smtp_server *server, const char *mail_from,
-                 const char *const *recipients, int recipient_count,
-                 const char *bytes, size_t length, sb_smtp_result *result);
+/// `recipient_count` addresses through `server`; `done(context, …)` is called once when it
+/// ends. Everything is copied before this returns. Returns 0, or -1 (out of memory: `done`
+/// is not called).
+int sb_smtp_loop_submit(sb_smtp_loop *loop, const sb_smtp_server *server, const char *mail_from,
+                        const char *const *recipients, int recipient_count, const char *bytes, size_t length,
+                        sb_smtp_done done, void *context);
 
 #ifdef __cplusplus
 }

@@ -63,60 +63,61 @@ public struct SMTPError: Error, Sendable, CustomStringConvertible {
     }
 }
 
-/// Sends messages over SMTP with libcurl, one at a time. Consecutive sends to the same server
-/// reuse the connection (libcurl keeps it open), so EHLO, STARTTLS and AUTH happen once, not per
-/// message. libcurl blocks, so every send runs on this mailer's own thread rather than on
-/// Swift's cooperative pool.
-public final class SMTPMailer: @unchecked Sendable {
-    // Touched only on `queue`.
-    private let handle: OpaquePointer
-    private let queue: DispatchQueue
+/// Sends messages over SMTP with libcurl's multi interface: one thread of its own drives every
+/// transfer, so a send costs no thread of Swift's cooperative pool while the server answers, and
+/// many connections cost one thread, woken once for whatever their servers said meanwhile.
+/// libcurl keeps connections open between messages: consecutive sends to the same server reuse
+/// them, so EHLO, STARTTLS and AUTH happen once per connection, not per message. It opens as
+/// many connections to a server as sends to it are in flight: callers bound those.
+public final class SMTPClient: Sendable {
+    // The loop is thread-safe (a lock guards its queue); the pointer itself never changes.
+    private nonisolated(unsafe) let loop: OpaquePointer
 
     public init() {
-        guard let handle = sb_smtp_new() else { fatalError("libcurl could not create an easy handle (out of memory)") }
-        self.handle = handle
-        self.queue = DispatchQueue(label: "switchboard.smtp")
+        guard let loop = sb_smtp_loop_new() else { fatalError("libcurl could not start an SMTP loop (out of memory or threads)") }
+        self.loop = loop
     }
 
-    deinit { sb_smtp_free(handle) }
+    deinit { sb_smtp_loop_free(loop) }
 
     /// Sends `message` (RFC 5322 bytes, CRLF line ends) from `sender` to `recipients` (bare
     /// addresses) through `server`. Throws ``SMTPError`` when the server does not accept it.
     public func send(_ message: [UInt8], from sender: String, to recipients: [String], through server: SMTPServer) async throws {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            queue.async {
-                do {
-                    try Self.perform(self.handle, message, sender, recipients, server)
-                    continuation.resume()
-                } catch {
-                    continuation.resume(throwing: error)
+            let waiting = Unmanaged.passRetained(Waiting(continuation)).toOpaque()
+            let arena = CStringArena()
+            var options = sb_smtp_server(
+                host: arena.c(server.host), port: Int32(server.port), tls: server.security.shim, username: arena.c(server.username),
+                password: arena.c(server.password), helo_domain: arena.c(server.heloName),
+                connect_timeout_ms: server.connectTimeout.milliseconds, timeout_ms: server.timeout.milliseconds,
+                verify_peer: server.verifiesCertificates ? 1 : 0)
+            let submitted = withExtendedLifetime(arena) {
+                message.withUnsafeBufferPointer { bytes in
+                    bytes.withMemoryRebound(to: CChar.self) { chars in
+                        sb_smtp_loop_submit(loop, &options, arena.c("<\(sender)>"), arena.c(recipients.map { "<\($0)>" }),
+                                            Int32(recipients.count), chars.baseAddress, chars.count, { context, status, result in
+                            let waiting = Unmanaged<Waiting>.fromOpaque(context!).takeRetainedValue()
+                            guard status != 0, let result else { return waiting.continuation.resume() }
+                            let words = withUnsafeBytes(of: result.pointee.message) { raw in
+                                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+                            }
+                            let code = result.pointee.response_code
+                            waiting.continuation.resume(throwing: SMTPError(replyCode: code > 0 ? Int(code) : nil, message: words))
+                        }, waiting)
+                    }
                 }
+            }
+            if submitted != 0 {
+                Unmanaged<Waiting>.fromOpaque(waiting).release()
+                continuation.resume(throwing: SMTPError(replyCode: nil, message: "out of memory: the message could not be handed to libcurl"))
             }
         }
     }
 
-    private static func perform(_ handle: OpaquePointer, _ message: [UInt8], _ sender: String, _ recipients: [String],
-                                _ server: SMTPServer) throws {
-        var result = sb_smtp_result()
-        let arena = CStringArena()
-        var options = sb_smtp_server(
-            host: arena.c(server.host), port: Int32(server.port), tls: server.security.shim, username: arena.c(server.username),
-            password: arena.c(server.password), helo_domain: arena.c(server.heloName),
-            connect_timeout_ms: server.connectTimeout.milliseconds, timeout_ms: server.timeout.milliseconds,
-            verify_peer: server.verifiesCertificates ? 1 : 0)
-        let status = withExtendedLifetime(arena) {
-            message.withUnsafeBufferPointer { bytes in
-                bytes.baseAddress!.withMemoryRebound(to: CChar.self, capacity: bytes.count) { chars in
-                    sb_smtp_send(handle, &options, arena.c("<\(sender)>"), arena.c(recipients.map { "<\($0)>" }),
-                                 Int32(recipients.count), chars, bytes.count, &result)
-                }
-            }
-        }
-        guard status != 0 else { return }
-        let words = withUnsafeBytes(of: result.message) { raw in
-            String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-        }
-        throw SMTPError(replyCode: result.response_code > 0 ? Int(result.response_code) : nil, message: words)
+    /// A send's continuation, kept alive (retained) while libcurl has the message.
+    private final class Waiting {
+        let continuation: CheckedContinuation<Void, any Error>
+        init(_ continuation: CheckedContinuation<Void, any Error>) { self.continuation = continuation }
     }
 }
 
