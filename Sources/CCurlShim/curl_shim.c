@@ -119,7 +119,7 @@ static void *run(void *data) {
     return NULL;
 }
 
-sb_smtp_loop *sb_smtp_loop_new(void) {
+sb_smtp_loop *sb_smtp_loop_new(long max_connections) {
     pthread_once(&initialised, initialise);
     sb_smtp_loop *loop = calloc(1, sizeof(sb_smtp_loop));
     if (!loop) return NULL;
@@ -128,8 +128,12 @@ sb_smtp_loop *sb_smtp_loop_new(void) {
         free(loop);
         return NULL;
     }
-    // Idle connections kept for the next messages, across every server.
-    curl_multi_setopt(loop->multi, CURLMOPT_MAXCONNECTS, 256L);
+    // At most this many connections, kept open for the next messages; transfers beyond them wait
+    // in libcurl's queue and start on the first connection free, on this thread, at once.
+    if (max_connections < 1) max_connections = 1;
+    curl_multi_setopt(loop->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, max_connections);
+    curl_multi_setopt(loop->multi, CURLMOPT_MAX_HOST_CONNECTIONS, max_connections);
+    curl_multi_setopt(loop->multi, CURLMOPT_MAXCONNECTS, max_connections);
     pthread_mutex_init(&loop->lock, NULL);
     if (pthread_create(&loop->thread, NULL, run, loop) != 0) {
         curl_multi_cleanup(loop->multi);

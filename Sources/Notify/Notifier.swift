@@ -1,4 +1,5 @@
 public import Foundation
+import Synchronization
 public import Logging
 public import Postgres
 
@@ -44,12 +45,10 @@ public struct NotifyRetryPolicy: Sendable {
 public final class Notifier: Sendable {
     public let retry: NotifyRetryPolicy
     public let logger: Logger
-    private let smtp = SMTPClient()
-    /// Sends in flight per SMTP server: at most its `maximumConnections`, so libcurl opens no
-    /// more connections than that; the rest wait their turn.
-    private let smtpLimits = PerKeyLimit<SMTPServer>()
+    /// One per SMTP server (its connections, and the thread that drives them), made on first use.
+    private let smtpClients = Mutex<[SMTPServer: SMTPClient]>([:])
     private let http = HTTPSender()
-    /// HTTP requests in flight per provider, as `smtpLimits` bounds SMTP connections.
+    /// HTTP requests in flight per provider, as each SMTP client bounds its connections.
     private let httpLimits = PerKeyLimit<Int64>()
     private let environment: [String: String]
 
@@ -241,10 +240,13 @@ public final class Notifier: Sendable {
                 text: send.body ?? "", locale: send.locale,
                 headers: Self.headers(send))
             do {
-                let bytes = MailComposer.compose(mail)
-                try await smtpLimits.run(server, maximum: server.maximumConnections) {
-                    try await smtp.send(bytes, from: send.fromAddress, to: [to], through: server)
+                let client = smtpClients.withLock { clients in
+                    if let client = clients[server] { return client }
+                    let client = SMTPClient(server: server)
+                    clients[server] = client
+                    return client
                 }
+                try await client.send(MailComposer.compose(mail), from: send.fromAddress, to: [to])
             } catch let error as SMTPError {
                 throw DeliveryError(error)
             }

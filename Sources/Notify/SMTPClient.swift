@@ -63,26 +63,30 @@ public struct SMTPError: Error, Sendable, CustomStringConvertible {
     }
 }
 
-/// Sends messages over SMTP with libcurl's multi interface: one thread of its own drives every
-/// transfer, so a send costs no thread of Swift's cooperative pool while the server answers, and
-/// many connections cost one thread, woken once for whatever their servers said meanwhile.
-/// libcurl keeps connections open between messages: consecutive sends to the same server reuse
-/// them, so EHLO, STARTTLS and AUTH happen once per connection, not per message. It opens as
-/// many connections to a server as sends to it are in flight: callers bound those.
+/// Sends messages to one SMTP server with libcurl's multi interface: one thread of its own
+/// drives every connection, so a send costs no thread of Swift's cooperative pool while the
+/// server answers, and many connections cost one thread, woken once for whatever was answered.
+/// At most `server.maximumConnections` are open, kept between messages (EHLO, STARTTLS and AUTH
+/// once per connection, not per message); sends beyond them wait in libcurl's queue and start
+/// on the first connection free, without coming back to Swift in between.
 public final class SMTPClient: Sendable {
+    public let server: SMTPServer
     // The loop is thread-safe (a lock guards its queue); the pointer itself never changes.
     private nonisolated(unsafe) let loop: OpaquePointer
 
-    public init() {
-        guard let loop = sb_smtp_loop_new() else { fatalError("libcurl could not start an SMTP loop (out of memory or threads)") }
+    public init(server: SMTPServer) {
+        guard let loop = sb_smtp_loop_new(server.maximumConnections) else {
+            fatalError("libcurl could not start an SMTP loop (out of memory or threads)")
+        }
+        self.server = server
         self.loop = loop
     }
 
     deinit { sb_smtp_loop_free(loop) }
 
     /// Sends `message` (RFC 5322 bytes, CRLF line ends) from `sender` to `recipients` (bare
-    /// addresses) through `server`. Throws ``SMTPError`` when the server does not accept it.
-    public func send(_ message: [UInt8], from sender: String, to recipients: [String], through server: SMTPServer) async throws {
+    /// addresses). Throws ``SMTPError`` when the server does not accept it.
+    public func send(_ message: [UInt8], from sender: String, to recipients: [String]) async throws {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             let waiting = Unmanaged.passRetained(Waiting(continuation)).toOpaque()
             let arena = CStringArena()

@@ -3,10 +3,10 @@
 
 // A small C face for libcurl's SMTP client (Debian's libcurl4-openssl-dev). curl_easy_setopt
 // is variadic, which Swift cannot call, so one function here sets a transfer up and submits it.
-// One sb_smtp_loop is one thread driving every transfer on one libcurl multi handle, whose
-// connection cache keeps connections open between messages: consecutive messages to the same
-// server reuse them (no new TCP, TLS or AUTH), and many connections cost one thread, woken once
-// for whatever their servers answered meanwhile.
+// One sb_smtp_loop is one thread driving the transfers to one server on one libcurl multi
+// handle: at most `max_connections` connections, kept open between messages (no new TCP, TLS
+// or AUTH per message); transfers beyond them wait in libcurl's queue and start on the first
+// connection free. Many connections cost one thread, woken once for whatever was answered.
 
 #include <stddef.h>
 
@@ -44,8 +44,9 @@ typedef struct {
 /// `result` saying why. Called on the loop's thread; `result` lives only during the call.
 typedef void (*sb_smtp_done)(void *context, int status, const sb_smtp_result *result);
 
-/// Starts a loop (its thread). NULL when libcurl or the thread could not be started.
-sb_smtp_loop *sb_smtp_loop_new(void);
+/// Starts a loop (its thread) of at most `max_connections` connections. NULL when libcurl or
+/// the thread could not be started.
+sb_smtp_loop *sb_smtp_loop_new(long max_connections);
 /// Waits for the transfers in flight, then stops the thread and frees the loop.
 void sb_smtp_loop_free(sb_smtp_loop *loop);
 
