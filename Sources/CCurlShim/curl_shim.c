@@ -40,8 +40,9 @@ typedef struct transfer {
 struct sb_smtp_loop {
     CURLM *multi;
     pthread_t thread;
+    long max_connections;
     pthread_mutex_t lock;
-    transfer *pending;  // submitted, not yet handed to the multi handle, oldest first (under lock)
+    transfer *pending;  // submitted, not yet taken by the loop, oldest first (under lock)
     transfer *last;     // the newest of them
     int stopping;       // under lock
 };
@@ -85,34 +86,47 @@ static void finish(transfer *t, CURLcode code) {
     transfer_free(t);
 }
 
+// Transfers wait in the loop's own queue, not libcurl's: libcurl counts a queued transfer's
+// timeouts from when it was added, so a backlog behind a slow relay would time out unsent.
 static void *run(void *data) {
     sb_smtp_loop *loop = data;
-    int running = 0;
+    transfer *queue = NULL, *queue_last = NULL;
+    long active = 0;
     for (;;) {
         pthread_mutex_lock(&loop->lock);
-        transfer *added = loop->pending;
-        loop->pending = loop->last = NULL;
+        if (loop->pending) {
+            if (queue_last) queue_last->next = loop->pending;
+            else queue = loop->pending;
+            queue_last = loop->last;
+            loop->pending = loop->last = NULL;
+        }
         int stopping = loop->stopping;
         pthread_mutex_unlock(&loop->lock);
-        while (added) {
-            transfer *next = added->next;
-            if (curl_multi_add_handle(loop->multi, added->curl) != CURLM_OK) finish(added, CURLE_FAILED_INIT);
-            else running++;
-            added = next;
+        while (queue && active < loop->max_connections) {
+            transfer *next = queue;
+            queue = next->next;
+            if (!queue) queue_last = NULL;
+            next->next = NULL;
+            if (curl_multi_add_handle(loop->multi, next->curl) != CURLM_OK) finish(next, CURLE_FAILED_INIT);
+            else active++;
         }
-        if (stopping && running == 0) break;
+        if (stopping && active == 0 && !queue) break;
+        int running;
         curl_multi_perform(loop->multi, &running);
         CURLMsg *message;
-        int queued;
-        while ((message = curl_multi_info_read(loop->multi, &queued))) {
+        int left;
+        while ((message = curl_multi_info_read(loop->multi, &left))) {
             if (message->msg != CURLMSG_DONE) continue;
             CURL *curl = message->easy_handle;
             CURLcode code = message->data.result;
             transfer *t = NULL;
             curl_easy_getinfo(curl, CURLINFO_PRIVATE, (char **)&t);
             curl_multi_remove_handle(loop->multi, curl);
+            active--;
             finish(t, code);
         }
+        // A finished transfer freed a connection: the next one starts on it at once.
+        if (queue && active < loop->max_connections) continue;
         // Woken early by curl_multi_wakeup when a message is submitted.
         curl_multi_poll(loop->multi, NULL, 0, 1000, NULL);
     }
@@ -128,12 +142,9 @@ sb_smtp_loop *sb_smtp_loop_new(long max_connections) {
         free(loop);
         return NULL;
     }
-    // At most this many connections, kept open for the next messages; transfers beyond them wait
-    // in libcurl's queue and start on the first connection free, on this thread, at once.
-    if (max_connections < 1) max_connections = 1;
-    curl_multi_setopt(loop->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, max_connections);
-    curl_multi_setopt(loop->multi, CURLMOPT_MAX_HOST_CONNECTIONS, max_connections);
-    curl_multi_setopt(loop->multi, CURLMOPT_MAXCONNECTS, max_connections);
+    // At most this many transfers at once (run), so as many connections, kept open for the next.
+    loop->max_connections = max_connections < 1 ? 1 : max_connections;
+    curl_multi_setopt(loop->multi, CURLMOPT_MAXCONNECTS, loop->max_connections);
     pthread_mutex_init(&loop->lock, NULL);
     if (pthread_create(&loop->thread, NULL, run, loop) != 0) {
         curl_multi_cleanup(loop->multi);

@@ -45,8 +45,10 @@ public struct NotifyRetryPolicy: Sendable {
 public final class Notifier: Sendable {
     public let retry: NotifyRetryPolicy
     public let logger: Logger
-    /// One per SMTP server (its connections, and the thread that drives them), made on first use.
-    private let smtpClients = Mutex<[SMTPServer: SMTPClient]>([:])
+    /// One per SMTP provider (its connections, and the thread that drives them), made on first
+    /// use, and made again when the provider's server settings change (the old one ends with its
+    /// last send).
+    private let smtpClients = Mutex<[Int64: SMTPClient]>([:])
     private let http = HTTPSender()
     /// HTTP requests in flight per provider, as each SMTP client bounds its connections.
     private let httpLimits = PerKeyLimit<Int64>()
@@ -241,9 +243,9 @@ public final class Notifier: Sendable {
                 headers: Self.headers(send))
             do {
                 let client = smtpClients.withLock { clients in
-                    if let client = clients[server] { return client }
+                    if let client = clients[provider.id], client.server == server { return client }
                     let client = SMTPClient(server: server)
-                    clients[server] = client
+                    clients[provider.id] = client
                     return client
                 }
                 try await client.send(MailComposer.compose(mail), from: send.fromAddress, to: [to])

@@ -67,8 +67,9 @@ public struct SMTPError: Error, Sendable, CustomStringConvertible {
 /// drives every connection, so a send costs no thread of Swift's cooperative pool while the
 /// server answers, and many connections cost one thread, woken once for whatever was answered.
 /// At most `server.maximumConnections` are open, kept between messages (EHLO, STARTTLS and AUTH
-/// once per connection, not per message); sends beyond them wait in libcurl's queue and start
-/// on the first connection free, without coming back to Swift in between.
+/// once per connection, not per message); sends beyond them wait in the loop's queue and start
+/// on the first connection free, without coming back to Swift in between. A send's timeouts
+/// count from when it starts, not from when it was queued.
 public final class SMTPClient: Sendable {
     public let server: SMTPServer
     // The loop is thread-safe (a lock guards its queue); the pointer itself never changes.

@@ -252,6 +252,42 @@ struct NotifyTests {
         }
     }
 
+    @Test("a provider moved to another relay sends the next message there, not over the connection kept to the old one")
+    func providerMoved() async throws {
+        try await NotifyFixture.with("notify_provider_moved") { fixture in
+            let customer = try await fixture.customer("emma@example.com")
+            let first = try await fixture.outbox(customerID: customer, locale: "en", subject: "One", body: "One", key: "test:moved:1")
+            #expect(try await fixture.notifier.send(first, pool: fixture.pool) == .sent)
+            let relay = try await SMTPPeer.start()
+            defer { relay.stop() }
+            try await fixture.connection.execute("UPDATE notify_providers SET endpoint = \("smtp+plain://127.0.0.1:\(relay.port)")")
+            let second = try await fixture.outbox(customerID: customer, locale: "en", subject: "Two", body: "Two", key: "test:moved:2")
+            #expect(try await fixture.notifier.send(second, pool: fixture.pool) == .sent)
+            #expect(try fixture.peer.received().count == 1)
+            #expect(try relay.received().count == 1)
+        }
+    }
+
+    @Test("sends queued behind a slow relay's only connection wait their turn: their timeout counts from their start, so none times out unsent")
+    func backlogBehindSlowRelay() async throws {
+        try await NotifyFixture.with("notify_slow_relay") { fixture in
+            // Each message takes the relay 0.3 s; six of them queue on one connection for 1.8 s,
+            // well past the 1 s a send may take.
+            try await fixture.connection.execute("""
+                UPDATE notify_providers SET settings = '{"connections": 1, "timeout_ms": 1000}'
+                """)
+            let customer = try await fixture.customer("slow@example.com")
+            var ids: [Int64] = []
+            for n in 1...6 {
+                ids.append(try await fixture.outbox(customerID: customer, locale: "en", subject: "Slow \(n)", body: "Slow \(n)", key: "test:slow:\(n)"))
+            }
+            let results = try await fixture.notifier.send(batch: ids, pool: fixture.pool)
+            #expect(try ids.map { try results[$0]?.get() } == Array(repeating: .sent, count: 6))
+            #expect(try fixture.peer.received().count == 6)
+            #expect(fixture.peer.sessions() == 1)
+        }
+    }
+
     @Test("a provider row is refused when its endpoint, secret reference or settings are malformed")
     func badProviders() async throws {
         try await NotifyFixture.with("notify_bad_provider") { fixture in

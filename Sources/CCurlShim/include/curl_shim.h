@@ -4,9 +4,10 @@
 // A small C face for libcurl's SMTP client (Debian's libcurl4-openssl-dev). curl_easy_setopt
 // is variadic, which Swift cannot call, so one function here sets a transfer up and submits it.
 // One sb_smtp_loop is one thread driving the transfers to one server on one libcurl multi
-// handle: at most `max_connections` connections, kept open between messages (no new TCP, TLS
-// or AUTH per message); transfers beyond them wait in libcurl's queue and start on the first
-// connection free. Many connections cost one thread, woken once for whatever was answered.
+// handle: at most `max_connections` transfers at once, so as many connections, kept open
+// between messages (no new TCP, TLS or AUTH per message); transfers beyond them wait in the
+// loop's queue and start on the first connection free, their timeouts counted from then. Many
+// connections cost one thread, woken once for whatever was answered.
 
 #include <stddef.h>
 
