@@ -271,10 +271,10 @@ struct NotifyTests {
     @Test("sends queued behind a slow relay's only connection wait their turn: their timeout counts from their start, so none times out unsent")
     func backlogBehindSlowRelay() async throws {
         try await NotifyFixture.with("notify_slow_relay") { fixture in
-            // Each message takes the relay 0.3 s; six of them queue on one connection for 1.8 s,
-            // well past the 1 s a send may take.
+            // Each message takes the relay 1 s; six of them queue on one connection for 6 s, well
+            // past the 4 s a send may take (four times what one needs, for a loaded machine).
             try await fixture.connection.execute("""
-                UPDATE notify_providers SET settings = '{"connections": 1, "timeout_ms": 1000}'
+                UPDATE notify_providers SET settings = '{"connections": 1, "timeout_ms": 4000}'
                 """)
             let customer = try await fixture.customer("slow@example.com")
             var ids: [Int64] = []

@@ -5,7 +5,7 @@ Writes its port to DIR/port once it listens, then keeps every message it accepts
 with its envelope in DIR/<n>.json. Recipients steer it, so tests can play a provider's failures:
   refuse@…    RCPT answered 550 5.1.1 (a permanent refusal)
   tempfail@…  RCPT answered 451 4.3.0 the first time, accepted after
-  slow@…      DATA answered after 0.3 s (a relay under load)
+  slow@…      DATA answered after 1 s (a relay under load)
 """
 import argparse, asyncio, json, os, signal, socket, threading, time
 
@@ -41,7 +41,7 @@ class Keeper:
 
     async def handle_DATA(self, server, session, envelope):
         if any(a.split("@")[0].lower().startswith("slow") for a in envelope.rcpt_tos):
-            await asyncio.sleep(0.3)
+            await asyncio.sleep(1.0)
         with self.lock:
             self.count += 1
             n = self.count
