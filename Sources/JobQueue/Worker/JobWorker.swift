@@ -430,8 +430,11 @@ public final class JobWorker: Service, Sendable {
             guard let worker = workerID, state.withLock({ $0.phase.writesOutcomes }) else { return }
             let inFlight = runningCount
             do {
-                let stops = try await control.run { [configuration] connection -> [Int64]? in
+                let stops = try await control.run { [self, configuration] connection -> [Int64]? in
                     guard let stops = try WorkerStatements.heartbeat(worker: worker, inFlight: inFlight, lease: configuration.lease, on: connection) else {
+                        // Gone because this worker deregistered meanwhile (shutDown stops the phase
+                        // before it deregisters on this same connection): stay gone.
+                        guard state.withLock({ $0.phase.writesOutcomes }) else { return [] }
                         // The leader took this worker for dead; come back under the same id.
                         _ = try WorkerStatements.register(host: configuration.host, pid: ProcessInfo.processInfo.processIdentifier,
                                                           queues: configuration.queues, reuse: worker, on: connection)
