@@ -73,15 +73,6 @@ char *sb_mime_compose(const sb_mime_outgoing *outgoing, size_t *length) {
     GMimeObject *body = text_part("plain", outgoing->text ? outgoing->text : "");
     if (outgoing->html) {
         GMimeMultipart *alternative = g_mime_multipart_new_with_subtype("alternative");
-        if (outgoing->message_id && *outgoing->message_id) {
-            // Made from the Message-ID rather than GMime's random one, which reads /dev/urandom
-            // for every message. "=-" cannot occur in quoted-printable or base64 text.
-            gchar *digest = g_compute_checksum_for_string(G_CHECKSUM_SHA256, outgoing->message_id, -1);
-            gchar *boundary = g_strdup_printf("=-sb-%.32s", digest);
-            g_mime_multipart_set_boundary(alternative, boundary);
-            g_free(boundary);
-            g_free(digest);
-        }
         g_mime_multipart_add(alternative, body);
         g_object_unref(body);
         GMimeObject *html = text_part("html", outgoing->html);
