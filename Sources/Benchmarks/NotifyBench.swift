@@ -54,6 +54,11 @@ struct NotifyBench: AsyncParsableCommand {
 
     static let schema = "switchboard_bench_notify"
 
+    /// The measured notify worker's command line: its job slots, batch size and lanes.
+    private var notifyWorkerArguments: [String] {
+        ["--queue", "notify=\(slots)", "--notify-batch", "\(batch)", "--notify-lanes", "\(lanes)", "--log-level", "error"]
+    }
+
     func run() async throws {
         try Tools.install()
         let server = try database.resolveServer()
@@ -126,7 +131,7 @@ struct NotifyBench: AsyncParsableCommand {
             """)
         _ = try await control.simpleQuery(unsafeSQL: "VACUUM (ANALYZE) outbox, jobs, customers, customer_identities")
         let worker = try BenchSchema.startWorker(conninfo: server.connectionString, schema: Self.schema,
-                                                 ["--queue", "notify=\(slots)", "--notify-batch", "\(batch)", "--notify-lanes", "\(lanes)", "--log-level", "error"],
+                                                 notifyWorkerArguments,
                                                  environment: ["SWITCHBOARD_BENCH_HOOK": "bench-secret"])
         defer { if worker.isRunning { worker.interrupt(); worker.waitUntilExit() } }
         let deadline = ContinuousClock.now + .seconds(600)
@@ -199,7 +204,7 @@ struct NotifyBench: AsyncParsableCommand {
             try BenchSchema.startWorker(conninfo: server.connectionString, schema: Self.schema,
                                         ["--queue", "ingest=32", "--log-level", "error"]),
             try BenchSchema.startWorker(conninfo: server.connectionString, schema: Self.schema,
-                                        ["--queue", "notify=\(slots)", "--notify-batch", "\(batch)", "--notify-lanes", "\(lanes)", "--log-level", "error"]),
+                                        notifyWorkerArguments),
         ]
         defer { for worker in workers where worker.isRunning { worker.interrupt(); worker.waitUntilExit() } }
         try await BenchLoad.waitForWorkers(control, count: 2)

@@ -398,7 +398,7 @@ actor PerKeyLimit<Key: Hashable & Sendable> {
     }
 
     /// Takes a place under `key`, waiting for one when `maximum` are taken.
-    func acquire(_ key: Key, maximum: Int) async {
+    private func acquire(_ key: Key, maximum: Int) async {
         if running[key, default: 0] < maximum {
             running[key, default: 0] += 1
         } else {
@@ -408,7 +408,7 @@ actor PerKeyLimit<Key: Hashable & Sendable> {
     }
 
     /// Gives back a place `acquire` took.
-    func release(_ key: Key) {
+    private func release(_ key: Key) {
         if var queue = waiting[key], !queue.isEmpty {
             let next = queue.removeFirst()
             waiting[key] = queue
