@@ -45,7 +45,8 @@ do {
     if let dead = environment["SB_DEAD_WORKER_MS"] { configuration.deadWorkerTimeout = milliseconds("SB_DEAD_WORKER_MS", Int64(dead) ?? 30_000) }
 
     let pool = PostgresPool(configuration: database, options: .init(maxConnections: 4))
-    let record = JobKind<RecordArgs>("test.record", timeout: .seconds(30), backoff: RetryBackoff(base: .milliseconds(50)))
+    let record = JobKind<RecordArgs>("test.record", timeout: milliseconds("SB_RECORD_TIMEOUT_MS", 30_000),
+                                     backoff: RetryBackoff(base: .milliseconds(50)))
     let fail = JobKind<Empty>("test.fail", backoff: RetryBackoff(base: .milliseconds(50), jitter: 0))
     let hang = JobKind<Empty>("test.hang", timeout: .seconds(1), backoff: RetryBackoff(base: .milliseconds(50), jitter: 0))
 
