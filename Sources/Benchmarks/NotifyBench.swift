@@ -38,6 +38,8 @@ struct NotifyBench: AsyncParsableCommand {
     @Option(help: "The worker's job slots (notify=N): the rows its batches are made of.") var slots = 64
     @Option(help: "The worker's --notify-batch: outbox rows begun and recorded together at most.") var batch = NotifyWorker.defaultBatchSize
     @Option(help: "The worker's --notify-lanes: batches at once.") var lanes = NotifyWorker.defaultLanes
+    @Option(name: .customLong("gather-ms"), help: "The worker's --notify-gather-ms: how long a short batch waits for more rows while another is under way.")
+    var gather: Double?
     @Option(help: "Outbox rows (and smtp-source messages) per email and HTTP phase.") var messages = 20_000
     @Option(help: "Bytes of each message body.") var size = 2_048
     @Option(help: "Seconds of wrk, and of the latency phase.") var seconds = 10.0
@@ -57,6 +59,7 @@ struct NotifyBench: AsyncParsableCommand {
     /// The measured notify worker's command line: its job slots, batch size and lanes.
     private var notifyWorkerArguments: [String] {
         ["--queue", "notify=\(slots)", "--notify-batch", "\(batch)", "--notify-lanes", "\(lanes)", "--log-level", "error"]
+            + (gather.map { ["--notify-gather-ms", "\($0)"] } ?? [])
     }
 
     func run() async throws {

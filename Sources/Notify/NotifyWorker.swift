@@ -9,14 +9,18 @@ public enum NotifyWorker {
     public static let defaultBatchSize = 32
     /// Notify batches at once per process (`--notify-lanes`).
     public static let defaultLanes = 4
+    /// How long a short batch waits for more rows while another batch is under way
+    /// (`--notify-gather-ms`): about the time the job worker takes to claim the next jobs after a
+    /// batch ends, so they go together rather than the first of them alone.
+    public static let defaultGather: Duration = .milliseconds(5)
 
     /// Registers `notify`: each job sends its outbox row through `notifier` — the rows of
     /// concurrently running jobs together, in batches of up to `batchSize`, `lanes` batches at a
-    /// time; a row that must wait (not due, failed for now, no provider yet) snoozes its job until
+    /// time, a short batch waiting up to `gather` for more while another is under way; a row that must wait (not due, failed for now, no provider yet) snoozes its job until
     /// then. And `notify_sweep`: the notices the clock alone triggers (`notify_sweep()`).
     public static func register(into registry: inout JobRegistry, pool: PostgresPool, notifier: Notifier = Notifier(),
-                                batchSize: Int = defaultBatchSize, lanes: Int = defaultLanes) {
-        let batcher = JobBatcher<NotifyOutcome>(maximumBatch: batchSize, lanes: lanes, runBatch: { ids, _ in
+                                batchSize: Int = defaultBatchSize, lanes: Int = defaultLanes, gather: Duration = defaultGather) {
+        let batcher = JobBatcher<NotifyOutcome>(maximumBatch: batchSize, lanes: lanes, gather: gather, runBatch: { ids, _ in
             try await notifier.send(batch: ids, pool: pool).mapValues { .finished($0) }
         }, runAlone: { id in
             try await notifier.send(id, pool: pool)

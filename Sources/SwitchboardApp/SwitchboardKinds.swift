@@ -30,7 +30,7 @@ public enum SwitchboardKinds {
         RoutingWorker.register(into: &registry, pool: pool, batchSize: routing.batchSize, lanes: routing.lanes,
                                logger: Logger(label: "switchboard.routing"))
         NotifyWorker.register(into: &registry, pool: pool, notifier: Notifier(logger: Logger(label: "switchboard.notify")),
-                              batchSize: notify.batchSize, lanes: notify.lanes)
+                              batchSize: notify.batchSize, lanes: notify.lanes, gather: notify.gather)
         SurveyWorker.register(into: &registry, pool: pool)
         return registry
     }

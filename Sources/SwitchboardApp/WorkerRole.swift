@@ -32,6 +32,8 @@ public struct WorkerRoleConfiguration: Sendable {
         public var batchSize = NotifyWorker.defaultBatchSize
         /// Notify batches at once.
         public var lanes = NotifyWorker.defaultLanes
+        /// How long a short batch waits for more rows while another is under way.
+        public var gather = NotifyWorker.defaultGather
         public init() {}
     }
 

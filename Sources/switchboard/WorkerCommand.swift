@@ -34,6 +34,7 @@ struct WorkerCommand: AsyncParsableCommand {
 
     func validate() throws {
         if let httpPort, !(0...65535).contains(httpPort) { throw ValidationError("--http-port must be 0…65535, got \(httpPort)") }
+        if !(options.notifyGather >= 0) { throw ValidationError("--notify-gather-ms must be 0 or more, got \(options.notifyGather)") }
     }
 
     func run() async throws {
@@ -46,6 +47,7 @@ struct WorkerCommand: AsyncParsableCommand {
         configuration.routing.lanes = options.routeLanes
         configuration.notify.batchSize = options.notifyBatch
         configuration.notify.lanes = options.notifyLanes
+        configuration.notify.gather = .microseconds(Int64(options.notifyGather * 1000))
         configuration.routing.sweepInterval = .milliseconds(Int64(options.routingSweep * 1000))
         let metrics = ProcessMetrics(role: "worker", version: SwitchboardBuild.version)
         metrics.bootstrap()
@@ -116,6 +118,10 @@ struct WorkerOptions: ParsableArguments {
 
     @Option(name: .customLong("notify-lanes"), help: "Notify batches running at once.")
     var notifyLanes = NotifyWorker.defaultLanes
+
+    @Option(name: .customLong("notify-gather-ms"),
+            help: "Milliseconds a short notify batch waits for more rows while another batch is under way (0: starts at once).")
+    var notifyGather = NotifyWorker.defaultGather / .milliseconds(1)
 
     @Option(name: .customLong("routing-sweep"), help: "Seconds between offers of waiting conversations to agents with room (route queue; notifications act at once).")
     var routingSweep = 5.0

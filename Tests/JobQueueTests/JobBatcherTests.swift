@@ -1,4 +1,5 @@
 import JobQueue
+import TestSupport
 import Synchronization
 import Testing
 
@@ -84,5 +85,115 @@ struct JobBatcherTests {
         #expect(!alone.isEmpty)
         for id in alone { #expect(id == 2 ? outcomes[id]?.hasPrefix("error:") == true : outcomes[id] == "alone \(id)") }
         for id in Int64(1)...4 where !alone.contains(id) { #expect(outcomes[id] == "batch \(id)") }
+    }
+
+    /// Batches that wait until `open(batch)` lets them finish; records each batch's items, and
+    /// what each submitted item came to (so a test waits with a time limit, never forever).
+    final class Gate: Sendable {
+        let started = Mutex<[[Int64]]>([])
+        let outcomes = Mutex<[Int64: String]>([:])
+        private let releases = Mutex<(waiting: [Int: CheckedContinuation<Void, Never>], opened: Set<Int>, all: Bool)>(([:], [], false))
+
+        func run(_ ids: [Int64]) async -> [Int64: JobBatcher<String>.ItemResult] {
+            let index = started.withLock { $0.append(ids); return $0.count - 1 }
+            await withCheckedContinuation { continuation in
+                let now = releases.withLock { state -> Bool in
+                    if state.all || state.opened.contains(index) { return true }
+                    state.waiting[index] = continuation
+                    return false
+                }
+                if now { continuation.resume() }
+            }
+            return Dictionary(uniqueKeysWithValues: ids.map { ($0, .finished(.success("batch \(index)"))) })
+        }
+
+        func open(_ index: Int) {
+            releases.withLock { state in
+                state.opened.insert(index)
+                return state.waiting.removeValue(forKey: index)
+            }?.resume()
+        }
+
+        /// Lets every batch, started or not, finish (a failed test's leftovers).
+        func openAll() {
+            releases.withLock { state in
+                state.all = true
+                defer { state.waiting = [:] }
+                return Array(state.waiting.values)
+            }.forEach { $0.resume() }
+        }
+
+        func submit(_ ids: [Int64], to batcher: JobBatcher<String>) {
+            for id in ids {
+                Task {
+                    let outcome: String
+                    do { outcome = try await batcher.submit(id) } catch { outcome = "error: \(error)" }
+                    outcomes.withLock { $0[id] = outcome }
+                }
+            }
+        }
+
+        func waitForBatches(_ count: Int) async throws {
+            try await eventually("\(count) batches started", within: .seconds(10)) { started.withLock { $0.count } >= count }
+        }
+
+        func waitForOutcomes(_ ids: [Int64]) async throws -> [String] {
+            try await eventually("items \(ids) finished", within: .seconds(10)) { outcomes.withLock { o in ids.allSatisfy { o[$0] != nil } } }
+            return outcomes.withLock { o in ids.map { o[$0]! } }
+        }
+    }
+
+    @Test("with a gather time, a free lane holds a short batch while another is busy until it fills, no other lane is busy, or the time is up; an idle batcher starts at once")
+    func gatherWhileBusy() async throws {
+        let gate = Gate()
+        defer { gate.openAll() }
+        let batcher = JobBatcher<String>(maximumBatch: 4, lanes: 2, gather: .seconds(3600), runBatch: { ids, _ in
+            await gate.run(ids)
+        }, runAlone: { id in "alone \(id)" })
+        gate.submit([1], to: batcher)
+        try await gate.waitForBatches(1)
+        // Items 2 to 4 wait for a fourth while batch 0 is under way, though a lane is free.
+        gate.submit([2, 3, 4], to: batcher)
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(gate.started.withLock { $0 } == [[1]])
+        gate.submit([5], to: batcher)
+        try await gate.waitForBatches(2)
+        #expect(gate.started.withLock { $0 }.last.map { Set($0) } == [2, 3, 4, 5])
+        // Items 6 and 7 wait while both lanes are busy, and still while batch 1 is, after batch 0 ended.
+        gate.submit([6, 7], to: batcher)
+        gate.open(0)
+        #expect(try await gate.waitForOutcomes([1]) == ["batch 0"])
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(gate.started.withLock { $0.count } == 2)
+        gate.open(1)
+        #expect(try await gate.waitForOutcomes([2, 3, 4, 5]) == Array(repeating: "batch 1", count: 4))
+        try await gate.waitForBatches(3)
+        #expect(gate.started.withLock { $0 }.last.map { Set($0) } == [6, 7])
+        gate.open(2)
+        #expect(try await gate.waitForOutcomes([6, 7]) == ["batch 2", "batch 2"])
+        // Idle again: a single item goes at once.
+        gate.submit([8], to: batcher)
+        try await gate.waitForBatches(4)
+        gate.open(3)
+        #expect(try await gate.waitForOutcomes([8]) == ["batch 3"])
+    }
+
+    @Test("a short batch held while another lane is busy starts when its gather time is up")
+    func gatherTimeUp() async throws {
+        let gate = Gate()
+        defer { gate.openAll() }
+        let batcher = JobBatcher<String>(maximumBatch: 8, lanes: 2, gather: .milliseconds(50), runBatch: { ids, _ in
+            await gate.run(ids)
+        }, runAlone: { id in "alone \(id)" })
+        gate.submit([1], to: batcher)
+        try await gate.waitForBatches(1)
+        gate.submit([2], to: batcher)
+        // Batch 0 does not end before batch 1 starts: only the gather time can start it.
+        try await gate.waitForBatches(2)
+        #expect(gate.started.withLock { $0 } == [[1], [2]])
+        gate.open(1)
+        #expect(try await gate.waitForOutcomes([2]) == ["batch 1"])
+        gate.open(0)
+        #expect(try await gate.waitForOutcomes([1]) == ["batch 0"])
     }
 }

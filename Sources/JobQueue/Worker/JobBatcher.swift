@@ -20,16 +20,24 @@ public actor JobBatcher<Outcome: Sendable> {
 
     public let maximumBatch: Int
     public let lanes: Int
+    /// How long a batch short of `maximumBatch` waits for more items while another lane is busy.
+    public let gather: Duration
     private let runBatch: RunBatch
     private let runAlone: RunAlone
-    private typealias Request = (id: Int64, deferrals: Int, continuation: CheckedContinuation<Outcome, any Error>)
+    private typealias Request = (id: Int64, deferrals: Int, since: ContinuousClock.Instant,
+                                 continuation: CheckedContinuation<Outcome, any Error>)
     private var waiting: [Request] = []
     private var busyLanes = 0
+    private var gatherTimerSet = false
 
-    /// At most `maximumBatch` items per batch, `lanes` batches at once.
-    public init(maximumBatch: Int, lanes: Int, runBatch: @escaping RunBatch, runAlone: @escaping RunAlone) {
+    /// At most `maximumBatch` items per batch, `lanes` batches at once. With a `gather` time, a
+    /// free lane does not start a short batch while another lane is busy until the oldest waiting
+    /// item has waited that long: under load the items of one claim then go together instead of
+    /// the first of them alone. An idle batcher starts at once whatever the `gather` time.
+    public init(maximumBatch: Int, lanes: Int, gather: Duration = .zero, runBatch: @escaping RunBatch, runAlone: @escaping RunAlone) {
         self.maximumBatch = max(1, maximumBatch)
         self.lanes = max(1, lanes)
+        self.gather = gather < Duration.zero ? Duration.zero : gather
         self.runBatch = runBatch
         self.runAlone = runAlone
     }
@@ -37,13 +45,20 @@ public actor JobBatcher<Outcome: Sendable> {
     /// Runs item `id` in the next batch; returns when that batch has finished with it.
     public func submit(_ id: Int64) async throws -> Outcome {
         try await withCheckedThrowingContinuation { continuation in
-            waiting.append((id, 0, continuation))
+            waiting.append((id, 0, .now, continuation))
             startBatches()
         }
     }
 
     private func startBatches() {
         while busyLanes < lanes, !waiting.isEmpty {
+            if busyLanes > 0, waiting.count < maximumBatch, gather > Duration.zero {
+                let due = waiting[0].since + gather
+                if due > .now {
+                    setGatherTimer(due)
+                    return
+                }
+            }
             let batch = Array(waiting.prefix(maximumBatch))
             waiting.removeFirst(batch.count)
             busyLanes += 1
@@ -56,10 +71,10 @@ public actor JobBatcher<Outcome: Sendable> {
         do {
             let results = try await runBatch(batch.map(\.id), insist)
             var again: [Request] = []
-            for (id, deferrals, continuation) in batch {
+            for (id, deferrals, since, continuation) in batch {
                 switch results[id] {
                 case .finished(let result)?: continuation.resume(with: result)
-                case .deferred?: again.append((id, deferrals + 1, continuation))
+                case .deferred?: again.append((id, deferrals + 1, since, continuation))
                 case nil: continuation.resume(throwing: JobBatchError(id: id))
                 }
             }
@@ -69,7 +84,7 @@ public actor JobBatcher<Outcome: Sendable> {
             if batch.count == 1 {
                 batch[0].continuation.resume(throwing: error)
             } else {
-                for (id, _, continuation) in batch {
+                for (id, _, _, continuation) in batch {
                     do {
                         continuation.resume(returning: try await runAlone(id))
                     } catch {
@@ -79,6 +94,20 @@ public actor JobBatcher<Outcome: Sendable> {
             }
         }
         busyLanes -= 1
+        startBatches()
+    }
+
+    private func setGatherTimer(_ due: ContinuousClock.Instant) {
+        guard !gatherTimerSet else { return }
+        gatherTimerSet = true
+        Task {
+            try? await Task.sleep(until: due, clock: .continuous)
+            self.gatherTimerFired()
+        }
+    }
+
+    private func gatherTimerFired() {
+        gatherTimerSet = false
         startBatches()
     }
 }
