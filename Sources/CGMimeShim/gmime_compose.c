@@ -8,10 +8,16 @@
 static pthread_once_t initialised = PTHREAD_ONCE_INIT;
 static void initialise(void) { g_mime_init(); }
 
+// The content as UTF-8, as given. (g_mime_text_part_set_text would scan it for the narrowest
+// charset first, and recode Latin-1 text: a fifth of GMime's time per message, for a label.)
 static GMimeObject *text_part(const char *subtype, const char *content) {
     GMimeTextPart *part = g_mime_text_part_new_with_subtype(subtype);
     g_mime_text_part_set_charset(part, "utf-8");
-    g_mime_text_part_set_text(part, content);
+    GMimeStream *stream = g_mime_stream_mem_new_with_buffer(content, strlen(content));
+    GMimeDataWrapper *wrapper = g_mime_data_wrapper_new_with_stream(stream, GMIME_CONTENT_ENCODING_DEFAULT);
+    g_mime_part_set_content(GMIME_PART(part), wrapper);
+    g_object_unref(wrapper);
+    g_object_unref(stream);
     return GMIME_OBJECT(part);
 }
 
