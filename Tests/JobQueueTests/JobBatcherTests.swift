@@ -94,6 +94,13 @@ struct JobBatcherTests {
         let outcomes = Mutex<[Int64: String]>([:])
         private let releases = Mutex<(waiting: [Int: CheckedContinuation<Void, Never>], opened: Set<Int>, all: Bool)>(([:], [], false))
 
+        /// A batcher of two lanes whose batches are this gate's.
+        func batcher(maximumBatch: Int, gather: Duration) -> JobBatcher<String> {
+            JobBatcher<String>(maximumBatch: maximumBatch, lanes: 2, gather: gather, runBatch: { ids, _ in
+                await self.run(ids)
+            }, runAlone: { id in "alone \(id)" })
+        }
+
         func run(_ ids: [Int64]) async -> [Int64: JobBatcher<String>.ItemResult] {
             let index = started.withLock { $0.append(ids); return $0.count - 1 }
             await withCheckedContinuation { continuation in
@@ -147,9 +154,7 @@ struct JobBatcherTests {
     func gatherWhileBusy() async throws {
         let gate = Gate()
         defer { gate.openAll() }
-        let batcher = JobBatcher<String>(maximumBatch: 4, lanes: 2, gather: .seconds(3600), runBatch: { ids, _ in
-            await gate.run(ids)
-        }, runAlone: { id in "alone \(id)" })
+        let batcher = gate.batcher(maximumBatch: 4, gather: .seconds(3600))
         gate.submit([1], to: batcher)
         try await gate.waitForBatches(1)
         // Items 2 to 4 wait for a fourth while batch 0 is under way, though a lane is free.
@@ -182,9 +187,7 @@ struct JobBatcherTests {
     func gatherTimeUp() async throws {
         let gate = Gate()
         defer { gate.openAll() }
-        let batcher = JobBatcher<String>(maximumBatch: 8, lanes: 2, gather: .milliseconds(50), runBatch: { ids, _ in
-            await gate.run(ids)
-        }, runAlone: { id in "alone \(id)" })
+        let batcher = gate.batcher(maximumBatch: 8, gather: .milliseconds(50))
         gate.submit([1], to: batcher)
         try await gate.waitForBatches(1)
         gate.submit([2], to: batcher)

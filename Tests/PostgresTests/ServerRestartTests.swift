@@ -10,7 +10,9 @@ struct ServerRestartTests {
     func stopAndStart() async throws {
         let cluster = try await TestDatabase.privateCluster()
         let configuration = try PostgresConfiguration(cluster.connectionString, connectTimeoutSeconds: 3)
-        let pool = PostgresPool(configuration: configuration, options: PostgresPoolOptions(maxConnections: 4))
+        // The acquire timeout is generous: on a starved CI machine this test once ran for 80 s, and
+        // waiting for a free connection is not what it tests.
+        let pool = PostgresPool(configuration: configuration, options: PostgresPoolOptions(maxConnections: 4, acquireTimeout: .seconds(60)))
         let listener = try PostgresListener(configuration: configuration,
                                             backoff: PostgresReconnectBackoff(initial: .milliseconds(20), maximum: .milliseconds(200)))
         defer { listener.stop() }
@@ -29,9 +31,16 @@ struct ServerRestartTests {
 
         try await TestDatabase.blocking { try cluster.start() }
         // Every idle connection died with the old server; none of them is handed out.
-        let results = try await withThrowingTaskGroup(of: Int.self) { group in
-            for index in 1...20 { group.addTask { try await pool.query("SELECT \(index)::int8").scalar(Int.self) } }
-            return try await group.reduce(0, +)
+        let results: Int
+        do {
+            results = try await withThrowingTaskGroup(of: Int.self) { group in
+                for index in 1...20 { group.addTask { try await pool.query("SELECT \(index)::int8").scalar(Int.self) } }
+                return try await group.reduce(0, +)
+            }
+        } catch {
+            let (open, idle, waiting) = await pool.statistics
+            Issue.record("after the restart: \(error); the pool has \(open) open, \(idle) idle, \(waiting) waiting")
+            throw error
         }
         #expect(results == 210)
         #expect(try await events.next(within: .seconds(20)) == .reconnected)
