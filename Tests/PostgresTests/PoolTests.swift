@@ -76,12 +76,14 @@ struct PoolTests {
         let schema = try await TestDatabase.freshSchema("pooltimeout")
         let pool = PostgresPool(configuration: schema.configuration, options: PostgresPoolOptions(maxConnections: 1, acquireTimeout: .milliseconds(300)))
         // The query below must find the only connection taken: it waits for the holder to hold
-        // it, not for a fixed time (opening the connection took longer on a loaded machine).
+        // it, not for a fixed time (opening the connection took longer on a loaded machine). The
+        // holder holds it until cancelled, not for a fixed time either: on a starved CI machine
+        // the 300 ms timeout once fired after the 3 s the holder then held it.
         let (held, holds) = AsyncStream<Void>.makeStream()
         let holding = Task {
             try await pool.withConnection { connection in
                 holds.yield()
-                try connection.execute("SELECT pg_sleep(3)")
+                try connection.execute("SELECT pg_sleep(600) AS pooltimeout_holder")
             }
         }
         var holder = held.makeAsyncIterator()
@@ -89,7 +91,15 @@ struct PoolTests {
         let error = await #expect(throws: PostgresError.self) { try await pool.query("SELECT 1") }
         #expect(error?.kind == .pool)
         #expect(error?.description.contains("no connection became free") == true)
-        _ = try await holding.value
+        let admin = try await PostgresConnection.connect(schema.base)
+        try await eventually("the holder's query cancelled") {
+            try await admin.query("""
+                SELECT count(*) FILTER (WHERE pg_cancel_backend(pid)) FROM pg_stat_activity
+                 WHERE query = 'SELECT pg_sleep(600) AS pooltimeout_holder'
+                """).scalar(Int.self) > 0
+        }
+        await admin.close()
+        _ = await #expect(throws: PostgresError.self) { try await holding.value }
         #expect(try await pool.query("SELECT 1").scalar(Int.self) == 1)
         await pool.shutdown()
         let afterShutdown = await #expect(throws: PostgresError.self) { try await pool.query("SELECT 1") }
