@@ -9,7 +9,7 @@ static pthread_once_t initialised = PTHREAD_ONCE_INIT;
 static void initialise(void) { g_mime_init(); }
 
 // The content as UTF-8, as given. (g_mime_text_part_set_text would scan it for the narrowest
-// charset first, and recode Latin-1 text: a fifth of GMime's time per message, for a label.)
+// charset first, and recode Latin-1 text: 5 % of the notify worker's time in `perf record`.)
 static GMimeObject *text_part(const char *subtype, const char *content) {
     GMimeTextPart *part = g_mime_text_part_new_with_subtype(subtype);
     g_mime_text_part_set_charset(part, "utf-8");

@@ -102,12 +102,17 @@ public enum MailComposer {
                 var plain = start
                 for index in start..<end {
                     let byte = bytes[index]
-                    guard byte == UInt8(ascii: "\r") || byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "&") || byte == UInt8(ascii: "<")
-                            || byte == UInt8(ascii: ">") || byte == UInt8(ascii: "\"") else { continue }
+                    let entity = entity(for: byte)
+                    guard entity != nil || byte == UInt8(ascii: "\r") || byte == UInt8(ascii: "\n") else { continue }
                     html.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[plain..<index]))
                     plain = index + 1
-                    if byte == UInt8(ascii: "\r"), index + 1 < end, bytes[index + 1] == UInt8(ascii: "\n") { continue }
-                    if byte == UInt8(ascii: "\n") { html.append(contentsOf: "<br>\n".utf8) } else { appendEscaped(byte, to: &html) }
+                    if let entity {
+                        html.append(contentsOf: entity.utf8)
+                    } else if byte == UInt8(ascii: "\n") {
+                        html.append(contentsOf: "<br>\n".utf8)
+                    } else if index + 1 == end || bytes[index + 1] != UInt8(ascii: "\n") {
+                        html.append(byte)  // a CR alone; before an LF it goes with the LF
+                    }
                 }
                 html.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[plain..<end]))
                 html.append(contentsOf: "</p>".utf8)
@@ -162,12 +167,17 @@ public enum MailComposer {
     }
 
     private static func appendEscaped(_ byte: UInt8, to html: inout [UInt8]) {
+        if let entity = entity(for: byte) { html.append(contentsOf: entity.utf8) } else { html.append(byte) }
+    }
+
+    /// What `byte` must be written as in HTML text and attribute values, when not itself.
+    private static func entity(for byte: UInt8) -> String? {
         switch byte {
-        case UInt8(ascii: "&"): html.append(contentsOf: "&amp;".utf8)
-        case UInt8(ascii: "<"): html.append(contentsOf: "&lt;".utf8)
-        case UInt8(ascii: ">"): html.append(contentsOf: "&gt;".utf8)
-        case UInt8(ascii: "\""): html.append(contentsOf: "&quot;".utf8)
-        default: html.append(byte)
+        case UInt8(ascii: "&"): "&amp;"
+        case UInt8(ascii: "<"): "&lt;"
+        case UInt8(ascii: ">"): "&gt;"
+        case UInt8(ascii: "\""): "&quot;"
+        default: nil
         }
     }
 }

@@ -16,8 +16,9 @@ public enum NotifyWorker {
 
     /// Registers `notify`: each job sends its outbox row through `notifier` — the rows of
     /// concurrently running jobs together, in batches of up to `batchSize`, `lanes` batches at a
-    /// time, a short batch waiting up to `gather` for more while another is under way; a row that must wait (not due, failed for now, no provider yet) snoozes its job until
-    /// then. And `notify_sweep`: the notices the clock alone triggers (`notify_sweep()`).
+    /// time, a short batch waiting up to `gather` for more while another is under way; a row that
+    /// must wait (not due, failed for now, no provider yet) snoozes its job until then. And
+    /// `notify_sweep`: the notices the clock alone triggers (`notify_sweep()`).
     public static func register(into registry: inout JobRegistry, pool: PostgresPool, notifier: Notifier = Notifier(),
                                 batchSize: Int = defaultBatchSize, lanes: Int = defaultLanes, gather: Duration = defaultGather) {
         let batcher = JobBatcher<NotifyOutcome>(maximumBatch: batchSize, lanes: lanes, gather: gather, runBatch: { ids, _ in
