@@ -35,6 +35,10 @@ struct WorkerCommand: AsyncParsableCommand {
     func validate() throws {
         if let httpPort, !(0...65535).contains(httpPort) { throw ValidationError("--http-port must be 0…65535, got \(httpPort)") }
         if !(options.notifyGather >= 0) { throw ValidationError("--notify-gather-ms must be 0 or more, got \(options.notifyGather)") }
+        // Every duration converts (the conversion throws for a value no Duration holds).
+        _ = try options.workerConfiguration()
+        _ = try options.notifyGatherDuration()
+        _ = try options.routingSweepInterval()
     }
 
     func run() async throws {
@@ -47,8 +51,8 @@ struct WorkerCommand: AsyncParsableCommand {
         configuration.routing.lanes = options.routeLanes
         configuration.notify.batchSize = options.notifyBatch
         configuration.notify.lanes = options.notifyLanes
-        configuration.notify.gather = .microseconds(Int64(options.notifyGather * 1000))
-        configuration.routing.sweepInterval = .milliseconds(Int64(options.routingSweep * 1000))
+        configuration.notify.gather = try options.notifyGatherDuration()
+        configuration.routing.sweepInterval = try options.routingSweepInterval()
         let metrics = ProcessMetrics(role: "worker", version: SwitchboardBuild.version)
         metrics.bootstrap()
         if configuration.migrate, let schema = database.effectiveSchema {
@@ -140,15 +144,28 @@ struct WorkerOptions: ParsableArguments {
         }
         var configuration = JobWorkerConfiguration(queues: queueMap)
         configuration.claimBatchLimit = batch
-        configuration.pollInterval = .milliseconds(Int64(pollInterval * 1000))
+        configuration.pollInterval = try Self.duration(seconds: pollInterval, "poll-interval")
         configuration.listen = !pollOnly
-        configuration.lease = .milliseconds(Int64(lease * 1000))
-        configuration.shutdownGrace = .milliseconds(Int64(shutdownGrace * 1000))
-        configuration.leaderLease = .milliseconds(Int64(leaderLease * 1000))
-        configuration.retainCompleted = .milliseconds(Int64(retainCompleted * 1000))
-        configuration.retainDead = .milliseconds(Int64(retainDead * 1000))
+        configuration.lease = try Self.duration(seconds: lease, "lease")
+        configuration.shutdownGrace = try Self.duration(seconds: shutdownGrace, "shutdown-grace")
+        configuration.leaderLease = try Self.duration(seconds: leaderLease, "leader-lease")
+        configuration.retainCompleted = try Self.duration(seconds: retainCompleted, "retain-completed")
+        configuration.retainDead = try Self.duration(seconds: retainDead, "retain-dead")
         configuration.participatesInLeadership = !noLeader
         configuration.vacuumThreshold = vacuumThreshold
         return configuration
+    }
+
+    func notifyGatherDuration() throws -> Duration { try Self.duration(seconds: notifyGather / 1000, "notify-gather-ms") }
+
+    func routingSweepInterval() throws -> Duration { try Self.duration(seconds: routingSweep, "routing-sweep") }
+
+    /// `seconds` of option `--name`, to the microsecond. A value no Duration holds (infinite,
+    /// NaN, beyond a century) is a usage error here, not a trap converting it to an integer.
+    static func duration(seconds: Double, _ name: String) throws -> Duration {
+        guard seconds.isFinite, abs(seconds) <= 100 * 365 * 86_400 else {
+            throw ValidationError("--\(name) takes a number within a century, got \(name.hasSuffix("-ms") ? seconds * 1000 : seconds)")
+        }
+        return .microseconds(Int64((seconds * 1_000_000).rounded()))
     }
 }

@@ -232,6 +232,15 @@ struct CommandLineTests {
         #expect(unreachable.status != 0 && unreachable.stderr.split(separator: "\n").count == 1)
     }
 
+    @Test("a worker duration no Duration holds is a usage error, said before anything starts", arguments: [
+        ["--lease", "inf"], ["--shutdown-grace", "1e300"], ["--notify-gather-ms", "inf"], ["--routing-sweep", "nan"],
+    ])
+    func unrepresentableDuration(_ arguments: [String]) async throws {
+        let run = try await Self.run(["worker"] + arguments)
+        #expect(run.status == 64, "\(run.stderr)")
+        #expect(run.stderr.hasPrefix("Error: \(arguments[0]) takes a number within a century"), "\(run.stderr)")
+    }
+
     @Test("db start, status and stop manage an embedded cluster; it is reused next time")
     func embeddedCluster() async throws {
         let directory = FileManager.default.temporaryDirectory.appending(path: "switchboard-cli-\(UUID().uuidString.prefix(8))").path
